@@ -1,0 +1,62 @@
+# The two commands in the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+# The test suite runs with production settings (DEBUG off) and a throwaway key.
+TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz \
+	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,localhost,127.0.0.1
+PYTEST_ARGS ?= -n 2
+
+.PHONY: run test test-services lint venv collectstatic migrate demo clean lock worker beat
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	mkdir -p var
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=1 $(BIN)/python manage.py load_demo
+
+run: demo
+	@echo "The portal: http://127.0.0.1:$(PORT)/  (demo users in README.md, password: demo)"
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+collectstatic: venv
+	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: venv collectstatic lint
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite against PostgreSQL and Redis (see .ci/run for how they are started).
+test-services: venv collectstatic
+	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/portal} \
+		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: venv
+	$(BIN)/celery -A portal worker --loglevel=INFO
+
+beat: venv
+	$(BIN)/celery -A portal beat --loglevel=INFO
+
+lock:
+	$(BIN)/pip-compile --quiet --extra test --strip-extras --output-file requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

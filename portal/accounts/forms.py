@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.models import MunicipalRole, User
+
+
+def _helper(submit_label, form_tag: bool = True) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = form_tag
+    helper.add_input(Submit("submit", submit_label))
+    return helper
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("User name or e-mail address"),
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Log in"))
+
+
+class ResetForm(PasswordResetForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.helper = _helper(_("Send me a link"))
+
+
+class NewPasswordForm(SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Set password"))
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's e-mail address"))
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, roles: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(MunicipalRole.choices)
+        self.fields["role"].choices = [(role, labels[role]) for role in roles]
+        self.fields["role"].help_text = _(
+            "Editors fill in forms, viewers read, signatories submit on behalf of the head of administration."
+        )
+        self.helper = _helper(_("Send invitation"))
+
+
+class AcceptInvitationForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        help_text=_(
+            "Letters, digits and . - _ only. You can also log in with your e-mail address."
+        ),
+        validators=[User.username_validator],
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Repeat the password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+        self.helper = _helper(_("Create account and join"))
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This user name is taken. Choose another."))
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords are not the same."))
+        elif p1:
+            probe = User(
+                username=cleaned.get("username", ""),
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+                email=self.email,
+            )
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned

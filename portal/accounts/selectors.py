@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from portal.accounts.models import Invitation, Membership, User
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, municipality__valid_to__isnull=True)
+        .select_related("municipality", "municipality__region", "municipality__county")
+        .order_by("municipality__name")
+    )
+
+
+def members_of(municipality) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(municipality=municipality)
+        .select_related("user")
+        .order_by("role", "user__last_name", "user__first_name")
+    )
+
+
+def open_invitations(municipality) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        municipality=municipality, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+    ).select_related("invited_by")

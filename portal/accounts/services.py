@@ -1,0 +1,200 @@
+"""Writes to people, memberships and invitations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from portal.accounts.access import INVITABLE_ROLES, Perm, membership_roles, perms_for
+from portal.accounts.models import DirectorateRole, Invitation, Membership, MunicipalRole, User
+from portal.audit.services import audit_log
+from portal.municipalities.models import Municipality
+
+
+def roles_user_may_invite(*, user: User, municipality: Municipality) -> tuple[str, ...]:
+    if user.directorate_role == DirectorateRole.ADMIN:
+        return tuple(MunicipalRole.values)
+    role = membership_roles(user).get(municipality.pk)
+    return INVITABLE_ROLES.get(role, ())
+
+
+def _send_invitation_email(invitation: Invitation) -> None:
+    url = settings.PORTAL_BASE_URL + reverse("invitation_accept", args=[invitation.token])
+    with translation.override(invitation.municipality.language):
+        context = {
+            "invitation": invitation,
+            "url": url,
+            "role": invitation.get_role_display(),
+            "inviter": invitation.invited_by,
+        }
+        subject = _("Invitation to the municipal reporting portal – %(organisation)s") % {
+            "organisation": invitation.municipality.name
+        }
+        body = render_to_string("accounts/email/invitation.txt", context)
+    send_mail(subject, body, None, [invitation.email])
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor: User, municipality: Municipality, email: str, role: str
+) -> Invitation:
+    """Invite a colleague by e-mail. Editors invite editors and viewers; signatories any role."""
+    if Perm.INVITE not in perms_for(actor, municipality):
+        raise PermissionDenied
+    if role not in roles_user_may_invite(user=actor, municipality=municipality):
+        raise ValidationError(_("You cannot give that role."), code="role")
+    email = User.objects.normalize_email(email).strip()
+    if Membership.objects.filter(municipality=municipality, user__email__iexact=email).exists():
+        raise ValidationError(
+            _("%(email)s is already a member of %(organisation)s.")
+            % {"email": email, "organisation": municipality.name},
+            code="member",
+        )
+    now = timezone.now()
+    # A new invitation to the same address replaces any open one.
+    Invitation.objects.filter(
+        municipality=municipality, email__iexact=email, accepted_at=None, revoked_at=None
+    ).update(revoked_at=now)
+    invitation = Invitation.objects.create(
+        municipality=municipality,
+        email=email,
+        role=role,
+        invited_by=actor,
+        expires_at=now + settings.INVITATION_VALID_FOR,
+    )
+    audit_log(
+        actor=actor,
+        action="invitation.create",
+        obj=invitation,
+        municipality=municipality,
+        changes={"email": [None, email], "role": [None, role]},
+    )
+    transaction.on_commit(lambda: _send_invitation_email(invitation))
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
+    if Perm.INVITE not in perms_for(actor, invitation.municipality):
+        raise PermissionDenied
+    if invitation.accepted_at or invitation.revoked_at:
+        return
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_log(
+        actor=actor,
+        action="invitation.revoke",
+        obj=invitation,
+        municipality=invitation.municipality,
+        changes={"revoked": [False, True]},
+    )
+
+
+def _claim_invitation(token: str) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("municipality")
+        .filter(token=token)
+        .first()
+    )
+    if invitation is None or not invitation.is_open:
+        raise ValidationError(
+            _(
+                "This invitation has expired, has been used or was withdrawn. Ask your colleague for a new one."
+            ),
+            code="invalid",
+        )
+    return invitation
+
+
+def _grant(invitation: Invitation, user: User) -> Membership:
+    membership, created = Membership.objects.get_or_create(
+        user=user, municipality=invitation.municipality, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_log(
+        actor=user,
+        action="membership.create" if created else "invitation.accept",
+        obj=membership,
+        municipality=invitation.municipality,
+        changes={"role": [None, membership.role]} if created else {},
+        source=f"invitation from {invitation.invited_by}"
+        if invitation.invited_by
+        else "invitation",
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_accept_existing(*, user: User, token: str) -> Membership:
+    """A logged-in person accepts an invitation: they join with the invited role."""
+    invitation = _claim_invitation(token)
+    return _grant(invitation, user)
+
+
+@transaction.atomic
+def invitation_accept_new(
+    *, token: str, username: str, first_name: str, last_name: str, password: str
+) -> User:
+    """A person without an account accepts: the account is created with the invited address."""
+    invitation = _claim_invitation(token)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(
+            _(
+                "An account with this e-mail address already exists. Log in to accept the invitation."
+            ),
+            code="exists",
+        )
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=invitation.email,
+        language=invitation.municipality.language,
+    )
+    user.set_password(password)
+    user.save()
+    _grant(invitation, user)
+    return user
+
+
+@transaction.atomic
+def membership_remove(*, actor: User, membership: Membership) -> None:
+    """Remove a colleague. Only signatories and admins; the last signatory cannot be removed."""
+    municipality = membership.municipality
+    if Perm.SUBMIT not in perms_for(actor, municipality) and not actor.is_portal_admin:
+        raise PermissionDenied
+    if (
+        membership.role == MunicipalRole.SIGNATORY
+        and not Membership.objects.filter(municipality=municipality, role=MunicipalRole.SIGNATORY)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            _("The last signatory cannot be removed. Invite a new signatory first.")
+        )
+    audit_log(
+        actor=actor,
+        action="membership.delete",
+        obj=membership,
+        municipality=municipality,
+        changes={"role": [membership.role, None]},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Unknown language."))
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

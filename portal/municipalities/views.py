@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from portal.accounts.access import Perm, get_municipality, perms_for, require_directorate
+from portal.accounts.models import DirectorateRole
+from portal.accounts.selectors import members_of
+from portal.audit.selectors import audit_entries
+from portal.municipalities import selectors, services
+from portal.municipalities.forms import (
+    KeyFigureUploadForm,
+    MunicipalityFilterForm,
+    MunicipalitySettingsForm,
+)
+
+
+@login_required
+def municipality_list(request: HttpRequest) -> HttpResponse:
+    require_directorate(request.user)
+    form = MunicipalityFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    year = filters.get("year") or timezone.localdate().year
+    organisations = selectors.municipality_list(
+        user=request.user,
+        year=year,
+        region=filters.get("region", ""),
+        county=filters.get("county", ""),
+        kind=filters.get("kind", ""),
+        query=filters.get("q", ""),
+    )
+    page = Paginator(organisations, 100).get_page(request.GET.get("page"))
+    rows = [(m, m.figures_for_year[0] if m.figures_for_year else None) for m in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "municipalities/list.html",
+        {"form": form, "page": page, "rows": rows, "year": year, "query": query.urlencode()},
+    )
+
+
+@login_required
+def municipality_detail(request: HttpRequest, number: str) -> HttpResponse:
+    municipality = get_municipality(request.user, number, Perm.VIEW)
+    perms = perms_for(request.user, municipality)
+    can_see_people = (
+        bool(perms & {Perm.EDIT, Perm.FOLLOW_UP})
+        or request.user.memberships.filter(municipality=municipality).exists()
+    )
+    context = {
+        "municipality": municipality,
+        "perms": perms,
+        "key_figures": selectors.key_figures_for(municipality),
+        "history": selectors.municipality_history(municipality),
+        "members": list(members_of(municipality)) if can_see_people else None,
+        "districts": list(municipality.districts.filter(valid_to__isnull=True).order_by("number")),
+        "can_invite": Perm.INVITE in perms,
+        "recent_changes": list(audit_entries(municipality_ids=[municipality.pk])[:10])
+        if perms & {Perm.SUBMIT, Perm.FOLLOW_UP}
+        else None,
+    }
+    return render(request, "municipalities/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def municipality_settings(request: HttpRequest, number: str) -> HttpResponse:
+    municipality = get_municipality(request.user, number, Perm.ADMINISTER)
+    initial = {"written_standard": municipality.written_standard, "email": municipality.email}
+    form = MunicipalitySettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.municipality_update(
+            actor=request.user, municipality=municipality, **form.cleaned_data
+        )
+        messages.success(request, _("Saved."))
+        return redirect("municipality_detail", number=municipality.number)
+    return render(
+        request, "municipalities/settings.html", {"municipality": municipality, "form": form}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def key_figure_import(request: HttpRequest) -> HttpResponse:
+    require_directorate(request.user, DirectorateRole.ADMIN)
+    form = KeyFigureUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = services.key_figures_import(
+            actor=request.user,
+            content=upload.read(),
+            source=f"upload: {upload.name}"[:200],
+            dry_run=form.cleaned_data["dry_run"],
+        )
+        if report.ok and not report.dry_run:
+            messages.success(
+                request,
+                _("Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.")
+                % {
+                    "created": report.created,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                },
+            )
+            return redirect("key_figure_import")
+    return render(
+        request, "municipalities/key_figure_import.html", {"form": form, "report": report}
+    )
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    require_directorate(request.user, DirectorateRole.ADMIN)
+    entries = audit_entries(action=request.GET.get("action", "")[:60])
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "municipalities/audit_log.html", {"page": page})

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+admin.site.site_header = "Kommuneportalen"
+admin.site.site_title = "Kommuneportalen"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("konto/", include("portal.accounts.urls")),
+    path("", include("portal.municipalities.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"

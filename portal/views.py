@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal.accounts.models import DirectorateRole
+from portal.accounts.selectors import memberships_of
+from portal.audit.selectors import audit_entries
+from portal.municipalities.models import KeyFigures
+from portal.municipalities.selectors import current_organisations
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """What is the user's to do: their organisations, or the directorate's work."""
+    user = request.user
+    year = timezone.localdate().year
+    memberships = list(memberships_of(user))
+    figures = {
+        kf.municipality_id: kf
+        for kf in KeyFigures.objects.filter(
+            municipality_id__in=[m.municipality_id for m in memberships], year__in=[year, year - 1]
+        ).order_by("year")
+    }
+    context = {
+        "memberships": [(m, figures.get(m.municipality_id)) for m in memberships],
+        "year": year,
+    }
+    if user.directorate_role:
+        organisations = current_organisations()
+        if user.directorate_role == DirectorateRole.REGIONAL_ADVISER:
+            organisations = organisations.filter(region_id=user.region_id)
+        context["organisation_count"] = organisations.count()
+    if user.directorate_role == DirectorateRole.ADMIN:
+        context["recent_changes"] = list(audit_entries()[:8])
+    return render(request, "portal/home.html", context)
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For load balancers and docker-compose: 200 when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        return JsonResponse({"status": "database unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "time": dt.datetime.now(dt.UTC).isoformat()})

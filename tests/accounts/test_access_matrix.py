@@ -1,0 +1,218 @@
+"""Every URL pattern × the standard cast: who gets what.
+
+A URL pattern without a row in MATRIX fails ``test_every_url_pattern_has_a_row``, so a new page
+cannot ship without its access rule being written down and checked.
+"""
+
+import datetime as dt
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from portal.accounts.models import Invitation
+from tests.conftest import CAST_NAMES
+
+LOGIN = "login-redirect"
+
+ALL_200 = dict.fromkeys(CAST_NAMES, 200)
+LOGGED_IN_200 = {**dict.fromkeys(CAST_NAMES, 200), "anonymous": LOGIN}
+DIRECTORATE_ONLY = {
+    "anonymous": LOGIN,
+    "editor_a": 403,
+    "viewer_a": 403,
+    "signatory_a": 403,
+    "editor_b": 403,
+    "adviser_a": 200,
+    "adviser_other": 200,
+    "officer": 200,
+    "admin": 200,
+}
+ADMIN_ONLY = {**DIRECTORATE_ONLY, "adviser_a": 403, "adviser_other": 403, "officer": 403}
+ONLY_POST = {**dict.fromkeys(CAST_NAMES, 405), "anonymous": LOGIN}
+
+
+def _invitation(cast):
+    return Invitation.objects.create(
+        municipality=cast.a,
+        email="new.colleague@example.no",
+        role="viewer",
+        invited_by=cast.editor_a,
+        expires_at=timezone.now() + dt.timedelta(days=3),
+    )
+
+
+def _a(cast):
+    return {"number": cast.a.number}
+
+
+# name: (method, kwargs builder, {cast member: expected status})
+MATRIX = {
+    "home": ("get", None, LOGGED_IN_200),
+    "healthz": ("get", None, ALL_200),
+    "login": ("get", None, {**dict.fromkeys(CAST_NAMES, 302), "anonymous": 200}),
+    "logout": ("get", None, dict.fromkeys(CAST_NAMES, 405)),
+    "password_reset": ("get", None, ALL_200),
+    "password_reset_done": ("get", None, ALL_200),
+    "password_reset_confirm": ("get", lambda c: {"uidb64": "MQ", "token": "set-password"}, ALL_200),
+    "password_reset_complete": ("get", None, ALL_200),
+    "invitation_accept": ("get", lambda c: {"token": _invitation(c).token}, ALL_200),
+    "language_set": ("get", None, dict.fromkeys(CAST_NAMES, 405)),
+    "municipality_detail": (
+        "get",
+        _a,
+        {
+            "anonymous": LOGIN,
+            "editor_a": 200,
+            "viewer_a": 200,
+            "signatory_a": 200,
+            "editor_b": 404,
+            "adviser_a": 200,
+            "adviser_other": 404,
+            "officer": 200,
+            "admin": 200,
+        },
+    ),
+    "municipality_settings": (
+        "get",
+        _a,
+        {
+            "anonymous": LOGIN,
+            "editor_a": 403,
+            "viewer_a": 403,
+            "signatory_a": 403,
+            "editor_b": 404,
+            "adviser_a": 403,
+            "adviser_other": 404,
+            "officer": 403,
+            "admin": 200,
+        },
+    ),
+    "members": (
+        "get",
+        _a,
+        {
+            "anonymous": LOGIN,
+            "editor_a": 200,
+            "viewer_a": 403,
+            "signatory_a": 200,
+            "editor_b": 404,
+            "adviser_a": 403,
+            "adviser_other": 404,
+            "officer": 403,
+            "admin": 200,
+        },
+    ),
+    "invitation_revoke": (
+        "post",
+        lambda c: {"number": c.a.number, "pk": _invitation(c).pk},
+        {
+            "anonymous": LOGIN,
+            "editor_a": 302,
+            "viewer_a": 403,
+            "signatory_a": 302,
+            "editor_b": 404,
+            "adviser_a": 403,
+            "adviser_other": 404,
+            "officer": 403,
+            "admin": 302,
+        },
+    ),
+    "membership_remove": (
+        "post",
+        lambda c: {"number": c.a.number, "pk": c.viewer_a.memberships.get().pk},
+        {
+            "anonymous": LOGIN,
+            "editor_a": 403,  # editors invite but do not remove colleagues
+            "viewer_a": 403,
+            "signatory_a": 302,
+            "editor_b": 404,
+            "adviser_a": 403,
+            "adviser_other": 404,
+            "officer": 403,
+            "admin": 302,
+        },
+    ),
+    "municipality_list": ("get", None, DIRECTORATE_ONLY),
+    "key_figure_import": ("get", None, ADMIN_ONLY),
+    "audit_log": ("get", None, ADMIN_ONLY),
+}
+
+# Django's own admin site: staff only, everyone else is sent to its login page.
+ADMIN_SITE = {**dict.fromkeys(CAST_NAMES, "admin-login"), "admin": 200}
+
+GET_ONLY_CHECKS = {"invitation_revoke": ONLY_POST, "membership_remove": ONLY_POST}
+
+
+def _url_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or namespace
+            yield from _url_names(pattern, ns)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def test_every_url_pattern_has_a_row():
+    names = set(_url_names())
+    ours = {n for n in names if not n.startswith("admin:")}
+    missing = ours - set(MATRIX)
+    assert not missing, f"URL patterns without a row in the access matrix: {sorted(missing)}"
+    assert not set(MATRIX) - ours, "the matrix names URL patterns that no longer exist"
+    assert None not in names, "every URL pattern must have a name"
+
+
+def _check(response, expected, url):
+    if expected == LOGIN:
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/konto/login/"), response["Location"]
+    elif expected == "admin-login":
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/admin/login/"), response["Location"]
+    else:
+        assert response.status_code == expected, (url, response.status_code)
+
+
+@pytest.mark.parametrize("who", CAST_NAMES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access(client, cast, name, who):
+    from django.urls import reverse
+
+    method, build_kwargs, expected = MATRIX[name]
+    url = reverse(name, kwargs=build_kwargs(cast) if build_kwargs else None)
+    user = cast.member(who)
+    if user is not None:
+        client.force_login(user)
+    response = getattr(client, method)(url)
+    _check(response, expected[who], url)
+
+
+@pytest.mark.parametrize("who", CAST_NAMES)
+@pytest.mark.parametrize("name", sorted(GET_ONLY_CHECKS))
+def test_state_changing_urls_refuse_get(client, cast, name, who):
+    from django.urls import reverse
+
+    _method, build_kwargs, _expected = MATRIX[name]
+    url = reverse(name, kwargs=build_kwargs(cast))
+    user = cast.member(who)
+    if user is not None:
+        client.force_login(user)
+    _check(client.get(url), GET_ONLY_CHECKS[name][who], url)
+
+
+@pytest.mark.parametrize("who", CAST_NAMES)
+def test_admin_site(client, cast, who):
+    user = cast.member(who)
+    if user is not None:
+        client.force_login(user)
+    _check(client.get("/admin/"), ADMIN_SITE[who], "/admin/")
+
+
+@pytest.mark.parametrize("who", CAST_NAMES)
+def test_missing_municipality_is_404_like_another(client, cast, who):
+    user = cast.member(who)
+    if user is None:
+        return
+    client.force_login(user)
+    assert client.get("/kommune/9999/").status_code == 404

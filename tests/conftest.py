@@ -1,0 +1,107 @@
+"""The standard cast: who is who in every access test.
+
+Municipality A (region Sør) and B (region Vest); an editor, viewer and signatory of A, an editor
+of B, a regional adviser of A's region and one of another region, a settlement officer and an
+IMDi admin.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+
+from portal.accounts.models import DirectorateRole, User
+from portal.municipalities.models import Municipality
+from tests.factories import (
+    CountyFactory,
+    MembershipFactory,
+    MunicipalityFactory,
+    RegionFactory,
+    UserFactory,
+)
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Cast:
+    a: Municipality
+    b: Municipality
+    editor_a: User
+    viewer_a: User
+    signatory_a: User
+    editor_b: User
+    adviser_a: User
+    adviser_other: User
+    officer: User
+    admin: User
+
+    def member(self, name: str) -> User | None:
+        return None if name == "anonymous" else getattr(self, name)
+
+
+CAST_NAMES = [
+    "anonymous",
+    "editor_a",
+    "viewer_a",
+    "signatory_a",
+    "editor_b",
+    "adviser_a",
+    "adviser_other",
+    "officer",
+    "admin",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is slow by design; tests that create many users don't need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    sor = RegionFactory(code="sor", name="IMDi Sør")
+    vest = RegionFactory(code="vest", name="IMDi Vest")
+    agder = CountyFactory(number="42", name="Agder")
+    vestland = CountyFactory(number="46", name="Vestland")
+    a = MunicipalityFactory(number="4204", name="Kristiansand", county=agder, region=sor)
+    b = MunicipalityFactory(number="4601", name="Bergen", county=vestland, region=vest)
+    return Cast(
+        a=a,
+        b=b,
+        editor_a=MembershipFactory(
+            user=UserFactory(username="editor_a"), municipality=a, role="editor"
+        ).user,
+        viewer_a=MembershipFactory(
+            user=UserFactory(username="viewer_a"), municipality=a, role="viewer"
+        ).user,
+        signatory_a=MembershipFactory(
+            user=UserFactory(username="signatory_a"), municipality=a, role="signatory"
+        ).user,
+        editor_b=MembershipFactory(
+            user=UserFactory(username="editor_b"), municipality=b, role="editor"
+        ).user,
+        adviser_a=UserFactory(
+            username="adviser_a", directorate_role=DirectorateRole.REGIONAL_ADVISER, region=sor
+        ),
+        adviser_other=UserFactory(
+            username="adviser_other", directorate_role=DirectorateRole.REGIONAL_ADVISER, region=vest
+        ),
+        officer=UserFactory(
+            username="officer", directorate_role=DirectorateRole.SETTLEMENT_OFFICER
+        ),
+        admin=UserFactory(
+            username="admin",
+            directorate_role=DirectorateRole.ADMIN,
+            is_staff=True,
+            is_superuser=True,
+        ),
+    )
