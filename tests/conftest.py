@@ -8,7 +8,6 @@ IMDi admin.
 from dataclasses import dataclass
 
 import pytest
-from django.core.cache import cache
 
 from portal.accounts.models import DirectorateRole, User
 from portal.municipalities.models import Municipality
@@ -60,10 +59,20 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
+def _tasks_run_in_process(request):
+    """Tasks run in the test's own process, so their effects can be asserted right away.
+
+    Tests marked ``real_worker`` keep the configured broker and start a worker process.
+    """
+    from portal.celery import app
+
+    if request.node.get_closest_marker("real_worker"):
+        yield
+        return
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
     yield
-    cache.clear()
+    app.conf.task_always_eager = eager
 
 
 @pytest.fixture

@@ -24,6 +24,26 @@ def roles_user_may_invite(*, user: User, municipality: Municipality) -> tuple[st
     return INVITABLE_ROLES.get(role, ())
 
 
+def invitation_send_email(*, invitation_id: int) -> bool:
+    """Send the invitation e-mail once. Returns False when there is nothing to send.
+
+    The row is claimed with a conditional update, so a retried or duplicated task never sends
+    the same invitation twice; if sending fails the claim is released for the retry.
+    """
+    claimed = Invitation.objects.filter(
+        pk=invitation_id, email_sent_at=None, accepted_at=None, revoked_at=None
+    ).update(email_sent_at=timezone.now())
+    if claimed != 1:
+        return False
+    invitation = Invitation.objects.select_related("municipality", "invited_by").get(pk=invitation_id)
+    try:
+        _send_invitation_email(invitation)
+    except Exception:
+        Invitation.objects.filter(pk=invitation_id).update(email_sent_at=None)
+        raise
+    return True
+
+
 def _send_invitation_email(invitation: Invitation) -> None:
     url = settings.PORTAL_BASE_URL + reverse("invitation_accept", args=[invitation.token])
     with translation.override(invitation.municipality.language):
@@ -75,7 +95,9 @@ def invitation_create(
         municipality=municipality,
         changes={"email": [None, email], "role": [None, role]},
     )
-    transaction.on_commit(lambda: _send_invitation_email(invitation))
+    from portal.accounts.tasks import send_invitation
+
+    send_invitation.delay_on_commit(invitation.pk)
     return invitation
 
 

@@ -213,3 +213,35 @@ def test_invitation_email_follows_the_municipalitys_written_standard(
     with translation.override(lang):
         expected = translation.gettext("Accept the invitation here:")
     assert expected in body
+
+
+def test_invitation_email_task_is_idempotent(client, cast, django_capture_on_commit_callbacks):
+    from portal.accounts.tasks import send_invitation
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(client, cast, "editor_a")
+    invitation = Invitation.objects.get()
+    assert len(mail.outbox) == 1 and invitation.email_sent_at is not None
+    assert send_invitation.apply(args=[invitation.pk]).get() is False
+    assert send_invitation.apply(args=[invitation.pk]).get() is False
+    assert len(mail.outbox) == 1
+
+
+def test_failed_send_releases_the_claim_for_a_retry(cast, monkeypatch):
+    from portal.accounts import services
+
+    invitation = Invitation.objects.create(
+        municipality=cast.a, email="x@example.no", role="viewer", expires_at=timezone.now() + dt.timedelta(days=1)
+    )
+
+    def fail(_invitation):
+        raise ConnectionError("smtp down")
+
+    monkeypatch.setattr(services, "_send_invitation_email", fail)
+    with pytest.raises(ConnectionError):
+        services.invitation_send_email(invitation_id=invitation.pk)
+    invitation.refresh_from_db()
+    assert invitation.email_sent_at is None
+    monkeypatch.undo()
+    assert services.invitation_send_email(invitation_id=invitation.pk) is True
+    assert len(mail.outbox) == 1
