@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxy
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-services lint venv collectstatic migrate demo clean lock worker beat
+.PHONY: run test test-services lint venv collectstatic migrate demo clean lock worker beat messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,3 +60,8 @@ lock:
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# After changing user-facing strings: update the catalogs, translate, then compile.
+messages: venv
+	DEBUG=1 $(BIN)/python manage.py makemessages -l nb -l nn -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv

@@ -35,7 +35,9 @@ def invitation_send_email(*, invitation_id: int) -> bool:
     ).update(email_sent_at=timezone.now())
     if claimed != 1:
         return False
-    invitation = Invitation.objects.select_related("municipality", "invited_by").get(pk=invitation_id)
+    invitation = Invitation.objects.select_related("municipality", "invited_by").get(
+        pk=invitation_id
+    )
     try:
         _send_invitation_email(invitation)
     except Exception:

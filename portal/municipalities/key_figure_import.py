@@ -58,7 +58,9 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = _("line %(line)s") % {"line": self.line} if self.line else _("the file")
+        if not self.line:
+            return self.message
+        where = _("line %(line)s") % {"line": self.line}
         column = f", {self.column}" if self.column else ""
         return f"{where}{column}: {self.message}"
 
@@ -108,7 +110,7 @@ def _parse_count(raw: str) -> int:
         raise ValueError(_("must be a whole number, not “%(value)s”") % {"value": raw})
     value = int(text)
     if value < 0:
-        raise ValueError(_("cannot be negative (%(value)s)") % {"value": raw})
+        raise ValueError(_("cannot be negative, not “%(value)s”") % {"value": raw})
     return value
 
 
@@ -122,10 +124,10 @@ def _parse_share(raw: str) -> Decimal:
         ) from None
     if not value.is_finite() or value < 0 or value > 100:
         raise ValueError(
-            _("must be a percentage between 0 and 100, not %(value)s") % {"value": raw}
+            _("must be a percentage between 0 and 100, not “%(value)s”") % {"value": raw}
         )
     if value != value.quantize(Decimal("0.01")):
-        raise ValueError(_("can have at most two decimals (%(value)s)") % {"value": raw})
+        raise ValueError(_("can have at most two decimals, not “%(value)s”") % {"value": raw})
     return value.quantize(Decimal("0.01"))
 
 
@@ -133,7 +135,7 @@ def _parse_bounded(raw: str, low: int, high: int) -> int:
     value = _parse_count(raw)
     if not low <= value <= high:
         raise ValueError(
-            _("must be between %(low)s and %(high)s, not %(value)s")
+            _("must be between %(low)s and %(high)s, not “%(value)s”")
             % {"low": low, "high": high, "value": raw}
         )
     return value
@@ -273,13 +275,13 @@ def _parse_row(
     try:
         year = _parse_bounded(raw_year, 1990, today.year + 1) if raw_year else None
         if year is None:
-            result.error(line, "year", _("is empty"))
+            result.error(line, "year", _("the cell is empty"))
     except ValueError as exc:
         result.error(line, "year", str(exc))
     number = None
     raw_number = cells["municipality_number"].strip()
     if not raw_number:
-        result.error(line, "municipality_number", _("is empty"))
+        result.error(line, "municipality_number", _("the cell is empty"))
     else:
         try:
             number = _parse_number(raw_number)
@@ -299,7 +301,7 @@ def _parse_row(
             result.error(
                 line,
                 column,
-                _("(%(value)s) cannot be more than intro_completed (%(completed)s)")
+                _("cannot be more than intro_completed (%(completed)s), but is %(value)s")
                 % {"value": values[column], "completed": completed},
             )
     if result.error_count > before or year is None or number is None:

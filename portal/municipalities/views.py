@@ -103,7 +103,9 @@ def key_figure_import(request: HttpRequest) -> HttpResponse:
         if report.ok and not report.dry_run:
             messages.success(
                 request,
-                _("Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.")
+                _(
+                    "Key figures imported. Rows – new: %(created)s, changed: %(updated)s, unchanged: %(unchanged)s."
+                )
                 % {
                     "created": report.created,
                     "updated": report.updated,

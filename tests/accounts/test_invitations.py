@@ -231,7 +231,10 @@ def test_failed_send_releases_the_claim_for_a_retry(cast, monkeypatch):
     from portal.accounts import services
 
     invitation = Invitation.objects.create(
-        municipality=cast.a, email="x@example.no", role="viewer", expires_at=timezone.now() + dt.timedelta(days=1)
+        municipality=cast.a,
+        email="x@example.no",
+        role="viewer",
+        expires_at=timezone.now() + dt.timedelta(days=1),
     )
 
     def fail(_invitation):

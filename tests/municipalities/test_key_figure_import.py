@@ -197,7 +197,7 @@ BAD_FILES = {
     ),
     "empty municipality number": (
         "year,municipality_number,settled\n2024,,1\n",
-        "line 2, municipality_number: is empty",
+        "line 2, municipality_number: the cell is empty",
     ),
     "malformed municipality number": (
         "year,municipality_number,settled\n2024,42-04,1\n",
@@ -217,14 +217,14 @@ BAD_FILES = {
     ),
     "more in work than completed": (
         "year,municipality_number,intro_completed,intro_work_or_education_1y\n2024,4204,10,12\n",
-        "line 2, intro_work_or_education_1y: (12) cannot be more than intro_completed (10)",
+        "line 2, intro_work_or_education_1y: cannot be more than intro_completed (10), but is 12",
     ),
     "header only": (
         "year,municipality_number,settled\n",
-        "the file: The file has a header but no rows of figures.",
+        "The file has a header but no rows of figures.",
     ),
-    "empty file": ("", "the file: The file is empty."),
-    "blank lines only": ("\n\n  \n", "the file: The file is empty."),
+    "empty file": ("", "The file is empty."),
+    "blank lines only": ("\n\n  \n", "The file is empty."),
 }
 
 

@@ -14,7 +14,9 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
-needs_postgres = pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="DATABASE_URL is not set")
+needs_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL"), reason="DATABASE_URL is not set"
+)
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set")
 
 
@@ -64,7 +66,22 @@ def test_a_real_celery_worker_sends_the_invitation(transactional_db, cast, tmp_p
     }
     queue = f"test-{os.getpid()}"
     worker = subprocess.Popen(  # noqa: S603 - our own Celery app
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", queue, "--pool=solo", "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"{queue}@%h"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-Q",
+            queue,
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"{queue}@%h",
+        ],
         cwd=ROOT,
         env=worker_env,
         stdout=(tmp_path / "worker.log").open("w"),
