@@ -1,3 +1,6 @@
+from django.conf import settings
+from django.utils import translation
+
 # Everything the portal serves comes from its own origin: no CDN, no inline script.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -31,4 +34,34 @@ class SecurityHeadersMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             response.setdefault("Cache-Control", "private, no-store")
+        return response
+
+
+class LanguageMiddleware:
+    """The portal speaks bokmål unless the person chose otherwise.
+
+    The language is the one chosen with the language switch (a cookie), else the one kept on
+    the logged-in user's account, else bokmål. The browser's Accept-Language is not used: many
+    Norwegians run English browsers and still expect a Norwegian public service.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in self.supported:
+            user = getattr(request, "user", None)
+            language = (
+                getattr(user, "language", None)
+                if user is not None and user.is_authenticated
+                else None
+            )
+        if language not in self.supported:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
         return response

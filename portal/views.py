@@ -23,10 +23,11 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     year = timezone.localdate().year
     memberships = list(memberships_of(user))
+    # The latest year with settlement figures, per organisation.
     figures = {
         kf.municipality_id: kf
         for kf in KeyFigures.objects.filter(
-            municipality_id__in=[m.municipality_id for m in memberships], year__in=[year, year - 1]
+            municipality_id__in=[m.municipality_id for m in memberships], requested__isnull=False
         ).order_by("year")
     }
     context = {

@@ -134,6 +134,11 @@ class Municipality(models.Model):
     def is_district(self) -> bool:
         return self.kind == self.Kind.DISTRICT
 
+    @property
+    def last_year(self) -> int | None:
+        """The last calendar year the number was in force (None while it still is)."""
+        return None if self.valid_to is None else (self.valid_to - dt.timedelta(days=1)).year
+
     def valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
 

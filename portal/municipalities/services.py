@@ -55,7 +55,7 @@ def key_figures_import(
     report = KeyFigureImportReport(
         errors=list(parsed.errors), error_count=parsed.error_count, dry_run=dry_run
     )
-    if parsed.error_count:
+    if parsed.error_count and not parsed.rows:
         return report
 
     organisations = _organisations_by_number({row.number for row in parsed.rows})
@@ -95,8 +95,11 @@ def key_figures_import(
             )
             continue
         targets.append((match, row))
-    report.error_count = len(report.errors)
-    if report.errors:
+    # Rows that parsed are checked against the register too, so one round lists every error.
+    report.error_count = parsed.error_count + len(report.errors) - len(parsed.errors)
+    if report.error_count:
+        report.errors.sort(key=lambda e: e.line)
+        del report.errors[key_figure_import.MAX_ERRORS :]
         return report
 
     with transaction.atomic():

@@ -346,3 +346,13 @@ def test_upload_size_limit(client, cast, orgs, settings):
     assert response.status_code == 200
     assert "grensen er" in response.content.decode()
     assert KeyFigures.objects.count() == 0
+
+
+def test_format_errors_and_unknown_municipalities_are_reported_together(orgs):
+    report = run("year,municipality_number,settled\n2024,4204,x\n2024,9876,1\n2024,0301,1\n")
+    assert [m.split(":")[0] for m in report.messages] == [
+        "line 2, settled",
+        "line 3, municipality_number",
+    ]
+    assert report.error_count == 2
+    assert KeyFigures.objects.count() == 0

@@ -138,3 +138,15 @@ def test_nynorsk_differs_from_bokmal():
     with translation.override("nn"):
         nn = translation.gettext("The file is empty.")
     assert nb != nn
+
+
+def test_browser_language_does_not_override_bokmal(client, db):
+    response = client.get("/konto/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="nb">' in response.content.decode()
+
+
+def test_users_saved_language_applies_without_the_cookie(client, cast):
+    cast.viewer_a.language = "en"
+    cast.viewer_a.save()
+    client.force_login(cast.viewer_a)
+    assert '<html lang="en">' in client.get("/").content.decode()
