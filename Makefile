@@ -39,6 +39,7 @@ collectstatic: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	SECRET_KEY=lint $(BIN)/mypy
 
 test: venv collectstatic lint
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -51,10 +51,10 @@ def membership_roles(user: User) -> dict[int, str]:
     """``{municipality_id: role}`` for the user's memberships, read once per request."""
     if not user.is_authenticated:
         return {}
-    cached = getattr(user, "_membership_roles", None)
+    cached = user.__dict__.get("_membership_roles")
     if cached is None:
         cached = dict(user.memberships.values_list("municipality_id", "role"))
-        user._membership_roles = cached
+        user.__dict__["_membership_roles"] = cached
     return cached
 
 

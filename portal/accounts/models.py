@@ -3,7 +3,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -47,8 +47,6 @@ class User(AbstractUser):
         _("language"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("user")

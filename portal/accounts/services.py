@@ -21,7 +21,7 @@ def roles_user_may_invite(*, user: User, municipality: Municipality) -> tuple[st
     if user.directorate_role == DirectorateRole.ADMIN:
         return tuple(MunicipalRole.values)
     role = membership_roles(user).get(municipality.pk)
-    return INVITABLE_ROLES.get(role, ())
+    return INVITABLE_ROLES.get(role, ()) if role else ()
 
 
 def invitation_send_email(*, invitation_id: int) -> bool:
@@ -99,7 +99,7 @@ def invitation_create(
     )
     from portal.accounts.tasks import send_invitation
 
-    send_invitation.delay_on_commit(invitation.pk)
+    transaction.on_commit(lambda: send_invitation.delay(invitation.pk))
     return invitation
 
 

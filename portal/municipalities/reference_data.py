@@ -194,7 +194,9 @@ def load_reference_data(*, actor=None) -> SyncResult:
     versions: dict[int, _Version] = {}
     for row in history:
         year = int(row["version_year"])
-        versions.setdefault(year, _Version(year, _date(row["valid_from"]), _date(row["valid_to"])))
+        versions.setdefault(
+            year, _Version(year, dt.date.fromisoformat(row["valid_from"]), _date(row["valid_to"]))
+        )
     counties = _load_counties(result, versions, history)
 
     result.add(
