@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxy
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-services lint venv collectstatic migrate demo clean lock worker beat messages
+.PHONY: run test test-services lint venv collectstatic migrate demo clean lock worker beat messages schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ migrate: venv
 
 demo: migrate
 	DEBUG=1 $(BIN)/python manage.py load_demo
+	DEBUG=1 $(BIN)/python manage.py load_survey_editions
 
 run: demo
 	@echo "The portal: http://127.0.0.1:$(PORT)/  (demo users in README.md, password: demo)"
@@ -66,3 +67,7 @@ clean:
 messages: venv
 	DEBUG=1 $(BIN)/python manage.py makemessages -l nb -l nn -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+
+# After changing surveys/schema.py: regenerate the published schema.
+schema: venv
+	SECRET_KEY=schema $(BIN)/python -c "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'portal.settings'); django.setup(); from surveys.schema import schema_json, SCHEMA_PATH; SCHEMA_PATH.write_text(schema_json(), encoding='utf-8')"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("konto/", include("portal.accounts.urls")),
     path("", include("portal.municipalities.urls")),
+    path("", include("surveys.urls")),
     path("admin/", admin.site.urls),
 ]
 

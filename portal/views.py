@@ -15,6 +15,7 @@ from portal.accounts.selectors import memberships_of
 from portal.audit.selectors import audit_entries
 from portal.municipalities.models import KeyFigures
 from portal.municipalities.selectors import current_organisations
+from surveys import selectors as survey_selectors
 
 
 @login_required
@@ -30,9 +31,30 @@ def home(request: HttpRequest) -> HttpResponse:
             municipality_id__in=[m.municipality_id for m in memberships], requested__isnull=False
         ).order_by("year")
     }
+    edition = survey_selectors.open_edition()
+    surveys = {}
+    if edition is not None:
+        for membership in memberships:
+            state = survey_selectors.survey_state(edition, membership.municipality)
+            answered, total = state.total_progress()
+            mine = [
+                state.section_by_pk(a.section_id)
+                for a in state.assignments.values()
+                if a.assignee_id == user.pk
+            ]
+            surveys[membership.municipality_id] = {
+                "edition": edition,
+                "response": state.response,
+                "answered": answered,
+                "total": total,
+                "assigned": [s for s in mine if s is not None],
+            }
     context = {
-        "memberships": [(m, figures.get(m.municipality_id)) for m in memberships],
+        "memberships": [
+            (m, figures.get(m.municipality_id), surveys.get(m.municipality_id)) for m in memberships
+        ],
         "year": year,
+        "open_edition": edition,
     }
     if user.directorate_role:
         organisations = current_organisations()

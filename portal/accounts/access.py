@@ -19,6 +19,7 @@ from portal.municipalities.models import Municipality
 
 class Perm(StrEnum):
     VIEW = "view"  # read the organisation's pages
+    SURVEY = "survey"  # read its survey responses
     EDIT = "edit"  # fill in its forms and registers
     SUBMIT = "submit"  # sign and submit on behalf of the head of administration
     INVITE = "invite"  # invite colleagues
@@ -27,16 +28,18 @@ class Perm(StrEnum):
 
 
 MUNICIPAL_ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    MunicipalRole.VIEWER: frozenset({Perm.VIEW}),
-    MunicipalRole.EDITOR: frozenset({Perm.VIEW, Perm.EDIT, Perm.INVITE}),
-    MunicipalRole.SIGNATORY: frozenset({Perm.VIEW, Perm.EDIT, Perm.SUBMIT, Perm.INVITE}),
+    MunicipalRole.VIEWER: frozenset({Perm.VIEW, Perm.SURVEY}),
+    MunicipalRole.EDITOR: frozenset({Perm.VIEW, Perm.SURVEY, Perm.EDIT, Perm.INVITE}),
+    MunicipalRole.SIGNATORY: frozenset(
+        {Perm.VIEW, Perm.SURVEY, Perm.EDIT, Perm.SUBMIT, Perm.INVITE}
+    ),
 }
 
 DIRECTORATE_ROLE_PERMS: dict[str, frozenset[Perm]] = {
     DirectorateRole.ADMIN: frozenset(
-        {Perm.VIEW, Perm.EDIT, Perm.INVITE, Perm.FOLLOW_UP, Perm.ADMINISTER}
+        {Perm.VIEW, Perm.SURVEY, Perm.EDIT, Perm.INVITE, Perm.FOLLOW_UP, Perm.ADMINISTER}
     ),
-    DirectorateRole.REGIONAL_ADVISER: frozenset({Perm.VIEW, Perm.FOLLOW_UP}),
+    DirectorateRole.REGIONAL_ADVISER: frozenset({Perm.VIEW, Perm.SURVEY, Perm.FOLLOW_UP}),
     DirectorateRole.SETTLEMENT_OFFICER: frozenset({Perm.VIEW}),
 }
 

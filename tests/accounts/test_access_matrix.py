@@ -46,6 +46,49 @@ def _a(cast):
     return {"number": cast.a.number}
 
 
+def _open_edition():
+    from surveys.models import SurveyEdition
+    from surveys.services import edition_import, edition_set_status
+    from tests.surveys.conftest import definition
+
+    edition = SurveyEdition.objects.filter(year=2026).first() or edition_import(
+        actor=None, content=definition()
+    )
+    return edition_set_status(actor=None, edition=edition, status="open")
+
+
+def _survey(cast, **extra):
+    edition = _open_edition()
+    return {"number": cast.a.number, "year": edition.year, **extra}
+
+
+def _survey_with_response(cast):
+    from surveys.models import Response
+
+    kwargs = _survey(cast)
+    Response.objects.get_or_create(
+        edition__year=kwargs["year"], municipality=cast.a, defaults={"edition": _open_edition()}
+    )
+    return kwargs
+
+
+def _edition(cast):
+    return {"year": _open_edition().year}
+
+
+MEMBERS_AND_FOLLOW_UP = {
+    "anonymous": LOGIN,
+    "editor_a": 200,
+    "viewer_a": 200,
+    "signatory_a": 200,
+    "editor_b": 404,
+    "adviser_a": 200,
+    "adviser_other": 404,
+    "officer": 403,  # settlement officers read profiles, not survey answers
+    "admin": 200,
+}
+
+
 # name: (method, kwargs builder, {cast member: expected status})
 MATRIX = {
     "home": ("get", None, LOGGED_IN_200),
@@ -133,6 +176,60 @@ MATRIX = {
             "admin": 302,
         },
     ),
+    "survey_overview": ("get", _survey, MEMBERS_AND_FOLLOW_UP),
+    "survey_section": ("get", lambda c: _survey(c, section_key="services"), MEMBERS_AND_FOLLOW_UP),
+    "survey_review": ("get", _survey, MEMBERS_AND_FOLLOW_UP),
+    "survey_pdf": ("get", _survey_with_response, MEMBERS_AND_FOLLOW_UP),
+    "survey_autosave": (
+        "post",
+        _survey,
+        {  # an empty save names no question: refused (400) for those who may edit
+            "anonymous": LOGIN,
+            "editor_a": 400,
+            "viewer_a": 403,
+            "signatory_a": 400,
+            "editor_b": 404,
+            "adviser_a": 403,
+            "adviser_other": 404,
+            "officer": 403,
+            "admin": 400,
+        },
+    ),
+    "section_assign": (
+        "post",
+        lambda c: _survey(c, section_key="services"),
+        {
+            "anonymous": LOGIN,
+            "editor_a": 302,
+            "viewer_a": 403,
+            "signatory_a": 302,
+            "editor_b": 404,
+            "adviser_a": 403,
+            "adviser_other": 404,
+            "officer": 403,
+            "admin": 302,
+        },
+    ),
+    "survey_submit": (
+        "post",
+        _survey,
+        {
+            "anonymous": LOGIN,
+            "editor_a": 403,
+            "viewer_a": 403,
+            "signatory_a": 302,  # back to the review page: nothing to submit yet
+            "editor_b": 404,
+            "adviser_a": 403,
+            "adviser_other": 404,
+            "officer": 403,
+            "admin": 403,  # IMDi never submits on a municipality's behalf
+        },
+    ),
+    "edition_list": ("get", None, ADMIN_ONLY),
+    "edition_detail": ("get", _edition, ADMIN_ONLY),
+    "edition_export": ("get", _edition, ADMIN_ONLY),
+    "edition_preview": ("get", lambda c: {**_edition(c), "number": c.a.number}, ADMIN_ONLY),
+    "edition_preview_pick": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
     "municipality_list": ("get", None, DIRECTORATE_ONLY),
     "key_figure_import": ("get", None, ADMIN_ONLY),
     "audit_log": ("get", None, ADMIN_ONLY),
@@ -141,7 +238,14 @@ MATRIX = {
 # Django's own admin site: staff only, everyone else is sent to its login page.
 ADMIN_SITE = {**dict.fromkeys(CAST_NAMES, "admin-login"), "admin": 200}
 
-GET_ONLY_CHECKS = {"invitation_revoke": ONLY_POST, "membership_remove": ONLY_POST}
+GET_ONLY_CHECKS = {
+    "invitation_revoke": ONLY_POST,
+    "membership_remove": ONLY_POST,
+    "survey_autosave": ONLY_POST,
+    "survey_submit": ONLY_POST,
+    "section_assign": ONLY_POST,
+    "edition_preview_pick": ONLY_POST,
+}
 
 
 def _url_names(resolver=None, namespace=""):

@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+
+def localized(texts: dict | None, language: str | None = None) -> str:
+    """The text in the active language, falling back to bokmål."""
+    if not texts:
+        return ""
+    language = language or translation.get_language() or "nb"
+    return texts.get(language[:2]) or texts.get("nb") or next(iter(texts.values()), "")
+
+
+class SurveyEdition(models.Model):
+    """One year's questionnaire. Its sections and questions are materialised from ``definition``."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    title = models.JSONField(_("title"))
+    intro = models.JSONField(_("introduction"), default=dict, blank=True)
+    opens = models.DateField(_("opens"))
+    deadline = models.DateField(_("deadline"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    previous_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    definition = models.JSONField()
+    option_mappings = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("survey edition")
+        verbose_name_plural = _("survey editions")
+
+    def __str__(self) -> str:
+        return localized(self.title)
+
+    @property
+    def title_text(self) -> str:
+        return localized(self.title)
+
+    @property
+    def intro_text(self) -> str:
+        return localized(self.intro)
+
+    def mapping_from(self, year: int, question_key: str) -> dict[str, object]:
+        """How answers of ``year`` to ``question_key`` map onto this edition's options."""
+        for mapping in self.option_mappings:
+            if mapping["question"] == question_key and mapping["from_year"] == year:
+                return mapping["map"]
+        return {}
+
+
+class Section(models.Model):
+    edition = models.ForeignKey(SurveyEdition, on_delete=models.CASCADE, related_name="sections")
+    key = models.CharField(max_length=60)
+    position = models.PositiveSmallIntegerField()
+    title = models.JSONField()
+    intro = models.JSONField(default=dict, blank=True)
+    show_if = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["edition", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "key"], name="section_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return localized(self.title)
+
+    @property
+    def title_text(self) -> str:
+        return localized(self.title)
+
+    @property
+    def intro_text(self) -> str:
+        return localized(self.intro)
+
+
+class Question(models.Model):
+    """A question of an edition. ``key`` links it to the same question in other years."""
+
+    edition = models.ForeignKey(SurveyEdition, on_delete=models.CASCADE, related_name="questions")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="questions")
+    key = models.CharField(max_length=60, db_index=True)
+    position = models.PositiveSmallIntegerField()
+    type = models.CharField(max_length=20)
+    text = models.JSONField()
+    help = models.JSONField(default=dict, blank=True)
+    required = models.BooleanField(default=False)
+    config = models.JSONField(default=dict, blank=True)
+    show_if = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["edition", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "key"], name="question_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {localized(self.text)[:60]}"
+
+    @property
+    def options(self) -> list[dict]:
+        return self.config.get("options", [])
+
+    def option_label(self, key: str) -> str:
+        for option in self.options:
+            if option["key"] == key:
+                return localized(option["label"])
+        return key
+
+
+class Response(models.Model):
+    """One organisation's answer to one edition."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for correction")
+        APPROVED = "approved", _("Approved")
+
+    edition = models.ForeignKey(SurveyEdition, on_delete=models.PROTECT, related_name="responses")
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="survey_responses"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_at = models.DateTimeField(auto_now_add=True)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    last_activity_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_on_behalf_of = models.CharField(max_length=200, blank=True)
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "municipality"], name="response_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.edition.year} – {self.municipality}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in (self.Status.SUBMITTED, self.Status.APPROVED)
+
+
+class Answer(models.Model):
+    """The current answer to one question. ``version`` grows with every change, so two people
+    editing the same question find out instead of overwriting each other."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    value = models.JSONField(null=True, blank=True)
+    other_text = models.TextField(blank=True)
+    explanation = models.TextField(blank=True)
+    warning = models.TextField(blank=True)
+    confirmed = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="answer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response} {self.question.key}"
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.warning) and not self.confirmed and not self.explanation
+
+
+class SectionAssignment(models.Model):
+    """A section given to a colleague or a unit of the municipality."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="assignments")
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_sections",
+    )
+    unit = models.CharField(_("unit"), max_length=120, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "section"], name="assignment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section} → {self.assignee or self.unit}"
+
+
+class SettlementCategory(models.TextChoices):
+    SETTLES = "settles", _("Settles refugees")
+    FIRST_TIME = "first_time", _("Settles for the first time")
+    DOES_NOT_SETTLE = "does_not_settle", _("Does not settle")
+
+
+class SettlementCategoryOverride(models.Model):
+    """An admin's decision on an organisation's settlement category for one year."""
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=20, choices=SettlementCategory.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "year"], name="category_override_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.year}: {self.category}"

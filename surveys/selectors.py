@@ -1,0 +1,166 @@
+"""Reads for the survey pages: each costs a fixed number of queries, whatever the size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+
+from portal.municipalities.models import Municipality
+from surveys.context import OrgContext, org_context
+from surveys.models import Answer, Question, Response, Section, SectionAssignment, SurveyEdition
+from surveys.routing import visible_questions
+
+
+def editions_for(municipality: Municipality) -> QuerySet[SurveyEdition]:
+    """Editions the organisation answers or answered: open or closed, and valid for it."""
+    return SurveyEdition.objects.exclude(status=SurveyEdition.Status.DRAFT).order_by("-year")
+
+
+def open_edition() -> SurveyEdition | None:
+    return SurveyEdition.objects.filter(status=SurveyEdition.Status.OPEN).order_by("-year").first()
+
+
+def edition_by_year(year: int) -> SurveyEdition | None:
+    return SurveyEdition.objects.filter(year=year).first()
+
+
+@dataclass
+class LastYear:
+    year: int
+    answers: dict[str, tuple[Any, str]]  # key -> (value mapped onto this edition, other text)
+
+
+def last_year_answers(edition: SurveyEdition, municipality: Municipality) -> LastYear | None:
+    """The organisation's answers in the previous edition (its predecessors' for a merged one),
+    with the old options mapped onto this edition's."""
+    previous = (
+        (
+            SurveyEdition.objects.filter(year=edition.previous_year)
+            if edition.previous_year
+            else SurveyEdition.objects.filter(year__lt=edition.year).exclude(
+                status=SurveyEdition.Status.DRAFT
+            )
+        )
+        .order_by("-year")
+        .first()
+    )
+    if previous is None:
+        return None
+    ids = [municipality.pk, *municipality.predecessors.values_list("pk", flat=True)]
+    rows = (
+        Answer.objects.filter(
+            response__edition=previous, response__municipality_id__in=ids, value__isnull=False
+        )
+        .exclude(response__status=Response.Status.IN_PROGRESS)
+        .select_related("question")
+        .order_by("response__municipality_id")
+    )
+    answers: dict[str, tuple[Any, str]] = {}
+    for answer in rows:
+        key = answer.question.key
+        if key in answers:
+            continue  # a merged municipality: the first predecessor's answer is shown
+        mapping = edition.mapping_from(previous.year, key)
+        answers[key] = (_map(answer.value, mapping), answer.other_text)
+    return LastYear(previous.year, answers)
+
+
+def _map(value: Any, mapping: dict[str, Any]) -> Any:
+    if not mapping:
+        return value
+    if isinstance(value, list):
+        return [mapping.get(str(v), v) for v in value]
+    if isinstance(value, dict):
+        return {k: mapping.get(str(v), v) for k, v in value.items()}
+    return mapping.get(str(value), value)
+
+
+@dataclass
+class SurveyState:
+    """Everything a survey page shows: structure, answers, routing and progress."""
+
+    edition: SurveyEdition
+    municipality: Municipality
+    org: OrgContext
+    response: Response | None
+    sections: list[Section]
+    questions: list[Question]
+    answers: dict[str, Answer]
+    visible_sections: set[str]
+    visible: set[str]
+    assignments: dict[int, SectionAssignment] = field(default_factory=dict)
+
+    def values(self) -> dict[str, Any]:
+        return {key: a.value for key, a in self.answers.items()}
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    def section_by_pk(self, pk: int) -> Section | None:
+        return next((s for s in self.sections if s.pk == pk), None)
+
+    def questions_in(self, section: Section, visible_only: bool = True) -> list[Question]:
+        return [
+            q
+            for q in self.questions
+            if q.section_id == section.pk and (not visible_only or q.key in self.visible)
+        ]
+
+    def is_answered(self, key: str) -> bool:
+        answer = self.answers.get(key)
+        return answer is not None and answer.value is not None
+
+    def progress(self, section: Section) -> tuple[int, int]:
+        shown = self.questions_in(section)
+        return sum(1 for q in shown if self.is_answered(q.key)), len(shown)
+
+    def total_progress(self) -> tuple[int, int]:
+        shown = [q for q in self.questions if q.key in self.visible]
+        return sum(1 for q in shown if self.is_answered(q.key)), len(shown)
+
+    def unanswered(self) -> list[Question]:
+        return [q for q in self.questions if q.key in self.visible and not self.is_answered(q.key)]
+
+    def warnings(self) -> list[Answer]:
+        return [a for k, a in self.answers.items() if k in self.visible and a.needs_confirmation]
+
+
+def survey_state(
+    edition: SurveyEdition, municipality: Municipality, *, response: Response | None = None
+) -> SurveyState:
+    """Sections, questions, answers, routing: a constant number of queries."""
+    if response is None:
+        response = Response.objects.filter(edition=edition, municipality=municipality).first()
+    sections = list(Section.objects.filter(edition=edition).order_by("position"))
+    questions = list(
+        Question.objects.filter(edition=edition).select_related("section").order_by("position")
+    )
+    answers: dict[str, Answer] = {}
+    assignments: dict[int, SectionAssignment] = {}
+    if response is not None:
+        by_id = {q.pk: q for q in questions}
+        for answer in Answer.objects.filter(response=response).select_related("updated_by"):
+            answer.question = by_id[answer.question_id]
+            answers[answer.question.key] = answer
+        assignments = {
+            a.section_id: a
+            for a in SectionAssignment.objects.filter(response=response).select_related("assignee")
+        }
+    org = org_context(municipality, edition)
+    visible_sections, visible = visible_questions(
+        sections, questions, org, {k: a.value for k, a in answers.items()}
+    )
+    return SurveyState(
+        edition=edition,
+        municipality=municipality,
+        org=org,
+        response=response,
+        sections=sections,
+        questions=questions,
+        answers=answers,
+        visible_sections=visible_sections,
+        visible=visible,
+        assignments=assignments,
+    )

@@ -1,0 +1,496 @@
+"""Writes for the survey: definitions, answers, assignments, submission."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.accounts.access import Perm, perms_for
+from portal.accounts.models import User
+from portal.audit.services import audit_log, audit_log_many, build_audit_entry
+from portal.municipalities.models import Municipality
+from surveys import questions as qtypes
+from surveys.definition import DefinitionError, parse_definition
+from surveys.models import (
+    Answer,
+    Question,
+    Response,
+    Section,
+    SectionAssignment,
+    SettlementCategoryOverride,
+    SurveyEdition,
+)
+from surveys.routing import visible_questions
+from surveys.selectors import last_year_answers, survey_state
+
+QUESTION_CONFIG_FIELDS = (
+    "options",
+    "allow_dont_know",
+    "allow_not_relevant",
+    "max_choices",
+    "rank",
+    "min",
+    "max",
+    "unit",
+    "scale",
+    "items",
+    "max_length",
+    "checks",
+)
+
+
+class SurveyClosed(ValidationError):
+    pass
+
+
+def _earlier_question(year: int, key: str) -> dict | None:
+    question = Question.objects.filter(edition__year=year, key=key).first()
+    if question is None:
+        return None
+    return {"type": question.type, **question.config}
+
+
+@transaction.atomic
+def edition_import(
+    *, actor: User | None, content: bytes | str | dict, source: str = ""
+) -> SurveyEdition:
+    """Create an edition from a definition document, or replace one that has no answers yet.
+
+    Raises DefinitionError with every problem; nothing is written then.
+    """
+    definition = parse_definition(content, earlier_question=_earlier_question)
+    year = definition["year"]
+    edition = SurveyEdition.objects.select_for_update().filter(year=year).first()
+    if edition is not None and Answer.objects.filter(response__edition=edition).exists():
+        raise DefinitionError(
+            [f"year: the {year} edition already has answers and cannot be replaced; use a new year"]
+        )
+    values = {
+        "title": definition["title"],
+        "intro": definition.get("intro", {}),
+        "opens": dt.date.fromisoformat(definition["opens"]),
+        "deadline": dt.date.fromisoformat(definition["deadline"]),
+        "previous_year": definition.get("previous_year"),
+        "definition": definition,
+        "option_mappings": definition.get("option_mappings", []),
+    }
+    created = edition is None
+    if created:
+        edition = SurveyEdition.objects.create(year=year, **values)
+    else:
+        for name, value in values.items():
+            setattr(edition, name, value)
+        edition.save()
+        edition.responses.all().delete()  # responses without answers (only opened pages)
+        edition.questions.all().delete()
+        edition.sections.all().delete()
+    position = 0
+    questions = []
+    for s_index, section_doc in enumerate(definition["sections"], start=1):
+        section = Section.objects.create(
+            edition=edition,
+            key=section_doc["key"],
+            position=s_index,
+            title=section_doc["title"],
+            intro=section_doc.get("intro", {}),
+            show_if=section_doc.get("show_if", {}),
+        )
+        for question_doc in section_doc["questions"]:
+            position += 1
+            questions.append(
+                Question(
+                    edition=edition,
+                    section=section,
+                    key=question_doc["key"],
+                    position=position,
+                    type=question_doc["type"],
+                    text=question_doc["text"],
+                    help=question_doc.get("help", {}),
+                    required=question_doc.get("required", False),
+                    config={
+                        k: question_doc[k] for k in QUESTION_CONFIG_FIELDS if k in question_doc
+                    },
+                    show_if=question_doc.get("show_if", {}),
+                )
+            )
+    Question.objects.bulk_create(questions)
+    audit_log(
+        actor=actor,
+        action="survey.import" if created else "survey.replace",
+        obj=edition,
+        object_label=f"{year}",
+        changes={
+            "questions": [None, len(questions)],
+            "sections": [None, len(definition["sections"])],
+        },
+        source=source,
+    )
+    return edition
+
+
+@transaction.atomic
+def edition_set_status(*, actor: User, edition: SurveyEdition, status: str) -> SurveyEdition:
+    if status not in SurveyEdition.Status.values:
+        raise ValidationError(_("Unknown status."))
+    old = edition.status
+    if old == status:
+        return edition
+    edition.status = status
+    edition.save(update_fields=["status", "updated_at"])
+    audit_log(actor=actor, action="survey.status", obj=edition, changes={"status": [old, status]})
+    return edition
+
+
+@transaction.atomic
+def settlement_category_override(
+    *, actor: User, municipality: Municipality, year: int, category: str | None, reason: str = ""
+) -> None:
+    """Set (or, with category None, remove) an organisation's settlement category for a year."""
+    existing = SettlementCategoryOverride.objects.filter(
+        municipality=municipality, year=year
+    ).first()
+    old = existing.category if existing else None
+    if category is None:
+        if existing:
+            existing.delete()
+    elif existing:
+        existing.category, existing.reason, existing.set_by = category, reason, actor
+        existing.set_at = timezone.now()
+        existing.save()
+    else:
+        SettlementCategoryOverride.objects.create(
+            municipality=municipality, year=year, category=category, reason=reason, set_by=actor
+        )
+    if old != category:
+        audit_log(
+            actor=actor,
+            action="survey.category_override",
+            municipality=municipality,
+            object_type="settlement category",
+            object_label=f"{municipality} {year}",
+            changes={"settlement_category": [old, category]},
+            source=reason,
+        )
+
+
+def response_start(*, actor: User, edition: SurveyEdition, municipality: Municipality) -> Response:
+    """The organisation's response to an open edition, created on first use."""
+    if edition.status != SurveyEdition.Status.OPEN:
+        raise SurveyClosed(_("The survey is not open for answers."))
+    if Perm.EDIT not in perms_for(actor, municipality):
+        raise PermissionDenied
+    response, _created = Response.objects.get_or_create(edition=edition, municipality=municipality)
+    return response
+
+
+@dataclass
+class Conflict:
+    question: Question
+    theirs: Any
+    theirs_display: str
+    yours_display: str
+    by: str
+    at: dt.datetime
+    version: int
+
+
+@dataclass
+class SaveResult:
+    saved: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    conflicts: dict[str, Conflict] = field(default_factory=dict)
+    warnings: dict[str, str] = field(default_factory=dict)
+    submitted: dict[str, tuple[Any, str]] = field(default_factory=dict)  # what the user sent
+    refused: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not (self.errors or self.conflicts or self.refused)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+@transaction.atomic
+def answers_save(
+    *,
+    actor: User,
+    edition: SurveyEdition,
+    municipality: Municipality,
+    data: Any,
+    keys: list[str],
+    copy_last_year: str = "",
+) -> SaveResult:
+    """Save the answers to ``keys`` from submitted form data: all of them, or none.
+
+    A question is saved only if the person changed it (the form carries each value's fingerprint)
+    or it is sent alone (autosave). If someone else saved a different value since the form was
+    loaded (its version moved on), nothing is saved and both values are returned. Answers to
+    questions the organisation cannot see are refused.
+    """
+    result = SaveResult()
+    if edition.status != SurveyEdition.Status.OPEN:
+        result.refused = _("The survey is closed; answers can no longer be changed.")
+        return result
+    if Perm.EDIT not in perms_for(actor, municipality):
+        raise PermissionDenied
+    response, _created = Response.objects.select_for_update().get_or_create(
+        edition=edition, municipality=municipality
+    )
+    if response.is_locked:
+        result.refused = _("The answers have been submitted and can no longer be changed.")
+        return result
+
+    # The response row is locked: saves to one response are serialised, so comparing versions
+    # and writing cannot interleave with a colleague's save.
+    state = survey_state(edition, municipality, response=response)
+    by_key = {q.key: q for q in state.questions}
+    unknown = [k for k in keys if k not in by_key]
+    if unknown:
+        result.refused = _("The answer is to a question that is not in this survey.")
+        return result
+    needs_last_year = bool(copy_last_year) or any(
+        "last_year" in check
+        for k in keys
+        if k in by_key
+        for check in by_key[k].config.get("checks", [])
+    )
+    last_year = last_year_answers(edition, municipality) if needs_last_year else None
+
+    new_values = state.values()
+    parsed: dict[str, tuple[Any, str]] = {}
+    for key in keys:
+        question = by_key[key]
+        try:
+            if key == copy_last_year and last_year and key in last_year.answers:
+                value, other = last_year.answers[key]
+                value, other = _revalidate(question, value, other)
+            else:
+                value, other = qtypes.parse(question, data)
+        except qtypes.AnswerInvalid as exc:
+            result.errors[key] = str(exc)
+            result.submitted[key] = (None, "")
+            continue
+        parsed[key] = (value, other)
+        result.submitted[key] = (value, other)
+        new_values[key] = value
+
+    # What may be answered: questions visible before or after this change.
+    _sections, visible_after = visible_questions(
+        state.sections, state.questions, state.org, new_values
+    )
+    for key in keys:
+        if key not in state.visible and key not in visible_after:
+            result.refused = _(
+                "The answer is to a question that is not shown to your organisation."
+            )
+            return result
+    if result.errors:
+        return result
+
+    now = timezone.now()
+    to_write: list[tuple[Question, Answer | None, Any, str, str, bool, str]] = []
+    for key, (value, other) in parsed.items():
+        question = by_key[key]
+        stored = state.answers.get(key)
+        stored_value = stored.value if stored else None
+        stored_other = stored.other_text if stored else ""
+        explanation = (data.get(qtypes.field_name(question, "explanation")) or "").strip()[:2000]
+        confirmed = bool(data.get(qtypes.field_name(question, "confirm")))
+        changed = (value, other) != (stored_value, stored_other)
+        fingerprint = data.get(qtypes.field_name(question, "orig"))
+        if (
+            fingerprint is not None
+            and fingerprint == qtypes.fingerprint(value, other)
+            and key != copy_last_year
+        ):
+            changed = False  # the person did not touch it; a colleague's newer value stands
+            if stored is None or (
+                explanation == stored.explanation and confirmed == stored.confirmed
+            ):
+                continue
+        posted_version = _int(data.get(qtypes.field_name(question, "version")))
+        current_version = stored.version if stored else 0
+        if (
+            changed
+            and posted_version != current_version
+            and stored is not None
+            and stored_value is not None
+        ):
+            result.conflicts[key] = Conflict(
+                question=question,
+                theirs=stored_value,
+                theirs_display=qtypes.display(question, stored_value, stored_other),
+                yours_display=qtypes.display(question, value, other),
+                by=str(stored.updated_by) if stored.updated_by else "",
+                at=stored.updated_at,
+                version=current_version,
+            )
+            continue
+        if key not in visible_after:
+            continue  # hidden by this very change: kept as it was until submission
+        last = last_year.answers.get(key, (None, ""))[0] if last_year else None
+        warning = qtypes.plausibility_warning(question, value, state.org, last)
+        if warning:
+            result.warnings[key] = warning
+        to_write.append(
+            (question, stored, value, other, explanation, confirmed and bool(warning), warning)
+        )
+    if result.conflicts:
+        return result
+
+    entries = []
+    for question, stored, value, other, explanation, confirmed, warning in to_write:
+        if stored is None:
+            stored = Answer(
+                response=response, municipality=municipality, question=question, version=0
+            )
+            old_value = None
+        else:
+            old_value = stored.value
+        value_changed = (value, other) != (old_value, stored.other_text if stored.pk else "")
+        stored.value, stored.other_text = value, other
+        stored.explanation, stored.confirmed, stored.warning = explanation, confirmed, warning
+        stored.version += 1
+        stored.updated_at, stored.updated_by = now, actor
+        stored.save()
+        result.saved.append(question.key)
+        if value_changed:
+            entries.append(
+                build_audit_entry(
+                    actor=actor,
+                    action="answer.save",
+                    municipality=municipality,
+                    object_type="survey answer",
+                    object_label=f"{edition.year} {question.key}",
+                    changes={question.key: [old_value, value]},
+                )
+            )
+    if result.saved:
+        response.last_activity_at, response.last_activity_by = now, actor
+        response.save(update_fields=["last_activity_at", "last_activity_by"])
+        audit_log_many(entries)
+    return result
+
+
+def _revalidate(question: Question, value: Any, other: str) -> tuple[Any, str]:
+    """Last year's (mapped) value, checked against this year's question like a typed one."""
+    data: dict[str, Any] = {qtypes.field_name(question, "other"): other}
+    name = qtypes.field_name(question)
+    if question.type == "multi":
+        data[name] = value if isinstance(value, list) else [value]
+    elif question.type == "rank":
+        for index, key in enumerate(value or [], start=1):
+            data[qtypes.field_name(question, str(index))] = key
+    elif question.type == "scale_grid":
+        for item, point in (value or {}).items():
+            data[qtypes.field_name(question, item)] = str(point)
+    elif question.type in ("integer", "percent") and value == qtypes.DONT_KNOW:
+        data[qtypes.field_name(question, "dk")] = "1"
+    else:
+        data[name] = "" if value is None else str(value)
+    return qtypes.parse(question, _MultiDict(data))
+
+
+class _MultiDict(dict):
+    def getlist(self, key: str) -> list:
+        value = self.get(key)
+        return value if isinstance(value, list) else ([] if value is None else [value])
+
+
+@transaction.atomic
+def section_assign(
+    *, actor: User, response: Response, section: Section, assignee: User | None, unit: str = ""
+) -> SectionAssignment | None:
+    """Give a section to a colleague of the organisation or to a unit; both empty removes it."""
+    if Perm.EDIT not in perms_for(actor, response.municipality):
+        raise PermissionDenied
+    if assignee is not None and Perm.EDIT not in perms_for(assignee, response.municipality):
+        raise ValidationError(_("The person must be an editor or signatory of the organisation."))
+    existing = SectionAssignment.objects.filter(response=response, section=section).first()
+    old = (str(existing.assignee or "") or existing.unit) if existing else None
+    if assignee is None and not unit.strip():
+        if existing:
+            existing.delete()
+        new = None
+        assignment = None
+    else:
+        assignment = existing or SectionAssignment(
+            response=response, municipality=response.municipality, section=section
+        )
+        assignment.assignee, assignment.unit = assignee, unit.strip()[:120]
+        assignment.assigned_by, assignment.assigned_at = actor, timezone.now()
+        assignment.save()
+        new = str(assignee or "") or assignment.unit
+    if old != new:
+        audit_log(
+            actor=actor,
+            action="survey.assign",
+            municipality=response.municipality,
+            object_type="section assignment",
+            object_label=f"{response.edition.year} {section.key}",
+            changes={"assigned_to": [old, new]},
+        )
+    return assignment
+
+
+@transaction.atomic
+def response_submit(
+    *, actor: User, response: Response, on_behalf_of: str, confirmed: bool
+) -> Response:
+    """The signatory submits: hidden answers are discarded, the response is locked, a receipt
+    is sent to the signatory and the organisation's editors."""
+    response = (
+        Response.objects.select_for_update()
+        .select_related("edition", "municipality")
+        .get(pk=response.pk)
+    )
+    municipality = response.municipality
+    if Perm.SUBMIT not in perms_for(actor, municipality):
+        raise PermissionDenied
+    if response.edition.status != SurveyEdition.Status.OPEN:
+        raise SurveyClosed(_("The survey is closed; it can no longer be submitted."))
+    if response.is_locked:
+        raise ValidationError(_("The answers have already been submitted."))
+    if not confirmed:
+        raise ValidationError(_("Confirm that you submit on behalf of the head of administration."))
+    state = survey_state(response.edition, municipality, response=response)
+    if state.warnings():
+        raise ValidationError(
+            _("Some numbers need to be confirmed or explained before you can submit.")
+        )
+    hidden = [a.pk for k, a in state.answers.items() if k not in state.visible]
+    discarded = Answer.objects.filter(pk__in=hidden).delete()[0] if hidden else 0
+    Answer.objects.filter(response=response, value__isnull=True).delete()
+    old_status = response.status
+    response.status = Response.Status.SUBMITTED
+    response.submitted_at = timezone.now()
+    response.submitted_by = actor
+    response.submitted_on_behalf_of = on_behalf_of.strip()[:200]
+    response.last_activity_at, response.last_activity_by = response.submitted_at, actor
+    response.receipt_sent_at = None
+    response.save()
+    audit_log(
+        actor=actor,
+        action="survey.submit",
+        obj=response,
+        municipality=municipality,
+        changes={
+            "status": [old_status, response.status],
+            "discarded_hidden_answers": [None, discarded],
+        },
+    )
+    from surveys.tasks import send_receipt
+
+    transaction.on_commit(lambda: send_receipt.delay(response.pk))
+    return response
