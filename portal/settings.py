@@ -232,5 +232,8 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# The benchmark floor view (bench/autosave.py); never on in production.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", default=False)
+
 # Demo users (password "demo") are created only when DEBUG is on.
 DEMO_PASSWORD = "demo"  # noqa: S105

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -14,6 +15,13 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    from surveys.bench_views import bench_upsert
+
+    urlpatterns.append(
+        path("bench/upsert/<int:response_id>/<int:question_id>/", bench_upsert, name="bench_upsert")
+    )
 
 handler400 = "portal.errors.bad_request"
 handler403 = "portal.errors.permission_denied"

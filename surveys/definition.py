@@ -56,7 +56,7 @@ class DefinitionError(Exception):
 class _NoAliasLoader(yaml.SafeLoader):
     """Safe YAML without anchors and aliases: no object construction, no expansion bombs."""
 
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+    def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.constructor.ConstructorError(
@@ -232,8 +232,8 @@ def parse_definition(
         )
 
     # YAML reads bare yes/no as booleans: accept them in routing rules of yes/no questions.
-    raw_questions = {
-        q.get("key"): q
+    raw_questions: dict[str, dict] = {
+        q["key"]: q
         for s in document.get("sections", []) or []
         if isinstance(s, dict)
         for q in s.get("questions", []) or []
@@ -246,11 +246,13 @@ def parse_definition(
             section,
             *[q for q in section.get("questions", []) or [] if isinstance(q, dict)],
         ]:
-            if isinstance(holder.get("show_if"), dict) and isinstance(
-                holder["show_if"].get("answers"), list
-            ) and all(
-                isinstance(r, dict) and isinstance(r.get("question"), str)
-                for r in holder["show_if"]["answers"]
+            if (
+                isinstance(holder.get("show_if"), dict)
+                and isinstance(holder["show_if"].get("answers"), list)
+                and all(
+                    isinstance(r, dict) and isinstance(r.get("question"), str)
+                    for r in holder["show_if"]["answers"]
+                )
             ):
                 _normalise_yes_no(holder["show_if"], raw_questions)
 

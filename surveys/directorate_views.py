@@ -20,6 +20,7 @@ from surveys import selectors, services
 from surveys.definition import MAX_DOCUMENT_BYTES, DefinitionError, to_yaml
 from surveys.models import Response, SettlementCategory, SettlementCategoryOverride, SurveyEdition
 from surveys.presenters import question_view
+from surveys.routing import attributes_match, visible_questions
 
 
 class DefinitionUploadForm(forms.Form):
@@ -163,7 +164,6 @@ def edition_preview(request: HttpRequest, year: int, number: str) -> HttpRespons
         raise Http404
     state = selectors.survey_state(edition, municipality, response=None)
     state.answers = {}
-    from surveys.routing import visible_questions
 
     # A preview starts from no answers: questions that follow an answer are listed as such.
     state.visible_sections, state.visible = visible_questions(
@@ -177,7 +177,7 @@ def edition_preview(request: HttpRequest, year: int, number: str) -> HttpRespons
                 "section": section,
                 "shown": shown,
                 "questions": [
-                    (question_view(q, state), q.key in state.visible)
+                    (question_view(q, state), _preview_visibility(q, state))
                     for q in state.questions
                     if q.section_id == section.pk
                 ],
@@ -188,6 +188,16 @@ def edition_preview(request: HttpRequest, year: int, number: str) -> HttpRespons
         "surveys/directorate/preview.html",
         {"edition": edition, "municipality": municipality, "state": state, "blocks": blocks},
     )
+
+
+def _preview_visibility(question, state) -> str:
+    """'shown', 'after_answer' (its attributes match; it waits for an answer) or 'hidden'."""
+    if question.key in state.visible:
+        return "shown"
+    rules = question.show_if or {}
+    if rules.get("answers") and attributes_match(rules, state.org):
+        return "after_answer"
+    return "hidden"
 
 
 @login_required

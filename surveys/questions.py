@@ -74,15 +74,15 @@ def parse(question: Question, data: Mapping[str, Any]) -> tuple[Any, str]:
     name = field_name(question)
     config = question.config
     kind = question.type
-    getlist = (
-        data.getlist
-        if hasattr(data, "getlist")
-        else (
-            lambda k: (
-                data.get(k) if isinstance(data.get(k), list) else ([data[k]] if k in data else [])
-            )
-        )
-    )
+
+    def getlist(field: str) -> list[Any]:
+        if hasattr(data, "getlist"):
+            return list(data.getlist(field))
+        found: Any = data.get(field)
+        if isinstance(found, list):
+            return found
+        return [] if found is None else [found]
+
     other_text = (data.get(field_name(question, "other")) or "").strip()
     extra = [DONT_KNOW] if config.get("allow_dont_know") else []
 
@@ -246,13 +246,13 @@ def display(question: Question, value: Any, other_text: str = "") -> str:
         return _("Yes") if value == "yes" else _("No")
     if kind in ("single", "multi", "rank"):
         values = value if isinstance(value, list) else [value]
-        labels = []
+        option_labels = []
         for position, key in enumerate(values, start=1):
             label = question.option_label(key)
             if key in _other_keys(question) and other_text:
                 label = f"{label}: {other_text}"
-            labels.append(f"{position}. {label}" if kind == "rank" else label)
-        return "; ".join(labels)
+            option_labels.append(f"{position}. {label}" if kind == "rank" else label)
+        return "; ".join(option_labels)
     if kind == "integer":
         unit = localized(question.config.get("unit"))
         return f"{_number_text(value)} {unit}".strip()

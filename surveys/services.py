@@ -81,7 +81,7 @@ def edition_import(
         "option_mappings": definition.get("option_mappings", []),
     }
     created = edition is None
-    if created:
+    if edition is None:
         edition = SurveyEdition.objects.create(year=year, **values)
     else:
         for name, value in values.items():
