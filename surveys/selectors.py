@@ -132,7 +132,11 @@ def survey_state(
 ) -> SurveyState:
     """Sections, questions, answers, routing: a constant number of queries."""
     if response is None:
-        response = Response.objects.filter(edition=edition, municipality=municipality).first()
+        response = (
+            Response.objects.filter(edition=edition, municipality=municipality)
+            .select_related("last_section")
+            .first()
+        )
     sections = list(Section.objects.filter(edition=edition).order_by("position"))
     questions = list(
         Question.objects.filter(edition=edition).select_related("section").order_by("position")

@@ -378,7 +378,8 @@ def answers_save(
             )
     if result.saved:
         response.last_activity_at, response.last_activity_by = now, actor
-        response.save(update_fields=["last_activity_at", "last_activity_by"])
+        response.last_section_id = by_key[result.saved[-1]].section_id
+        response.save(update_fields=["last_activity_at", "last_activity_by", "last_section"])
         audit_log_many(entries)
     return result
 

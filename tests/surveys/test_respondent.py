@@ -432,3 +432,14 @@ def test_section_query_count_does_not_grow(client, cast):
             assert client.get(f"/kommune/4204/undersokelse/{year}/del/big/").status_code == 200
         counts.append([q["sql"] for q in queries.captured_queries])
     assert len(counts[1]) == len(counts[2]), "\n".join(counts[2])
+
+
+def test_coming_back_resumes_where_they_left_off(editor, cast):
+    autosave(editor, "target", {"q-target": "60"})
+    home = editor.get("/").content.decode()
+    assert section_url("services") in home
+    # Closing the browser loses nothing: a new session sees the same answers.
+    editor.logout()
+    editor.force_login(cast.editor_a)
+    page = editor.get(section_url("services"))
+    assert {q.key: q.value for q in page.context["questions"]}["target"] == 60
