@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,6 +35,35 @@ class DefinitionUploadForm(forms.Form):
                 % {"size": filesizeformat(upload.size), "limit": filesizeformat(MAX_DOCUMENT_BYTES)}
             )
         return upload
+
+
+class EditionSettingsForm(forms.Form):
+    deadline = forms.DateField(
+        label=gettext_lazy("Deadline"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reminder_days = forms.CharField(
+        label=gettext_lazy("Automatic reminders, days before the deadline"),
+        required=False,
+        help_text=gettext_lazy(
+            "Comma-separated, e.g. 14, 7, 2. Leave empty for no automatic reminders."
+        ),
+    )
+    reminders_before_head = forms.IntegerField(
+        label=gettext_lazy("Copy the head of administration after this many reminders"),
+        min_value=0,
+        max_value=20,
+    )
+
+    def clean_reminder_days(self):
+        raw = self.cleaned_data["reminder_days"].replace(";", ",")
+        days = []
+        for part in filter(None, (p.strip() for p in raw.split(","))):
+            if not part.isdigit() or not 0 <= int(part) <= 120:
+                raise forms.ValidationError(
+                    _("Write whole numbers of days between 0 and 120, separated by commas.")
+                )
+            days.append(int(part))
+        return sorted(set(days), reverse=True)
 
 
 class CategoryForm(forms.Form):
@@ -91,11 +121,36 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
             status = request.POST["status"]
             if status not in SurveyEdition.Status.values:
                 messages.error(request, _("Unknown status."))
+            elif status == SurveyEdition.Status.OPEN:
+                announced = services.edition_launch(actor=request.user, edition=edition)
+                messages.success(
+                    request,
+                    _("The edition is open. Launch e-mails on their way: %(count)s.")
+                    % {"count": announced},
+                )
             else:
                 services.edition_set_status(actor=request.user, edition=edition, status=status)
                 messages.success(
                     request,
                     _("The edition is now: %(status)s.") % {"status": edition.get_status_display()},
+                )
+            return redirect("edition_detail", year=year)
+        if "reminder_days" in request.POST:
+            settings_form = EditionSettingsForm(request.POST)
+            if settings_form.is_valid():
+                try:
+                    services.edition_settings_update(
+                        actor=request.user, edition=edition, **settings_form.cleaned_data
+                    )
+                except ValidationError as exc:
+                    messages.error(request, " ".join(exc.messages))
+                else:
+                    messages.success(request, _("Saved."))
+                    return redirect("edition_detail", year=year)
+            else:
+                messages.error(
+                    request,
+                    " ".join(str(e) for errors in settings_form.errors.values() for e in errors),
                 )
             return redirect("edition_detail", year=year)
         if category_form.is_valid():
@@ -120,6 +175,13 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
                     % {"name": municipality.name},
                 )
                 return redirect("edition_detail", year=year)
+    settings_form = EditionSettingsForm(
+        initial={
+            "deadline": edition.deadline,
+            "reminder_days": ", ".join(str(d) for d in edition.reminder_days),
+            "reminders_before_head": edition.reminders_before_head,
+        }
+    )
     sections = edition.sections.prefetch_related("questions").order_by("position")
     overrides = SettlementCategoryOverride.objects.filter(year=year).select_related(
         "municipality", "set_by"
@@ -132,6 +194,7 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
             "sections": sections,
             "overrides": overrides,
             "category_form": category_form,
+            "settings_form": settings_form,
             "response_count": Response.objects.filter(edition=edition).count(),
         },
     )

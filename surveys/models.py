@@ -31,6 +31,18 @@ class SurveyEdition(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     previous_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    reminder_days = models.JSONField(
+        _("reminders, days before the deadline"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Automatic reminders go to organisations that have not submitted, e.g. [14, 7, 2]."
+        ),
+    )
+    reminders_before_head = models.PositiveSmallIntegerField(
+        _("reminders before the head of administration is copied"), default=2
+    )
+    launched_at = models.DateTimeField(null=True, blank=True)
     definition = models.JSONField()
     option_mappings = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -148,6 +160,10 @@ class Response(models.Model):
     )
     submitted_on_behalf_of = models.CharField(max_length=200, blank=True)
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -254,3 +270,120 @@ class SettlementCategoryOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality} {self.year}: {self.category}"
+
+
+class ReviewComment(models.Model):
+    """The directorate's comment on one answer (or on the whole response when question is empty)."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="comments")
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
+    )
+    text = models.TextField(_("comment"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.response}: {self.text[:40]}"
+
+
+class DeadlineExtension(models.Model):
+    """A later deadline for one organisation."""
+
+    edition = models.ForeignKey(SurveyEdition, on_delete=models.CASCADE, related_name="extensions")
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    deadline = models.DateField(_("new deadline"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "municipality"], name="deadline_extension_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.edition.year}: {self.deadline}"
+
+
+class FollowUp(models.Model):
+    """The follow-up log of one organisation for one edition: e-mails, calls and notes."""
+
+    class Kind(models.TextChoices):
+        LAUNCH = "launch", _("Launch e-mail")
+        REMINDER = "reminder", _("Automatic reminder")
+        MANUAL_REMINDER = "manual_reminder", _("Reminder sent by an adviser")
+        PHONE = "phone", _("Phone call")
+        NOTE = "note", _("Note")
+        RETURNED = "returned", _("Returned for correction")
+        APPROVED = "approved", _("Approved")
+        DEADLINE = "deadline", _("Deadline extended")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Not sent")
+        DONE = "done", _("Logged")
+
+    edition = models.ForeignKey(SurveyEdition, on_delete=models.CASCADE, related_name="follow_ups")
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DONE)
+    # For e-mails: a key that makes sending idempotent ("reminder-14", "launch", "manual-<uuid>").
+    dispatch_key = models.CharField(max_length=80, blank=True)
+    text = models.TextField(blank=True)
+    recipients = models.TextField(blank=True)
+    to_head = models.BooleanField(default=False)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "municipality", "dispatch_key"],
+                condition=~models.Q(dispatch_key=""),
+                name="follow_up_dispatch_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["edition", "municipality", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
+class Theme(models.Model):
+    """A theme an analyst codes free-text answers into."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(_("theme"), max_length=100)
+    answers = models.ManyToManyField(Answer, related_name="themes", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["question", "name"], name="theme_unique")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -45,6 +45,7 @@ class QuestionView:
     rank_places: list[dict] = field(default_factory=list)
     number_text: str = ""
     dont_know: bool = False
+    comments: list = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -143,6 +144,7 @@ def question_view(
         explanation=answer.explanation if answer else "",
         confirmed=answer.confirmed if answer else False,
         conflict=conflict,
+        comments=state.comments.get(question.pk, []),
     )
     if answer and answer.updated_by:
         view.updated = _("Last changed by %(name)s") % {"name": answer.updated_by}

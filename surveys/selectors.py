@@ -9,7 +9,15 @@ from django.db.models import QuerySet
 
 from portal.municipalities.models import Municipality
 from surveys.context import OrgContext, org_context
-from surveys.models import Answer, Question, Response, Section, SectionAssignment, SurveyEdition
+from surveys.models import (
+    Answer,
+    Question,
+    Response,
+    ReviewComment,
+    Section,
+    SectionAssignment,
+    SurveyEdition,
+)
 from surveys.routing import visible_questions
 
 
@@ -91,6 +99,7 @@ class SurveyState:
     visible_sections: set[str]
     visible: set[str]
     assignments: dict[int, SectionAssignment] = field(default_factory=dict)
+    comments: dict[int | None, list[ReviewComment]] = field(default_factory=dict)
 
     def values(self) -> dict[str, Any]:
         return {key: a.value for key, a in self.answers.items()}
@@ -143,6 +152,7 @@ def survey_state(
     )
     answers: dict[str, Answer] = {}
     assignments: dict[int, SectionAssignment] = {}
+    comments: dict[int | None, list[ReviewComment]] = {}
     if response is not None:
         by_id = {q.pk: q for q in questions}
         for answer in Answer.objects.filter(response=response).select_related("updated_by"):
@@ -152,6 +162,8 @@ def survey_state(
             a.section_id: a
             for a in SectionAssignment.objects.filter(response=response).select_related("assignee")
         }
+        for comment in ReviewComment.objects.filter(response=response).select_related("author"):
+            comments.setdefault(comment.question_id, []).append(comment)
     org = org_context(municipality, edition)
     visible_sections, visible = visible_questions(
         sections, questions, org, {k: a.value for k, a in answers.items()}
@@ -167,4 +179,5 @@ def survey_state(
         visible_sections=visible_sections,
         visible=visible,
         assignments=assignments,
+        comments=comments,
     )

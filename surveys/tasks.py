@@ -1,14 +1,30 @@
 import smtplib
 
 from celery import shared_task
+from django.utils import timezone
 
-from surveys import receipts
+from surveys import mailing, receipts
+
+TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
 
-@shared_task(
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=6,
-)
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=6)
 def send_receipt(response_id: int) -> bool:
     return receipts.send_receipt(response_id=response_id)
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=6)
+def send_follow_up_email(follow_up_id: int) -> bool:
+    return mailing.send_follow_up_email(follow_up_id=follow_up_id)
+
+
+@shared_task
+def send_due_reminders() -> int:
+    """Run daily by Celery beat: the automatic reminders due today, for every open edition."""
+    from surveys.models import SurveyEdition
+    from surveys.services import reminders_due
+
+    today = timezone.localdate()
+    return sum(
+        reminders_due(edition=e, today=today) for e in SurveyEdition.objects.filter(status="open")
+    )

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from surveys import directorate_views, views
+from surveys import directorate_views, followup_views, views
 
 urlpatterns = [
     path(
@@ -57,4 +57,20 @@ urlpatterns = [
         directorate_views.edition_preview,
         name="edition_preview",
     ),
+    path(
+        "direktoratet/undersokelser/<int:year>/oppfolging/",
+        followup_views.edition_dashboard,
+        name="edition_dashboard",
+    ),
+    path(
+        "direktoratet/undersokelser/<int:year>/oppfolging/<str:number>/",
+        followup_views.organisation_follow_up,
+        name="organisation_follow_up",
+    ),
+    path(
+        "direktoratet/undersokelser/<int:year>/representativitet/",
+        followup_views.edition_representativeness,
+        name="edition_representativeness",
+    ),
+    path("", include("surveys.urls_analysis")),
 ]

@@ -78,6 +78,7 @@ def survey_overview(request: HttpRequest, number: str, year: int) -> HttpRespons
             "colleagues": [m.user for m in colleagues],
             "category": state.org.settlement_category,
             "edition_intro": render_text(edition.intro, state.org.placeholders()),
+            "general_comments": state.comments.get(None, []),
         },
     )
 

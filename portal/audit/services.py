@@ -65,7 +65,12 @@ def build_audit_entry(
         object_type=object_type or (obj._meta.label if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None else "",
         object_label=(object_label or (str(obj) if obj is not None else ""))[:200],
-        changes=dict(changes or {}),
+        changes={
+            field: [_jsonable(v) for v in values]
+            if isinstance(values, list | tuple)
+            else _jsonable(values)
+            for field, values in (changes or {}).items()
+        },
         source=source[:200],
     )
 

@@ -71,6 +71,11 @@ class MunicipalitySettingsForm(forms.Form):
         label=_("Written standard"), choices=WrittenStandard.choices, required=False
     )
     email = forms.EmailField(label=_("Post box e-mail"), required=False)
+    head_email = forms.EmailField(
+        label=_("E-mail of the head of administration"),
+        required=False,
+        help_text=_("Survey reminders are copied here after the set number of reminders."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

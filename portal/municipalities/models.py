@@ -106,6 +106,11 @@ class Municipality(models.Model):
         blank=True,
     )
     email = models.EmailField(_("post box e-mail"), blank=True)
+    head_email = models.EmailField(
+        _("e-mail of the head of administration"),
+        blank=True,
+        help_text=_("Reminders are copied here after the set number of reminders."),
+    )
 
     class Meta:
         ordering = ["number", "valid_from"]

@@ -161,7 +161,7 @@ def key_figures_import(
 @transaction.atomic
 def municipality_update(*, actor, municipality: Municipality, **values) -> Municipality:
     """Change an organisation's own attributes (written standard, post box e-mail)."""
-    allowed = {"written_standard", "email"}
+    allowed = {"written_standard", "email", "head_email"}
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"cannot change {', '.join(sorted(unknown))} here")

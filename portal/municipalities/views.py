@@ -73,7 +73,11 @@ def municipality_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def municipality_settings(request: HttpRequest, number: str) -> HttpResponse:
     municipality = get_municipality(request.user, number, Perm.ADMINISTER)
-    initial = {"written_standard": municipality.written_standard, "email": municipality.email}
+    initial = {
+        "written_standard": municipality.written_standard,
+        "email": municipality.email,
+        "head_email": municipality.head_email,
+    }
     form = MunicipalitySettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.municipality_update(

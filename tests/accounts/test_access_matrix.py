@@ -29,6 +29,7 @@ DIRECTORATE_ONLY = {
     "admin": 200,
 }
 ADMIN_ONLY = {**DIRECTORATE_ONLY, "adviser_a": 403, "adviser_other": 403, "officer": 403}
+FOLLOW_UP_ONLY = {**DIRECTORATE_ONLY, "officer": 403}
 ONLY_POST = {**dict.fromkeys(CAST_NAMES, 405), "anonymous": LOGIN}
 
 
@@ -224,6 +225,13 @@ MATRIX = {
             "officer": 403,
             "admin": 403,  # IMDi never submits on a municipality's behalf
         },
+    ),
+    "edition_dashboard": ("get", _edition, FOLLOW_UP_ONLY),
+    "edition_representativeness": ("get", _edition, FOLLOW_UP_ONLY),
+    "organisation_follow_up": (
+        "get",
+        lambda c: {**_edition(c), "number": c.a.number},
+        {**FOLLOW_UP_ONLY, "adviser_other": 404},
     ),
     "edition_list": ("get", None, ADMIN_ONLY),
     "edition_detail": ("get", _edition, ADMIN_ONLY),

@@ -1,0 +1,417 @@
+"""The directorate's follow-up: status machine, review, reminders, dashboard, representativeness."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portal.audit.models import AuditEntry
+from portal.municipalities.models import KeyFigures
+from surveys import followup, services
+from surveys.models import Answer, DeadlineExtension, FollowUp, Response, ReviewComment
+from surveys.tasks import send_due_reminders, send_follow_up_email
+from tests.factories import MunicipalityFactory
+
+BASE = "/direktoratet/undersokelser/2026"
+
+
+def submitted(cast, municipality=None, **answers):
+    """A submitted response with the given answers (question key -> value)."""
+    from surveys.models import SurveyEdition
+
+    edition = SurveyEdition.objects.get(year=2026)
+    municipality = municipality or cast.a
+    response = Response.objects.create(
+        edition=edition,
+        municipality=municipality,
+        status="submitted",
+        submitted_by=cast.signatory_a,
+    )
+    for key, value in answers.items():
+        Answer.objects.create(
+            response=response,
+            municipality=municipality,
+            question=edition.questions.get(key=key),
+            value=value,
+        )
+    return response
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    def run(func, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return func(*args, **kwargs)
+
+    return run
+
+
+# --- status machine and review -------------------------------------------------------------
+
+
+def test_return_with_comments_reopens_and_notifies(client, cast, edition, on_commit):
+    response = submitted(cast, has_plan="yes", target=60)
+    client.force_login(cast.adviser_a)
+    url = f"{BASE}/oppfolging/{cast.a.number}/"
+    target = edition.questions.get(key="target")
+    assert (
+        client.post(
+            url, {"action": "comment", "question": target.pk, "text": "Er 60 riktig?"}
+        ).status_code
+        == 302
+    )
+    with_callbacks = on_commit(client.post, url, {"action": "return", "text": "Se kommentaren"})
+    assert with_callbacks.status_code == 302
+    response.refresh_from_db()
+    assert response.status == "returned" and response.reviewed_by == cast.adviser_a
+    assert AuditEntry.objects.filter(action="survey.returned", municipality=cast.a).exists()
+    assert len(mail.outbox) == 1
+    assert set(mail.outbox[0].to) == {cast.editor_a.email, cast.signatory_a.email}
+    assert "Se kommentaren" in mail.outbox[0].body
+    # The municipality sees the comment next to the question and can change the answer again.
+    client.force_login(cast.editor_a)
+    page = client.get("/kommune/4204/undersokelse/2026/del/services/")
+    assert "Er 60 riktig?" in page.content.decode()
+    reply = client.post(
+        "/kommune/4204/undersokelse/2026/lagre/",
+        {"question": "target", "q-target": "65", "q-target-version": "1"},
+    )
+    assert reply.status_code == 200
+    # ... and the signatory submits again.
+    client.force_login(cast.signatory_a)
+    on_commit(client.post, "/kommune/4204/undersokelse/2026/send-inn/", {"confirm": "1"})
+    response.refresh_from_db()
+    assert response.status == "submitted"
+
+
+def test_approve_and_the_transitions_that_are_not_allowed(client, cast, edition, on_commit):
+    response = submitted(cast, has_plan="yes")
+    on_commit(services.response_approve, actor=cast.admin, response=response)
+    response.refresh_from_db()
+    assert response.status == "approved"
+    with pytest.raises(services.ValidationError):
+        services.response_approve(actor=cast.admin, response=response)
+    in_progress = Response.objects.create(edition=edition, municipality=cast.b)
+    with pytest.raises(services.ValidationError):
+        services.response_return(actor=cast.admin, response=in_progress)
+    statuses = list(
+        AuditEntry.objects.filter(municipality=cast.a, action__startswith="survey.").values_list(
+            "action", flat=True
+        )
+    )
+    assert "survey.approved" in statuses
+
+
+def test_adviser_of_another_region_cannot_review(client, cast, edition):
+    submitted(cast, has_plan="yes")
+    client.force_login(cast.adviser_other)
+    assert client.get(f"{BASE}/oppfolging/{cast.a.number}/").status_code == 404
+    assert (
+        client.post(f"{BASE}/oppfolging/{cast.a.number}/", {"action": "approve"}).status_code == 404
+    )
+    assert Response.objects.get().status == "submitted"
+    client.force_login(cast.editor_a)
+    assert client.get(f"{BASE}/oppfolging/{cast.a.number}/").status_code == 403
+
+
+def test_comment_needs_text_and_a_question_of_the_edition(cast, edition, previous_edition):
+    response = submitted(cast, has_plan="yes")
+    with pytest.raises(services.ValidationError):
+        services.review_comment_add(actor=cast.admin, response=response, question=None, text="  ")
+    with pytest.raises(services.ValidationError):
+        services.review_comment_add(
+            actor=cast.admin,
+            response=response,
+            question=previous_edition.questions.first(),
+            text="x",
+        )
+    assert ReviewComment.objects.count() == 0
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def _with_members(cast):
+    return {cast.editor_a.email, cast.signatory_a.email}
+
+
+def test_automatic_reminders_are_sent_once_to_those_who_have_not_submitted(
+    cast, edition, on_commit
+):
+    edition.reminder_days = [14, 7, 2]
+    edition.save()
+    submitted(cast, cast.b, has_plan="yes")  # B has answered: no reminder
+    today = edition.deadline - dt.timedelta(days=7)
+    assert on_commit(services.reminders_due, edition=edition, today=today) == 1
+    assert (
+        on_commit(services.reminders_due, edition=edition, today=today) == 0
+    )  # run again: nothing new
+    assert len(mail.outbox) == 1
+    assert set(mail.outbox[0].to) == _with_members(cast)
+    entry = FollowUp.objects.get(kind="reminder")
+    assert entry.status == "sent" and entry.municipality == cast.a
+    # A retried task does not send again.
+    assert send_follow_up_email.apply(args=[entry.pk]).get() is False
+    assert len(mail.outbox) == 1
+    # Before the first reminder day and after the deadline: nothing.
+    assert (
+        services.reminders_due(edition=edition, today=edition.deadline - dt.timedelta(days=20)) == 0
+    )
+    assert (
+        services.reminders_due(edition=edition, today=edition.deadline + dt.timedelta(days=1)) == 0
+    )
+
+
+def test_the_beat_task_runs_twice_and_sends_once(cast, edition, on_commit, monkeypatch):
+    from django.utils import timezone
+
+    edition.reminder_days = [3]
+    edition.save()
+    monkeypatch.setattr(timezone, "localdate", lambda: edition.deadline - dt.timedelta(days=1))
+    assert on_commit(lambda: send_due_reminders.apply().get()) == 2  # A and B have not submitted
+    assert on_commit(lambda: send_due_reminders.apply().get()) == 0
+    assert len(mail.outbox) == 2
+
+
+def test_head_of_administration_is_copied_after_the_set_number_of_reminders(
+    cast, edition, on_commit
+):
+    cast.a.head_email = "kommunedirektor@kristiansand.kommune.no"
+    cast.a.save()
+    submitted(cast, cast.b, has_plan="yes")
+    edition.reminder_days = [14, 7, 2]
+    edition.reminders_before_head = 2
+    edition.save()
+    for days in (14, 7, 2):
+        on_commit(
+            services.reminders_due,
+            edition=edition,
+            today=edition.deadline - dt.timedelta(days=days),
+        )
+    assert [cast.a.head_email in m.to for m in mail.outbox] == [False, False, True]
+    assert FollowUp.objects.filter(to_head=True).count() == 1
+
+
+def test_reminders_follow_the_organisations_written_standard(cast, edition, on_commit):
+    cast.a.written_standard = "nn"
+    cast.a.save()
+    edition.reminder_days = [7]
+    edition.save()
+    on_commit(services.reminders_due, edition=edition, today=edition.deadline)
+    from django.utils import translation
+
+    with translation.override("nn"):
+        expected = translation.gettext("The Directorate of Integration and Diversity (IMDi)")
+    assert expected in mail.outbox[0].body
+
+
+def test_organisation_deadline_extension_moves_its_reminders(client, cast, edition, on_commit):
+    submitted(cast, cast.b, has_plan="yes")
+    edition.reminder_days = [2]
+    edition.save()
+    client.force_login(cast.adviser_a)
+    new = edition.deadline + dt.timedelta(days=10)
+    client.post(
+        f"{BASE}/oppfolging/{cast.a.number}/",
+        {"action": "extend", "deadline": new.isoformat(), "reason": "Ny kommunedirektør"},
+    )
+    assert DeadlineExtension.objects.get(municipality=cast.a).deadline == new
+    assert (
+        on_commit(
+            services.reminders_due, edition=edition, today=edition.deadline - dt.timedelta(days=1)
+        )
+        == 0
+    )
+    assert on_commit(services.reminders_due, edition=edition, today=new - dt.timedelta(days=1)) == 1
+    assert new.strftime("%Y") in mail.outbox[0].body
+    # An extension must be later than the edition's deadline.
+    client.post(
+        f"{BASE}/oppfolging/{cast.a.number}/",
+        {"action": "extend", "deadline": edition.opens.isoformat()},
+    )
+    assert DeadlineExtension.objects.get(municipality=cast.a).deadline == new
+
+
+def test_edition_deadline_and_reminder_plan(client, cast, edition):
+    client.force_login(cast.admin)
+    new = edition.deadline + dt.timedelta(days=7)
+    response = client.post(
+        f"{BASE}/",
+        {"deadline": new.isoformat(), "reminder_days": "2, 14;7", "reminders_before_head": "1"},
+    )
+    assert response.status_code == 302
+    edition.refresh_from_db()
+    assert (edition.deadline, edition.reminder_days, edition.reminders_before_head) == (
+        new,
+        [14, 7, 2],
+        1,
+    )
+    client.post(
+        f"{BASE}/",
+        {"deadline": new.isoformat(), "reminder_days": "en uke", "reminders_before_head": "1"},
+    )
+    edition.refresh_from_db()
+    assert edition.reminder_days == [14, 7, 2]
+    client.force_login(cast.adviser_a)
+    assert (
+        client.post(
+            f"{BASE}/",
+            {"deadline": new.isoformat(), "reminder_days": "", "reminders_before_head": "1"},
+        ).status_code
+        == 403
+    )
+
+
+def test_manual_reminder_for_a_filtered_set(client, cast, edition, on_commit):
+    submitted(cast, cast.b, has_plan="yes")
+    client.force_login(cast.admin)
+    on_commit(client.post, f"{BASE}/oppfolging/?region=sor", {"all": "1"})
+    entries = FollowUp.objects.filter(kind="manual_reminder")
+    assert [e.municipality for e in entries] == [cast.a]
+    assert entries.get().by == cast.admin and entries.get().status == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_launch_is_announced_once(client, cast, db, on_commit):
+    from surveys.services import edition_import
+    from tests.surveys.conftest import definition
+
+    edition = edition_import(actor=None, content=definition())
+    client.force_login(cast.admin)
+    on_commit(client.post, f"{BASE}/", {"status": "open"})
+    edition.refresh_from_db()
+    assert edition.status == "open" and edition.launched_at is not None
+    recipients = {tuple(sorted(m.to)) for m in mail.outbox}
+    assert tuple(sorted(_with_members(cast))) in recipients
+    assert (cast.editor_b.email,) in recipients
+    sent = len(mail.outbox)
+    client.post(f"{BASE}/", {"status": "closed"})
+    on_commit(client.post, f"{BASE}/", {"status": "open"})
+    assert len(mail.outbox) == sent
+
+
+def test_phone_call_and_note_in_the_log(client, cast, edition):
+    client.force_login(cast.adviser_a)
+    url = f"{BASE}/oppfolging/{cast.a.number}/"
+    client.post(
+        url, {"action": "note", "kind": "phone", "text": "Ringte rådgiver, svar kommer fredag"}
+    )
+    client.post(url, {"action": "note", "kind": "phone", "text": ""})
+    entry = FollowUp.objects.get()
+    assert (entry.kind, entry.by, entry.text) == (
+        "phone",
+        cast.adviser_a,
+        "Ringte rådgiver, svar kommer fredag",
+    )
+    assert "svar kommer fredag" in client.get(url).content.decode()
+
+
+def test_reminder_goes_through_a_real_smtp_server(cast, edition, settings, on_commit):
+    """E-mail leaves through Django's mail API to a real SMTP server, which receives it."""
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+            received.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    submitted(cast, cast.b, has_plan="yes")
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        edition.reminder_days = [7]
+        edition.save()
+        on_commit(services.reminders_due, edition=edition, today=edition.deadline)
+    finally:
+        controller.stop()
+    assert len(received) == 1
+    rcpt, content = received[0]
+    assert set(rcpt) == _with_members(cast)
+    assert "Kristiansand" in content
+
+
+# --- dashboard and representativeness ------------------------------------------------------
+
+
+def test_dashboard_statuses_progress_and_rate(client, cast, edition):
+    submitted(cast, cast.b, has_plan="yes")
+    Response.objects.create(edition=edition, municipality=cast.a, last_activity_by=cast.editor_a)
+    client.force_login(cast.admin)
+    page = client.get(f"{BASE}/oppfolging/")
+    board = page.context["board"]
+    rows = {r.municipality.number: r for r in board.rows}
+    assert rows["4601"].status == "submitted" and rows["4204"].status == "in_progress"
+    assert board.total == 2 and board.answered == 1 and board.rate == 50
+    assert {r["region"].code: r["rate"] for r in board.regions} == {"sor": 0, "vest": 100}
+    assert rows["4601"].answered == 1
+    page = client.get(f"{BASE}/oppfolging/", {"status": "submitted"})
+    assert [r.municipality.number for r in page.context["board"].rows] == ["4601"]
+
+
+def test_adviser_dashboard_is_their_region(client, cast, edition):
+    client.force_login(cast.adviser_a)
+    board = client.get(f"{BASE}/oppfolging/").context["board"]
+    assert [r.municipality.number for r in board.rows] == ["4204"]
+    assert board.total == 1
+    client.force_login(cast.editor_a)
+    assert client.get(f"{BASE}/oppfolging/").status_code == 403
+
+
+def test_dashboard_query_count_does_not_grow(client, cast, edition):
+    client.force_login(cast.admin)
+    counts = []
+    for n in (5, 40):
+        for _ in range(n):
+            org = MunicipalityFactory(region=cast.a.region, county=cast.a.county)
+            response = Response.objects.create(edition=edition, municipality=org)
+            Answer.objects.create(
+                response=response,
+                municipality=org,
+                question=edition.questions.get(key="has_plan"),
+                value="yes",
+            )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"{BASE}/oppfolging/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_representativeness_on_a_known_data_set(cast, edition):
+    # A: 2 000 inhabitants, centrality 3, answered; B: 60 000, centrality 1, did not answer.
+    KeyFigures.objects.create(municipality=cast.a, year=2026, population=2000, centrality_class=3)
+    KeyFigures.objects.create(municipality=cast.b, year=2024, population=60000, centrality_class=1)
+    for year in (2022, 2024):
+        KeyFigures.objects.create(municipality=cast.a, year=year, settled=5)
+    small = MunicipalityFactory(region=cast.a.region, county=cast.a.county)
+    KeyFigures.objects.create(municipality=small, year=2025, population=1999)
+    submitted(cast, cast.a, has_plan="yes")
+    tables, totals = followup.representativeness(user=cast.admin, edition=edition)
+    assert totals == {"all": 3, "answered": 1, "not_answered": 2}
+    population = {row["band"]: row for row in tables[0].rows}
+    assert population["2 000–4 999"]["answered"] == 1 and population["2 000–4 999"]["all"] == 1
+    assert population["< 2 000"]["not_answered"] == 1
+    assert population["50 000+"]["not_answered"] == 1
+    assert population["50 000+"]["not_answered_pct"] == 50
+    centrality = {row["band"]: row for row in tables[1].rows}
+    assert centrality["3"]["answered"] == 1 and centrality["1"]["all"] == 1
+    years = {row["band"]: row for row in tables[3].rows}
+    assert years["2"]["answered"] == 1  # settled in 2022 and 2024 of 2021–2025
+
+
+def test_representativeness_page(client, cast, edition):
+    client.force_login(cast.adviser_a)
+    page = client.get(f"{BASE}/representativitet/")
+    assert page.status_code == 200
+    assert page.context["totals"]["all"] == 1
