@@ -89,13 +89,12 @@ def org_facts(organisations: list[Municipality], year: int) -> dict[int, OrgFact
             if row["municipality_id"] != org_id:
                 continue
             if row["year"] == year:
-                fact.figures = row
+                fact.figures = dict(row)
             for name in ("population", "immigrant_share", "centrality_class"):
-                if row[name] is not None and row["year"] >= latest.get((org_id, name), -1):
+                value: Any = row[name]
+                if value is not None and row["year"] >= latest.get((org_id, name), -1):
                     latest[(org_id, name)] = row["year"]
-                    setattr(
-                        fact, name, float(row[name]) if name == "immigrant_share" else row[name]
-                    )
+                    setattr(fact, name, float(value) if name == "immigrant_share" else value)
     return facts
 
 

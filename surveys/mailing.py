@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import Membership, MunicipalRole
 from surveys.models import FollowUp
 
-TEMPLATES = {
+TEMPLATES: dict[str, str] = {
     FollowUp.Kind.LAUNCH: "surveys/email/launch.txt",
     FollowUp.Kind.REMINDER: "surveys/email/reminder.txt",
     FollowUp.Kind.MANUAL_REMINDER: "surveys/email/reminder.txt",

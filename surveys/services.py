@@ -138,7 +138,7 @@ def edition_import(
 
 
 @transaction.atomic
-def edition_set_status(*, actor: User, edition: SurveyEdition, status: str) -> SurveyEdition:
+def edition_set_status(*, actor: User | None, edition: SurveyEdition, status: str) -> SurveyEdition:
     if status not in SurveyEdition.Status.values:
         raise ValidationError(_("Unknown status."))
     old = edition.status
