@@ -137,9 +137,16 @@ class SurveyState:
 
 
 def survey_state(
-    edition: SurveyEdition, municipality: Municipality, *, response: Response | None = None
+    edition: SurveyEdition,
+    municipality: Municipality,
+    *,
+    response: Response | None = None,
+    with_people: bool = True,
 ) -> SurveyState:
-    """Sections, questions, answers, routing: a constant number of queries."""
+    """Sections, questions, answers, routing: a constant number of queries.
+
+    ``with_people=False`` skips assignments and review comments (the save path needs neither).
+    """
     if response is None:
         response = (
             Response.objects.filter(edition=edition, municipality=municipality)
@@ -158,12 +165,15 @@ def survey_state(
         for answer in Answer.objects.filter(response=response).select_related("updated_by"):
             answer.question = by_id[answer.question_id]
             answers[answer.question.key] = answer
-        assignments = {
-            a.section_id: a
-            for a in SectionAssignment.objects.filter(response=response).select_related("assignee")
-        }
-        for comment in ReviewComment.objects.filter(response=response).select_related("author"):
-            comments.setdefault(comment.question_id, []).append(comment)
+        if with_people:
+            assignments = {
+                a.section_id: a
+                for a in SectionAssignment.objects.filter(response=response).select_related(
+                    "assignee"
+                )
+            }
+            for comment in ReviewComment.objects.filter(response=response).select_related("author"):
+                comments.setdefault(comment.question_id, []).append(comment)
     org = org_context(municipality, edition)
     visible_sections, visible = visible_questions(
         sections, questions, org, {k: a.value for k, a in answers.items()}

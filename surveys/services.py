@@ -211,6 +211,12 @@ class SaveResult:
     warnings: dict[str, str] = field(default_factory=dict)
     submitted: dict[str, tuple[Any, str]] = field(default_factory=dict)  # what the user sent
     refused: str = ""
+    # After a successful save: every current answer, what is now shown, and the progress.
+    answers: dict[str, Answer] = field(default_factory=dict)
+    visible: set[str] = field(default_factory=set)
+    answered: int = 0
+    total: int = 0
+    section_progress: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -256,7 +262,7 @@ def answers_save(
 
     # The response row is locked: saves to one response are serialised, so comparing versions
     # and writing cannot interleave with a colleague's save.
-    state = survey_state(edition, municipality, response=response)
+    state = survey_state(edition, municipality, response=response, with_people=False)
     by_key = {q.key: q for q in state.questions}
     unknown = [k for k in keys if k not in by_key]
     if unknown:
@@ -353,6 +359,7 @@ def answers_save(
         return result
 
     entries = []
+    written: list[tuple[Question, Answer]] = []
     for question, stored, value, other, explanation, confirmed, warning in to_write:
         if stored is None:
             stored = Answer(
@@ -367,6 +374,7 @@ def answers_save(
         stored.version += 1
         stored.updated_at, stored.updated_by = now, actor
         stored.save()
+        written.append((question, stored))
         result.saved.append(question.key)
         if value_changed:
             entries.append(
@@ -384,6 +392,22 @@ def answers_save(
         response.last_section_id = by_key[result.saved[-1]].section_id
         response.save(update_fields=["last_activity_at", "last_activity_by", "last_section"])
         audit_log_many(entries)
+    # What the page shows now, from the state already loaded (no further queries).
+    current = dict(state.answers)
+    for question, answer in written:
+        current[question.key] = answer
+    values = {k: a.value for k, a in current.items() if a is not None}
+    _sections, visible = visible_questions(state.sections, state.questions, state.org, values)
+    answered_keys = {k for k in visible if values.get(k) is not None}
+    result.answers, result.visible = current, visible
+    result.answered, result.total = len(answered_keys), len(visible)
+    for question in state.questions:
+        if question.key in visible:
+            a, t = result.section_progress.get(question.section_id, (0, 0))
+            result.section_progress[question.section_id] = (
+                a + (question.key in answered_keys),
+                t + 1,
+            )
     return result
 
 

@@ -221,12 +221,12 @@ def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonRespons
             },
             status=409,
         )
-    state = selectors.survey_state(edition, municipality)
-    answered, total = state.total_progress()
-    question = next(q for q in state.questions if q.key == key)
-    answer = state.answers.get(key)
-    section = next(s for s in state.sections if s.pk == question.section_id)
-    section_answered, section_total = state.progress(section)
+    answer = result.answers.get(key)
+    question = answer.question if answer else None
+    section_answered, section_total = result.section_progress.get(
+        question.section_id if question else 0, (0, 0)
+    )
+    answered, total = result.answered, result.total
     return JsonResponse(
         {
             "status": "saved",
@@ -235,9 +235,11 @@ def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonRespons
             "fingerprint": qtypes.fingerprint(
                 answer.value if answer else None, answer.other_text if answer else ""
             ),
-            "display": qtypes.display(question, answer.value, answer.other_text) if answer else "",
+            "display": qtypes.display(question, answer.value, answer.other_text)
+            if answer and question
+            else "",
             "warning": result.warnings.get(key, ""),
-            "visible": sorted(state.visible),
+            "visible": sorted(result.visible),
             "progress": {
                 "answered": answered,
                 "total": total,
