@@ -65,6 +65,12 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+# Dates stay text (YYYY-MM-DD), so an impossible date is reported at its key, not raised by YAML.
+_NoAliasLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
 def load_document(content: bytes | str) -> Any:
     if isinstance(content, bytes):
         if len(content) > MAX_DOCUMENT_BYTES:
@@ -81,7 +87,7 @@ def load_document(content: bytes | str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise DefinitionError([f"{where}{exc.problem or exc}"]) from None
-    except (yaml.YAMLError, RecursionError) as exc:
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         raise DefinitionError(
             [f"not a readable YAML or JSON document ({type(exc).__name__})"]
         ) from None
@@ -113,6 +119,20 @@ def _plain_key(key: Any) -> Any:
     return str(key) if isinstance(key, int | float) else key
 
 
+_COMMON_QUESTION_FIELDS = {"key", "type", "text", "help", "required", "show_if"}
+_QUESTION_FIELDS = {
+    "yes_no": {"allow_dont_know"},
+    "single": {"options", "allow_dont_know"},
+    "multi": {"options", "max_choices", "allow_dont_know"},
+    "rank": {"options", "rank"},
+    "integer": {"min", "max", "unit", "allow_dont_know", "checks"},
+    "percent": {"min", "max", "allow_dont_know", "checks"},
+    "scale": {"scale", "allow_not_relevant", "allow_dont_know"},
+    "scale_grid": {"items", "scale", "allow_not_relevant"},
+    "text": {"max_length"},
+    "textarea": {"max_length"},
+}
+
 _TEXT_HINT = "must be a text: a string, or a mapping with nb (and optionally nn and en)"
 
 
@@ -127,6 +147,10 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         return f"{where}: needs exactly one of in, not_in and answered"
     if error.validator == "not" and isinstance(error.instance, dict):
         kind = error.instance.get("type", "?")
+        allowed = _QUESTION_FIELDS.get(kind, set()) | _COMMON_QUESTION_FIELDS
+        misplaced = sorted(set(error.instance) - allowed)
+        if misplaced:
+            return "; ".join(f"{where}.{name}: '{name}' does not belong to a '{kind}' question" for name in misplaced)
         return f"{where}: has a field that does not belong to a '{kind}' question"
     if error.validator == "additionalProperties":
         return f"{where}: {error.message.replace('Additional properties are not allowed', 'unknown field')}"
@@ -261,7 +285,8 @@ def parse_definition(
         validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
     )
     if schema_errors:
-        raise DefinitionError(list(dict.fromkeys(_schema_message(e) for e in schema_errors)))
+        messages = [part for e in schema_errors for part in _schema_message(e).split("; ")]
+        raise DefinitionError(list(dict.fromkeys(messages)))
 
     errors: list[str] = []
     year = document["year"]
