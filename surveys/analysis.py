@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +117,7 @@ class TableRow:
     special: bool = False
     heading: bool = False  # a row that only names the rows below it
     kind: str = "percent"  # percent | value | count
+    key: str = ""  # the option, point or theme the row counts, where there is one
 
 
 @dataclass
@@ -132,6 +133,19 @@ class Table:
 
     columns: list[Column]
     rows: list[TableRow]
+
+    @property
+    def groups(self) -> list[tuple[TableRow | None, list[TableRow]]]:
+        """The rows split at each heading row: (heading or None, rows under it)."""
+        groups: list[tuple[TableRow | None, list[TableRow]]] = []
+        for row in self.rows:
+            if row.heading:
+                groups.append((row, []))
+            elif groups:
+                groups[-1][1].append(row)
+            else:
+                groups.append((None, [row]))
+        return groups
 
 
 @dataclass
@@ -266,7 +280,7 @@ def _percent(count: int, n: int) -> float | None:
     return 100 * count / n if n else None
 
 
-def _mean(values: list[float]) -> float | None:
+def _mean(values: Sequence[float]) -> float | None:
     return statistics.fmean(values) if values else None
 
 
@@ -282,7 +296,12 @@ def _key(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _scale_bounds(question: Question) -> tuple[int, int]:
+def _keys(value: Any) -> list[str]:
+    """The chosen keys of a multi or rank answer (a single value is a list of one)."""
+    return [_key(v) for v in (value if isinstance(value, list) else [value])]
+
+
+def scale_bounds(question: Question) -> tuple[int, int]:
     scale = question.config.get("scale", {})
     return scale.get("min", 1), scale.get("max", 5)
 
@@ -290,7 +309,7 @@ def _scale_bounds(question: Question) -> tuple[int, int]:
 def scale_point_label(question: Question, point: int) -> str:
     """'1 – Very poor' at the ends of the scale, the number in between."""
     scale = question.config.get("scale", {})
-    low, high = _scale_bounds(question)
+    low, high = scale_bounds(question)
     end_label = (
         localized(scale.get("min_label"))
         if point == low
@@ -321,7 +340,7 @@ def _extras(question: Question, values: list[Any], candidates: list[str]) -> lis
         DONT_KNOW: config.get("allow_dont_know", False),
         NOT_RELEVANT: config.get("allow_not_relevant", False),
     }
-    found = set()
+    found: set[str] = set()
     for value in values:
         inner = (
             value
@@ -335,7 +354,7 @@ def _extras(question: Question, values: list[Any], candidates: list[str]) -> lis
 
 
 def _scale_result(question: Question, values: list[Any]) -> Result:
-    low, high = _scale_bounds(question)
+    low, high = scale_bounds(question)
     counts: dict[str, int] = defaultdict(int)
     points: list[float] = []
     for value in values:
@@ -348,7 +367,7 @@ def _scale_result(question: Question, values: list[Any]) -> Result:
     return Result(n=n, rows=_counted_rows(keys, counts, n), mean=_mean(points), mean_n=len(points))
 
 
-def aggregate(question: Question, answers: list[AnswerRow], themes: list[Theme] = ()) -> Result:
+def aggregate(question: Question, answers: list[AnswerRow], themes: Sequence[Theme] = ()) -> Result:
     """One question's answers, counted as IMDi's table report counts them."""
     values = [a.value for a in answers]
     n = len(values)
@@ -366,8 +385,8 @@ def aggregate(question: Question, answers: list[AnswerRow], themes: list[Theme] 
     if kind == "multi":
         counts = defaultdict(int)
         for value in values:
-            for chosen in dict.fromkeys(value if isinstance(value, list) else [value]):
-                counts[_key(chosen)] += 1
+            for chosen in dict.fromkeys(_keys(value)):
+                counts[chosen] += 1
         keys = [(o["key"], localized(o["label"]), False) for o in question.options]
         keys += _extras(question, values, [DONT_KNOW])
         return Result(n=n, rows=_counted_rows(keys, counts, n))
@@ -375,9 +394,8 @@ def aggregate(question: Question, answers: list[AnswerRow], themes: list[Theme] 
         ranks = []
         places: dict[str, list[int]] = defaultdict(list)
         for value in values:
-            ranked = list(dict.fromkeys(value if isinstance(value, list) else [value]))
-            for position, key in enumerate(ranked, start=1):
-                places[_key(key)].append(position)
+            for position, key in enumerate(dict.fromkeys(_keys(value)), start=1):
+                places[key].append(position)
         option_keys = [o["key"] for o in question.options]
         for key in option_keys + [k for k in places if k not in option_keys]:
             positions = places.get(key, [])
@@ -458,7 +476,7 @@ def _distribution_rows(results: list[Result]) -> list[TableRow]:
             row = next((r for r in result.rows if r.key == template.key), None)
             count = row.count if row else 0
             cells.append(Cell(count=count, percent=_percent(count, result.n)))
-        rows.append(TableRow(template.label, cells, special=template.special))
+        rows.append(TableRow(template.label, cells, special=template.special, key=template.key))
     return rows
 
 
@@ -680,7 +698,12 @@ def map_value(value: Any, mapping: dict[str, Any]) -> Any:
     if not mapping:
         return value
     if isinstance(value, list):
-        return list(dict.fromkeys(mapping.get(_key(v), v) for v in value))
+        mapped: list[Any] = []
+        for v in value:
+            target = mapping.get(_key(v), v)
+            if target not in mapped:  # two old options may become one
+                mapped.append(target)
+        return mapped
     if isinstance(value, dict):
         return {k: mapping.get(_key(v), v) for k, v in value.items()}
     return mapping.get(_key(value), value)
@@ -709,10 +732,10 @@ def current_successors() -> Callable[[int], set[int]]:
     def resolve(pk: int, seen: frozenset[int] = frozenset()) -> set[int]:
         if pk in cache:
             return cache[pk]
+        found: set[int] = set()
         if pk not in ended or not direct.get(pk) or pk in seen:
-            found = {pk}
+            found.add(pk)
         else:
-            found = set()
             for successor in direct[pk]:
                 found |= resolve(successor, seen | {pk})
         cache[pk] = found
@@ -725,20 +748,20 @@ def _series(question: Question, years: list[YearResult]) -> tuple[list[Series], 
     """What the line chart draws: percentages per option, or means for numbers and grids."""
     kind = question.type
     if kind in NUMBER_TYPES:
-        points = [
-            (y.year, y.result.numbers.mean)
-            for y in years
-            if y.result.numbers and y.result.numbers.mean is not None
-        ]
+        points = []
+        for y in years:
+            mean = y.result.numbers.mean if y.result.numbers else None
+            if mean is not None:
+                points.append((y.year, mean))
         return [Series(_("Mean"), points)], "%" if kind == "percent" else ""
     if kind == "scale_grid":
         series = []
         for index, item in enumerate(question.config.get("items", [])):
-            points = [
-                (y.year, y.result.items[index].result.mean)
-                for y in years
-                if y.result.items and y.result.items[index].result.mean is not None
-            ]
+            points = []
+            for y in years:
+                mean = y.result.items[index].result.mean if y.result.items else None
+                if mean is not None:
+                    points.append((y.year, mean))
             series.append(Series(localized(item["label"]), points))
         return series, ""
     if kind == "rank":
@@ -827,3 +850,52 @@ def time_series(*, user, key: str, panel: bool = False) -> TimeSeries | None:
         panel=panel,
         panel_size=panel_size,
     )
+
+
+def grid_table(question: Question, result: Result) -> Table:
+    """A scale grid's national distribution: one row per item, one column per scale point."""
+    templates = _row_keys([item.result for item in result.items], lambda r: r.rows)
+    columns = [Column(t.key, t.label, 0) for t in templates]
+    rows = []
+    for item in result.items:
+        cells = []
+        for template in templates:
+            row = next((r for r in item.result.rows if r.key == template.key), None)
+            count = row.count if row else 0
+            cells.append(Cell(count=count, percent=_percent(count, item.result.n)))
+        cells.append(Cell(value=item.result.mean, n=item.result.mean_n))
+        cells.append(Cell(count=item.result.n))
+        rows.append(TableRow(item.label, cells))
+    return Table(columns, rows)
+
+
+def theme_answers(*, user, question: Question) -> list[Answer]:
+    """The counted free-text answers to ``question`` in the user's scope, with their
+    organisation and themes: two queries."""
+    answers = (
+        Answer.objects.filter(
+            question=question,
+            response__status__in=COUNTED,
+            response__municipality__in=visible_municipalities(user),
+            value__isnull=False,
+        )
+        .select_related("municipality")
+        .prefetch_related("themes")
+        .order_by("municipality__number", "pk")
+    )
+    return [a for a in answers if not _empty(a.value)]
+
+
+def theme_counts(question: Question, answers: list[Answer], themes: list[Theme]) -> Result:
+    """How many of ``answers`` carry each theme (answers loaded by ``theme_answers``)."""
+    rows = [
+        AnswerRow(
+            a.pk,
+            a.municipality_id,
+            a.municipality.region_id,
+            a.value,
+            {t.pk for t in a.themes.all()},
+        )
+        for a in answers
+    ]
+    return aggregate(question, rows, themes)

@@ -150,7 +150,10 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
         allowed = _QUESTION_FIELDS.get(kind, set()) | _COMMON_QUESTION_FIELDS
         misplaced = sorted(set(error.instance) - allowed)
         if misplaced:
-            return "; ".join(f"{where}.{name}: '{name}' does not belong to a '{kind}' question" for name in misplaced)
+            return "; ".join(
+                f"{where}.{name}: '{name}' does not belong to a '{kind}' question"
+                for name in misplaced
+            )
         return f"{where}: has a field that does not belong to a '{kind}' question"
     if error.validator == "additionalProperties":
         return f"{where}: {error.message.replace('Additional properties are not allowed', 'unknown field')}"

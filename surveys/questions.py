@@ -228,9 +228,10 @@ def _other(question: Question, chosen: list[Any], other_text: str) -> str:
 
 
 def _number_text(value: Any) -> str:
-    return (
-        number_format(value, force_grouping=True) if isinstance(value, int | float) else str(value)
-    )
+    """Thousands grouped from five digits (12 500), not below (2020 stays a year)."""
+    if isinstance(value, int | float):
+        return number_format(value, force_grouping=abs(value) >= 10000)
+    return str(value)
 
 
 def display(question: Question, value: Any, other_text: str = "") -> str:

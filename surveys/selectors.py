@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
-
 from portal.municipalities.models import Municipality
 from surveys.context import OrgContext, org_context
 from surveys.models import (
@@ -19,11 +17,6 @@ from surveys.models import (
     SurveyEdition,
 )
 from surveys.routing import visible_questions
-
-
-def editions_for(municipality: Municipality) -> QuerySet[SurveyEdition]:
-    """Editions the organisation answers or answered: open or closed, and valid for it."""
-    return SurveyEdition.objects.exclude(status=SurveyEdition.Status.DRAFT).order_by("-year")
 
 
 def open_edition() -> SurveyEdition | None:
@@ -61,7 +54,7 @@ def last_year_answers(edition: SurveyEdition, municipality: Municipality) -> Las
         Answer.objects.filter(
             response__edition=previous, response__municipality_id__in=ids, value__isnull=False
         )
-        .exclude(response__status=Response.Status.IN_PROGRESS)
+        .filter(response__status__in=[Response.Status.SUBMITTED, Response.Status.APPROVED])
         .select_related("question")
         .order_by("response__municipality_id")
     )
@@ -79,7 +72,8 @@ def _map(value: Any, mapping: dict[str, Any]) -> Any:
     if not mapping:
         return value
     if isinstance(value, list):
-        return [mapping.get(str(v), v) for v in value]
+        # Two old options may map onto one new one: keep each once, in order.
+        return list(dict.fromkeys(mapping.get(str(v), v) for v in value))
     if isinstance(value, dict):
         return {k: mapping.get(str(v), v) for k, v in value.items()}
     return mapping.get(str(value), value)

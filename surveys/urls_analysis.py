@@ -1,4 +1,34 @@
 from django.urls import path  # noqa: F401
 
+from surveys import analysis_views, export_views
+
 # Analysis and export pages (surveys/analysis_views.py, surveys/export_views.py).
 urlpatterns: list = []
+
+# Analysis (surveys/analysis_views.py).
+urlpatterns += [
+    path(
+        "direktoratet/undersokelser/<int:year>/analyse/",
+        analysis_views.edition_analysis,
+        name="edition_analysis",
+    ),
+    path(
+        "direktoratet/undersokelser/<int:year>/analyse/<slug:key>/",
+        analysis_views.question_analysis,
+        name="question_analysis",
+    ),
+    path(
+        "direktoratet/undersokelser/<int:year>/analyse/<slug:key>/temaer/",
+        analysis_views.question_themes,
+        name="question_themes",
+    ),
+]
+
+# Data export (surveys/export_views.py).
+urlpatterns += [
+    path(
+        "direktoratet/undersokelser/<int:year>/eksport/",
+        export_views.edition_export_data,
+        name="edition_export_data",
+    ),
+]

@@ -439,9 +439,10 @@ def test_display_integer(question):
     q = question("expected_settled")
     with translation.override("nb"):
         assert display(q, 25) == "25 personer"
-        assert display(q, 1234) == "1\u00a0234 personer"
+        assert display(q, 1234) == "1234 personer"  # four digits: no space (a year stays 2020)
+        assert display(q, 12500) == "12\u00a0500 personer"
     with translation.override("en"):
-        assert display(q, 1234) == "1,234 personer"
+        assert display(q, 12500) == "12,500 personer"
 
 
 def test_display_percent(question):
