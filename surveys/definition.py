@@ -66,9 +66,11 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 
 # Dates stay text (YYYY-MM-DD), so an impossible date is reported at its key, not raised by YAML.
-_NoAliasLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
 def load_document(content: bytes | str) -> Any:
@@ -162,8 +164,8 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
             return f"{where}: '{error.instance}' is not a date (YYYY-MM-DD)"
         return f"{where}: '{error.instance}' is not a valid key (lowercase letters, digits and _, starting with a letter)"
     if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
-        return f"{where}: {error.instance!r} is not one of: {allowed}"
+        listed = ", ".join(str(v) for v in error.validator_value)
+        return f"{where}: {error.instance!r} is not one of: {listed}"
     return f"{where}: {error.message}"
 
 
