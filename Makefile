@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxy
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-services lint venv collectstatic migrate demo clean lock worker beat messages schema
+.PHONY: run test test-services lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,3 +71,15 @@ messages: venv
 # After changing surveys/schema.py: regenerate the published schema.
 schema: venv
 	SECRET_KEY=schema $(BIN)/python -c "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'portal.settings'); django.setup(); from surveys.schema import schema_json, SCHEMA_PATH; SCHEMA_PATH.write_text(schema_json(), encoding='utf-8')"
+
+# The autosave benchmark against gunicorn + PostgreSQL (bench/README.md).
+bench-autosave: venv
+	$(BIN)/python bench/autosave.py --seconds 15
+
+# The follow-up dashboard for 372 organisations × 100 questions (bench/README.md).
+bench-dashboard: venv
+	$(BIN)/python bench/dashboard.py
+
+# The data export benchmark: 100 questions × 372 organisations in a throwaway SQLite database.
+bench-export: venv
+	$(BIN)/python bench/export.py

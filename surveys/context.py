@@ -60,10 +60,19 @@ def compute_settlement_category(settled_by_year: Mapping[int, int | None], year:
     return SettlementCategory.SETTLES
 
 
+def with_predecessors(municipality: Municipality) -> list[int]:
+    """The organisation's id and those of the municipalities it succeeded (read once per object)."""
+    cached = municipality.__dict__.get("_with_predecessors")
+    if cached is None:
+        cached = [municipality.pk, *municipality.predecessors.values_list("pk", flat=True)]
+        municipality.__dict__["_with_predecessors"] = cached
+    return cached
+
+
 def org_context(municipality: Municipality, edition: SurveyEdition) -> OrgContext:
-    """Three queries: key figures (own and predecessors'), and the category override."""
+    """Three queries: predecessors, key figures (own and predecessors'), the category override."""
     year = edition.year
-    ids = [municipality.pk, *municipality.predecessors.values_list("pk", flat=True)]
+    ids = with_predecessors(municipality)
     settled: dict[int, int] = {}
     own: dict[int, KeyFigures] = {}
     for kf in KeyFigures.objects.filter(

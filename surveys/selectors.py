@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portal.municipalities.models import Municipality
-from surveys.context import OrgContext, org_context
+from surveys.context import OrgContext, org_context, with_predecessors
 from surveys.models import (
     Answer,
     Question,
@@ -49,7 +49,7 @@ def last_year_answers(edition: SurveyEdition, municipality: Municipality) -> Las
     )
     if previous is None:
         return None
-    ids = [municipality.pk, *municipality.predecessors.values_list("pk", flat=True)]
+    ids = with_predecessors(municipality)
     rows = (
         Answer.objects.filter(
             response__edition=previous, response__municipality_id__in=ids, value__isnull=False
@@ -77,6 +77,29 @@ def _map(value: Any, mapping: dict[str, Any]) -> Any:
     if isinstance(value, dict):
         return {k: mapping.get(str(v), v) for k, v in value.items()}
     return mapping.get(str(value), value)
+
+
+_STRUCTURE: dict[tuple[int, str], tuple[list[Section], list[Question]]] = {}
+
+
+def edition_structure(edition: SurveyEdition) -> tuple[list[Section], list[Question]]:
+    """An edition's sections and questions, kept in memory per process until the edition changes.
+
+    The key includes ``updated_at``, which every import, status or settings change moves on.
+    Callers must not change the objects.
+    """
+    key = (edition.pk, edition.updated_at.isoformat())
+    cached = _STRUCTURE.get(key)
+    if cached is None:
+        sections = list(Section.objects.filter(edition=edition).order_by("position"))
+        questions = list(
+            Question.objects.filter(edition=edition).select_related("section").order_by("position")
+        )
+        cached = (sections, questions)
+        if len(_STRUCTURE) > 50:
+            _STRUCTURE.clear()
+        _STRUCTURE[key] = cached
+    return cached
 
 
 @dataclass
@@ -147,10 +170,7 @@ def survey_state(
             .select_related("last_section")
             .first()
         )
-    sections = list(Section.objects.filter(edition=edition).order_by("position"))
-    questions = list(
-        Question.objects.filter(edition=edition).select_related("section").order_by("position")
-    )
+    sections, questions = edition_structure(edition)
     answers: dict[str, Answer] = {}
     assignments: dict[int, SectionAssignment] = {}
     comments: dict[int | None, list[ReviewComment]] = {}

@@ -1,0 +1,734 @@
+#!/usr/bin/env python3
+"""Benchmark the survey autosave path under gunicorn + PostgreSQL (see bench/README.md).
+
+Sets up its own database (``portal_bench``), starts gunicorn with production settings, logs bench
+users in through the real login form, then runs two phases at the same concurrency:
+
+- floor:    POST /bench/upsert/<response>/<question>/  (authenticate the session, upsert one row)
+- autosave: POST /kommune/<number>/undersokelse/2026/lagre/  (the real thing)
+
+and prints requests, errors, requests/s, p50 and p95 per phase and the autosave/floor ratios.
+Afterwards it checks that every user's stored answer is the last value the server accepted.
+Exits non-zero if any request failed or an answer does not match.
+
+Standard library only on the client side (http.client, threads); the setup uses the portal's
+own management commands and the Django ORM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import http.client
+import json
+import math
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+
+DB_NAME = "portal_bench"
+DATABASE_URL = f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}"
+PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-qAt"]
+
+YEAR = 2026
+# An integer question with no show_if of its own. Its section ("housing") is shown only to
+# organisations that settle refugees, and with reference data alone (no key figures) every
+# organisation "does not settle", so the setup gives each bench organisation a settlement
+# category override ("settles"). No integer question of 2026 is shown to every organisation.
+QUESTION = "housing_units_available"
+# The floor upserts a different question, so the two phases do not touch each other's rows
+# (the floor stores the raw string, which is no valid value for an integer question).
+FLOOR_QUESTION = "imdi_most_important_advice"
+
+PASSWORD = "bench-autosave-not-a-secret-2026"
+USERNAME_PREFIX = "bench-autosave-"
+MAX_ERROR_BODIES = 5
+
+
+def bench_env() -> dict[str, str]:
+    """The environment of every process: production settings on the bench database."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "REDIS_URL")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        DATABASE_URL=DATABASE_URL,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        BENCH_ENDPOINTS="1",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+# --- Setup -------------------------------------------------------------------------------------
+
+
+def psql(sql: str) -> str:
+    done = subprocess.run(
+        [*PSQL, "-d", "postgres", "-c", sql], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"psql failed ({sql}):\n{done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    print(f"  manage.py {' '.join(args)}", flush=True)
+    done = subprocess.run(
+        [str(PYTHON), "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(
+            f"manage.py {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}"
+        )
+
+
+def prepare_database(env: dict[str, str], *, keep: bool) -> None:
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'") == "1"
+    if exists and keep:
+        print(f"Reusing database {DB_NAME} (--keep-db)")
+    else:
+        if exists:
+            psql(f'DROP DATABASE "{DB_NAME}" WITH (FORCE)')
+        psql(f'CREATE DATABASE "{DB_NAME}"')
+        print(f"Created database {DB_NAME}")
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "load_reference_data")
+    manage(env, "load_survey_editions")
+    manage(env, "collectstatic", "--noinput", "-v0")
+
+
+def drop_database() -> None:
+    psql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+def django_setup(env: dict[str, str]) -> None:
+    for name in ("DEBUG", "REDIS_URL"):
+        os.environ.pop(name, None)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+@dataclass
+class BenchUser:
+    index: int
+    username: str
+    number: str  # the organisation's number
+    response_id: int
+    version: int  # the autosave question's stored version
+    lo: int
+    hi: int
+    cookies: dict[str, str] = field(default_factory=dict)
+    sent: int = 0  # values sent so far
+    last_ok: int | None = None  # the last autosave value the server answered 200 for
+    floor_last_ok: str | None = None
+    version_jumps: int = 0
+
+    def next_value(self) -> int:
+        # Every value differs from the one before, so each save is a real change.
+        span = self.hi - self.lo + 1
+        value = self.lo + (self.index * 37 + self.sent) % span
+        self.sent += 1
+        return value
+
+
+@dataclass
+class Fixture:
+    users: list[BenchUser]
+    question_id: int
+    floor_question_id: int
+
+
+def create_fixture(n: int) -> Fixture:
+    """N editors of the first N current municipalities (by number), each with a response."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import connections, transaction
+
+    from portal.accounts.models import Membership, MunicipalRole, User
+    from portal.municipalities.models import Municipality
+    from surveys.models import (
+        Answer,
+        Question,
+        Response,
+        SettlementCategory,
+        SettlementCategoryOverride,
+        SurveyEdition,
+    )
+    from surveys.selectors import survey_state
+
+    edition = SurveyEdition.objects.get(year=YEAR)
+    if edition.status != SurveyEdition.Status.OPEN:
+        raise SystemExit(f"The {YEAR} edition is {edition.status}, not open")
+    question = Question.objects.get(edition=edition, key=QUESTION)
+    floor_question = Question.objects.get(edition=edition, key=FLOOR_QUESTION)
+    if question.type != "integer":
+        raise SystemExit(f"{QUESTION} is a {question.type} question, not integer")
+    lo = int(question.config.get("min", 0))
+    hi = int(question.config.get("max", lo + 1000))
+
+    municipalities = list(
+        Municipality.objects.filter(
+            valid_to__isnull=True, kind=Municipality.Kind.MUNICIPALITY
+        ).order_by("number")[:n]
+    )
+    if len(municipalities) < n:
+        raise SystemExit(f"Only {len(municipalities)} current municipalities; asked for {n}")
+    hashed = make_password(PASSWORD)  # hashed once: PBKDF2 per user would take seconds each
+
+    users = []
+    with transaction.atomic():
+        for index, municipality in enumerate(municipalities):
+            username = f"{USERNAME_PREFIX}{index + 1:03d}"
+            user, _created = User.objects.update_or_create(
+                username=username,
+                defaults={
+                    "email": f"{username}@bench.kommuneportal.example",
+                    "first_name": "Bench",
+                    "last_name": f"{index + 1:03d}",
+                    "password": hashed,
+                    "is_active": True,
+                },
+            )
+            Membership.objects.update_or_create(
+                user=user, municipality=municipality, defaults={"role": MunicipalRole.EDITOR}
+            )
+            SettlementCategoryOverride.objects.update_or_create(
+                municipality=municipality,
+                year=YEAR,
+                defaults={"category": SettlementCategory.SETTLES, "reason": "bench/autosave.py"},
+            )
+            response, _created = Response.objects.get_or_create(
+                edition=edition, municipality=municipality
+            )
+            if response.is_locked:
+                raise SystemExit(f"The response of {municipality.number} is locked (submitted)")
+            stored = Answer.objects.filter(response=response, question=question).first()
+            users.append(
+                BenchUser(
+                    index=index,
+                    username=username,
+                    number=municipality.number,
+                    response_id=response.pk,
+                    version=stored.version if stored else 0,
+                    lo=lo,
+                    hi=hi,
+                )
+            )
+    # Guard the premise: the question must be shown to every bench organisation.
+    for municipality in municipalities:
+        if QUESTION not in survey_state(edition, municipality).visible:
+            raise SystemExit(f"{QUESTION} is not shown to {municipality.number}")
+    connections.close_all()
+    return Fixture(users, question.pk, floor_question.pk)
+
+
+def stored_answers(fixture: Fixture, question_id: int) -> dict[int, object]:
+    """{response id: stored value} for one question."""
+    from django.db import connections
+
+    from surveys.models import Answer
+
+    rows = dict(
+        Answer.objects.filter(
+            response_id__in=[u.response_id for u in fixture.users], question_id=question_id
+        ).values_list("response_id", "value")
+    )
+    connections.close_all()
+    return rows
+
+
+# --- The server --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn_extra_args() -> list[str]:
+    """gunicorn 24+ opens a control socket in ~/.gunicorn by default; the bench needs none."""
+    done = subprocess.run([str(GUNICORN), "--help"], capture_output=True, text=True, check=False)
+    return ["--no-control-socket"] if "--no-control-socket" in done.stdout else []
+
+
+class Server:
+    def __init__(self, env: dict[str, str], workers: int) -> None:
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
+            prefix="bench-gunicorn-", suffix=".log", delete=False
+        )
+        self.proc = subprocess.Popen(
+            [
+                str(GUNICORN),
+                "portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                *gunicorn_extra_args(),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C goes to this script, which stops gunicorn itself
+        )
+
+    def wait_healthy(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {self.proc.returncode}:\n{self.tail()}")
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            try:
+                conn.request("GET", "/healthz")
+                reply = conn.getresponse()
+                reply.read()
+                if reply.status == 200:
+                    return
+            except OSError:
+                pass
+            finally:
+                conn.close()
+            time.sleep(0.2)
+        raise SystemExit(f"gunicorn did not answer /healthz within {timeout:.0f} s:\n{self.tail()}")
+
+    def tail(self, lines: int = 30) -> str:
+        self.log.flush()
+        text = Path(self.log.name).read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, *, keep_log: bool) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        if not keep_log:
+            Path(self.log.name).unlink(missing_ok=True)
+
+
+# --- The client --------------------------------------------------------------------------------
+
+
+class Client:
+    """One persistent connection; cookies are kept by the caller (per user) and sent by hand,
+    because with DEBUG off they are ``Secure`` and a cookie jar would not send them over http."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.origin = f"http://127.0.0.1:{port}"
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.connects = 0  # TCP connections opened (gunicorn's sync workers close each one)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        cookies: dict[str, str],
+        form: dict[str, str] | None = None,
+    ) -> tuple[int, bytes]:
+        headers = {"Referer": f"{self.origin}/"}
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            if "csrftoken" in cookies:
+                headers["X-CSRFToken"] = cookies["csrftoken"]
+        if self.conn.sock is None:
+            self.connects += 1
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            reply = self.conn.getresponse()
+            data = reply.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()  # the next request opens a new connection
+            raise
+        for header in reply.headers.get_all("Set-Cookie") or []:
+            update_cookies(cookies, header)
+        return reply.status, data
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def update_cookies(cookies: dict[str, str], header: str) -> None:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return
+    for name, morsel in jar.items():
+        if morsel["max-age"] == "0" or "1970" in morsel["expires"]:
+            cookies.pop(name, None)
+        else:
+            cookies[name] = morsel.value
+
+
+CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def log_in(client: Client, user: BenchUser) -> str | None:
+    """The real login form; returns an error text, or None when logged in."""
+    user.cookies.clear()
+    status, body = client.request("GET", "/konto/login/", user.cookies)
+    match = CSRF_INPUT.search(body)
+    if status != 200 or match is None:
+        return f"GET /konto/login/ -> {status}: {body[:300]!r}"
+    form = {
+        "username": user.username,
+        "password": PASSWORD,
+        "csrfmiddlewaretoken": match.group(1).decode(),
+    }
+    status, body = client.request("POST", "/konto/login/", user.cookies, form)
+    if status != 302 or "sessionid" not in user.cookies:
+        return f"POST /konto/login/ -> {status}: {body[:300]!r}"
+    return None
+
+
+# --- Phases ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PhaseResult:
+    name: str
+    seconds: float
+    latencies: list[float] = field(default_factory=list)  # ms, measured window, 200 only
+    requests: int = 0  # measured window
+    errors: int = 0  # measured window
+    warmup_requests: int = 0
+    warmup_errors: int = 0
+    elapsed: float = 0.0
+    connects: int = 0  # whole phase, warm-up included
+    client_cpu: float = 0.0  # share of one core used by this process (the client) in the phase
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        rank = max(1, math.ceil(p / 100 * len(ordered)))  # nearest rank
+        return ordered[rank - 1]
+
+
+class ErrorLog:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.bodies: list[str] = []
+        self.total = 0
+
+    def add(self, text: str) -> None:
+        with self.lock:
+            self.total += 1
+            if len(self.bodies) < MAX_ERROR_BODIES:
+                self.bodies.append(text)
+
+
+# One request for one user: returns (ok, error text).
+Action = Callable[[Client, BenchUser], tuple[bool, str]]
+
+
+def run_phase(
+    name: str,
+    action: Action,
+    groups: list[list[BenchUser]],
+    port: int,
+    *,
+    warmup: float,
+    seconds: float,
+    stop: threading.Event,
+    errors: ErrorLog,
+) -> PhaseResult:
+    result = PhaseResult(name, seconds)
+    lock = threading.Lock()
+    start = time.perf_counter()
+    measure_from = start + warmup
+    measure_to = measure_from + seconds
+    last_end = [measure_to]
+
+    def worker(users: list[BenchUser]) -> None:
+        client = Client(port)
+        latencies, requests, errs, w_requests, w_errors = [], 0, 0, 0, 0
+        try:
+            i = 0
+            while not stop.is_set():
+                began = time.perf_counter()
+                if began >= measure_to:
+                    break
+                user = users[i % len(users)]
+                i += 1
+                try:
+                    ok, text = action(client, user)
+                except (OSError, http.client.HTTPException) as exc:
+                    ok, text = False, f"{type(exc).__name__}: {exc}"
+                ended = time.perf_counter()
+                if not ok:
+                    errors.add(f"{name} {user.username}: {text}")
+                if began >= measure_from:
+                    requests += 1
+                    if ok:
+                        latencies.append((ended - began) * 1000)
+                    else:
+                        errs += 1
+                    with lock:
+                        last_end[0] = max(last_end[0], ended)
+                else:
+                    w_requests += 1
+                    w_errors += 0 if ok else 1
+        finally:
+            client.close()
+            with lock:
+                result.latencies.extend(latencies)
+                result.requests += requests
+                result.errors += errs
+                result.warmup_requests += w_requests
+                result.warmup_errors += w_errors
+                result.connects += client.connects
+
+    print(f"Phase {name}: {warmup:.0f} s warm-up, {seconds:.0f} s measured ...", flush=True)
+    cpu = time.process_time()
+    run_threads(worker, groups, stop)
+    wall = time.perf_counter() - start
+    result.client_cpu = (time.process_time() - cpu) / wall
+    result.elapsed = last_end[0] - measure_from
+    return result
+
+
+def run_threads(worker: Callable[[list[BenchUser]], None], groups, stop: threading.Event) -> None:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(groups))
+    try:
+        futures = [pool.submit(worker, group) for group in groups]
+        for future in futures:
+            future.result()
+    except BaseException:
+        stop.set()  # the threads finish their current request and return
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def floor_action(fixture: Fixture) -> Action:
+    def act(client: Client, user: BenchUser) -> tuple[bool, str]:
+        value = str(user.next_value())
+        path = f"/bench/upsert/{user.response_id}/{fixture.floor_question_id}/"
+        status, body = client.request("POST", path, user.cookies, {"value": value})
+        if status != 200:
+            return False, f"HTTP {status}: {body[:300]!r}"
+        user.floor_last_ok = value
+        return True, ""
+
+    return act
+
+
+def autosave_action() -> Action:
+    def act(client: Client, user: BenchUser) -> tuple[bool, str]:
+        value = user.next_value()
+        form = {
+            "question": QUESTION,
+            f"q-{QUESTION}": str(value),
+            f"q-{QUESTION}-version": str(user.version),
+        }
+        path = f"/kommune/{user.number}/undersokelse/{YEAR}/lagre/"
+        status, body = client.request("POST", path, user.cookies, form)
+        if status != 200:
+            return False, f"HTTP {status}: {body[:300]!r}"
+        try:
+            reply = json.loads(body)
+        except ValueError:
+            return False, f"HTTP 200 but not JSON: {body[:300]!r}"
+        if reply.get("status") != "saved":
+            return False, f"HTTP 200 but {body[:300]!r}"
+        if reply["version"] != user.version + 1:
+            user.version_jumps += 1
+        user.version = reply["version"]
+        user.last_ok = value
+        return True, ""
+
+    return act
+
+
+# --- Main --------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15, help="measured seconds per phase")
+    parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds per phase")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads")
+    parser.add_argument("--users", type=int, default=40, help="bench users (organisations)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--keep-db",
+        action="store_true",
+        help=f"reuse {DB_NAME} if it exists and leave it after the run "
+        "(default: drop and recreate it, and drop it at the end)",
+    )
+    args = parser.parse_args(argv)
+    if min(args.concurrency, args.users, args.workers) < 1 or args.seconds <= 0:
+        parser.error("--seconds, --concurrency, --users and --workers must be positive")
+    if args.warmup < 0:
+        parser.error("--warmup cannot be negative")
+    return args
+
+
+def print_table(phases: list[PhaseResult]) -> None:
+    print()
+    print(f"{'phase':<10}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}")
+    for r in phases:
+        print(
+            f"{r.name:<10}{r.requests:>10}{r.errors:>8}{r.rate:>10.1f}"
+            f"{r.percentile(50):>10.1f}{r.percentile(95):>10.1f}"
+        )
+    floor, autosave = phases
+    if floor.rate and floor.latencies and autosave.latencies:
+        print(f"autosave/floor throughput: {autosave.rate / floor.rate:.2f}")
+        print(f"autosave/floor p95:        {autosave.percentile(95) / floor.percentile(95):.2f}")
+    for r in phases:
+        total = r.requests + r.warmup_requests
+        print(
+            f"({r.name}: warm-up {r.warmup_requests} requests, {r.warmup_errors} errors; "
+            f"{r.connects} TCP connections for {total} requests; "
+            f"client used {r.client_cpu:.0%} of a core)"
+        )
+
+
+def interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the run like Ctrl-C: gunicorn is stopped too
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, interrupt)
+    env = bench_env()
+    threads = min(args.concurrency, args.users)
+    print(
+        f"Autosave benchmark: {args.users} users, {threads} client threads, "
+        f"{args.workers} gunicorn workers, {args.seconds:g} s per phase"
+    )
+    prepare_database(env, keep=args.keep_db)
+    django_setup(env)
+    fixture = create_fixture(args.users)
+    print(f"  {len(fixture.users)} bench users, each an editor of one organisation")
+    groups = [fixture.users[i::threads] for i in range(threads)]
+
+    stop = threading.Event()
+    errors = ErrorLog()
+    server = Server(env, args.workers)
+    failed = False
+    try:
+        server.wait_healthy()
+        print(f"gunicorn on 127.0.0.1:{server.port} (log: {server.log.name})")
+
+        login_errors: list[str] = []
+
+        def login_worker(users: list[BenchUser]) -> None:
+            client = Client(server.port)
+            try:
+                for user in users:
+                    if stop.is_set():
+                        return
+                    try:
+                        problem = log_in(client, user)
+                    except (OSError, http.client.HTTPException) as exc:
+                        problem = f"{type(exc).__name__}: {exc}"
+                    if problem:
+                        login_errors.append(f"{user.username}: {problem}")
+            finally:
+                client.close()
+
+        began = time.perf_counter()
+        run_threads(login_worker, groups, stop)
+        if login_errors:
+            failed = True
+            print(f"{len(login_errors)} logins failed, e.g.:")
+            for line in login_errors[:MAX_ERROR_BODIES]:
+                print(f"  {line}")
+            print(server.tail())
+            return 1
+        print(f"Logged in {len(fixture.users)} users in {time.perf_counter() - began:.1f} s")
+
+        common = {"warmup": args.warmup, "seconds": args.seconds, "stop": stop, "errors": errors}
+        floor = run_phase("floor", floor_action(fixture), groups, server.port, **common)
+        autosave = run_phase("autosave", autosave_action(), groups, server.port, **common)
+        print_table([floor, autosave])
+
+        if errors.total:
+            failed = True
+            print(f"\n{errors.total} requests failed; the first {len(errors.bodies)}:")
+            for line in errors.bodies:
+                print(f"  {line}")
+            print("gunicorn log (tail):")
+            print(server.tail())
+    except KeyboardInterrupt:
+        stop.set()
+        print("\nInterrupted.", file=sys.stderr)
+        return 130
+    finally:
+        stop.set()
+        server.stop(keep_log=failed)
+        if failed:
+            print(f"gunicorn log kept: {server.log.name}")
+
+    print()
+    stored = stored_answers(fixture, fixture.question_id)
+    matches = sum(1 for u in fixture.users if stored.get(u.response_id) == u.last_ok)
+    print(f"verified: {matches}/{len(fixture.users)} answers match the last value sent")
+    for user in fixture.users:
+        if stored.get(user.response_id) != user.last_ok:
+            print(
+                f"  {user.username} ({user.number}): stored {stored.get(user.response_id)!r}, "
+                f"last accepted {user.last_ok!r}"
+            )
+    floor_stored = stored_answers(fixture, fixture.floor_question_id)
+    floor_matches = sum(
+        1 for u in fixture.users if floor_stored.get(u.response_id) == u.floor_last_ok
+    )
+    print(f"floor:    {floor_matches}/{len(fixture.users)} rows hold the last value sent")
+    jumps = sum(u.version_jumps for u in fixture.users)
+    if jumps:
+        print(f"surprise: {jumps} autosave replies skipped a version (expected +1 each)")
+    failed = failed or matches != len(fixture.users) or floor_matches != len(fixture.users)
+
+    if not args.keep_db:
+        drop_database()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # during the setup; once gunicorn runs, main() handles it
+        print("\nInterrupted.", file=sys.stderr)
+        sys.exit(130)
