@@ -29,6 +29,7 @@ migrate: venv
 demo: migrate
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py load_survey_editions
+	DEBUG=1 $(BIN)/python manage.py load_survey_demo_answers
 
 run: demo
 	@echo "The portal: http://127.0.0.1:$(PORT)/  (demo users in README.md, password: demo)"
