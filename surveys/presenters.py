@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,14 +131,22 @@ def question_view(
     if typed is not None:
         value, other = typed
     conflict = (conflicts or {}).get(question.key)
+    version = conflict.version if conflict else (answer.version if answer else 0)
+    fingerprint = qtypes.fingerprint(stored_value, stored_other)
+    if raw is not None and conflict is None and typed is not None:
+        # Re-shown after a failed save: keep the version and fingerprint the page had, so
+        # what the person typed is still compared with what a colleague may have saved since.
+        with contextlib.suppress(TypeError, ValueError):
+            version = int(raw.get(qtypes.field_name(question, "version"), version))
+        fingerprint = raw.get(qtypes.field_name(question, "orig")) or fingerprint
     view = QuestionView(
         question=question,
         text=render_text(question.text, state.org.placeholders()),
         help=render_text(question.help, state.org.placeholders()),
         value=value,
         other_text=other,
-        version=conflict.version if conflict else (answer.version if answer else 0),
-        fingerprint=qtypes.fingerprint(stored_value, stored_other),
+        version=version,
+        fingerprint=fingerprint,
         hidden=question.key not in state.visible,
         error=(errors or {}).get(question.key, ""),
         warning=(warnings or {}).get(question.key) or (answer.warning if answer else ""),

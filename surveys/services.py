@@ -317,25 +317,35 @@ def answers_save(
         explanation = (data.get(qtypes.field_name(question, "explanation")) or "").strip()[:2000]
         confirmed = bool(data.get(qtypes.field_name(question, "confirm")))
         changed = (value, other) != (stored_value, stored_other)
+        posted_version = _int(data.get(qtypes.field_name(question, "version")))
+        current_version = stored.version if stored else 0
         fingerprint = data.get(qtypes.field_name(question, "orig"))
         if (
             fingerprint is not None
             and fingerprint == qtypes.fingerprint(value, other)
             and key != copy_last_year
         ):
-            changed = False  # the person did not touch it; a colleague's newer value stands
+            # The person did not touch the value: a colleague's newer value stands.
             if stored is None or (
                 explanation == stored.explanation and confirmed == stored.confirmed
             ):
                 continue
-        posted_version = _int(data.get(qtypes.field_name(question, "version")))
-        current_version = stored.version if stored else 0
-        if (
-            changed
-            and posted_version != current_version
-            and stored is not None
-            and stored_value is not None
+            if posted_version != current_version:
+                # Only the explanation or confirmation changed, on an answer a colleague has
+                # changed since: show them both rather than attach it to a value not seen.
+                changed = True
+            else:
+                value, other = stored_value, stored_other
+        if not changed and (
+            (stored is None and value is None and not explanation)
+            or (
+                stored is not None
+                and explanation == stored.explanation
+                and confirmed == stored.confirmed
+            )
         ):
+            continue  # nothing to write
+        if changed and posted_version != current_version and stored is not None:
             result.conflicts[key] = Conflict(
                 question=question,
                 theirs=stored_value,
@@ -443,6 +453,10 @@ def section_assign(
     """Give a section to a colleague of the organisation or to a unit; both empty removes it."""
     if Perm.EDIT not in perms_for(actor, response.municipality):
         raise PermissionDenied
+    if response.is_locked:
+        raise ValidationError(
+            _("The answers have been submitted; sections can no longer be assigned.")
+        )
     if assignee is not None and Perm.EDIT not in perms_for(assignee, response.municipality):
         raise ValidationError(_("The person must be an editor or signatory of the organisation."))
     existing = SectionAssignment.objects.filter(response=response, section=section).first()
@@ -650,7 +664,12 @@ def _set_status(
 @transaction.atomic
 def response_return(*, actor: User, response: Response, message: str = "") -> Response:
     """Reopen a submitted response for correction; the municipality is told by e-mail and sees
-    the comments next to the questions."""
+    the comments next to the questions. Only while the edition is open: a closed edition
+    accepts no corrections, so a returned response there could never be submitted again."""
+    if response.edition.status != SurveyEdition.Status.OPEN:
+        raise ValidationError(
+            _("The survey is closed; open it again before returning answers for correction.")
+        )
     return _set_status(
         actor=actor,
         response=response,

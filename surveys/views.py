@@ -36,6 +36,13 @@ def _load(request: HttpRequest, number: str, year: int, perm: Perm = Perm.SURVEY
     return municipality, edition, selectors.survey_state(edition, municipality)
 
 
+def _int_or(raw: str | None, default: int) -> int:
+    try:
+        return int(raw) if raw is not None else default
+    except ValueError:
+        return default
+
+
 def _can_edit(request, municipality, edition, state) -> bool:
     return (
         Perm.EDIT in perms_for(request.user, municipality)
@@ -223,6 +230,31 @@ def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonRespons
         )
     answer = result.answers.get(key)
     question = answer.question if answer else None
+    if key not in result.saved:
+        # Nothing was written (the value is what the page already had): keep the page's own
+        # version, so a colleague's newer answer still raises a conflict on the next change.
+        return JsonResponse(
+            {
+                "status": "saved",
+                "question": key,
+                "version": _int_or(request.POST.get(f"q-{key}-version"), 0),
+                "fingerprint": request.POST.get(f"q-{key}-orig", ""),
+                "display": "",
+                "warning": "",
+                "visible": sorted(result.visible),
+                "progress": {
+                    "answered": result.answered,
+                    "total": result.total,
+                    "section_answered": result.section_progress.get(question.section_id, (0, 0))[0]
+                    if question
+                    else 0,
+                    "section_total": result.section_progress.get(question.section_id, (0, 0))[1]
+                    if question
+                    else 0,
+                },
+                "saved_at": time_format(timezone.localtime(), "H:i"),
+            }
+        )
     section_answered, section_total = result.section_progress.get(
         question.section_id if question else 0, (0, 0)
     )

@@ -161,6 +161,14 @@ def _grant(invitation: Invitation, user: User) -> Membership:
 def invitation_accept_existing(*, user: User, token: str) -> Membership:
     """A logged-in person accepts an invitation: they join with the invited role."""
     invitation = _claim_invitation(token)
+    if (user.email or "").casefold() != invitation.email.casefold():
+        raise ValidationError(
+            _(
+                "This invitation was sent to another e-mail address. Log in with that account, "
+                "or ask your colleague to invite the address you use."
+            ),
+            code="other_address",
+        )
     return _grant(invitation, user)
 
 

@@ -173,3 +173,15 @@ def test_no_pending_migrations(db):
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_check_deploy_refuses_the_benchmark_endpoint():
+    result = _manage(
+        "check",
+        "--deploy",
+        SECRET_KEY="a-long-random-production-like-secret-key-0123456789-abcdefghijklmnop",
+        ALLOWED_HOSTS="portal.example.no",
+        BENCH_ENDPOINTS="1",
+    )
+    assert result.returncode != 0
+    assert "portal.E001" in result.stderr + result.stdout
