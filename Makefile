@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxy
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-services lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export
+.PHONY: run test test-services lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export bench-housing
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,7 @@ demo: migrate
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py load_survey_editions
 	DEBUG=1 $(BIN)/python manage.py load_survey_demo_answers
+	DEBUG=1 $(BIN)/python manage.py load_housing_demo
 
 run: demo
 	@echo "The portal: http://127.0.0.1:$(PORT)/  (demo users in README.md, password: demo)"
@@ -84,3 +85,7 @@ bench-dashboard: venv
 # The data export benchmark: 100 questions × 372 organisations in a throwaway SQLite database.
 bench-export: venv
 	$(BIN)/python bench/export.py
+
+# The settlement officer's search over 357 municipalities (bench/README.md).
+bench-housing: venv
+	$(BIN)/python bench/housing_search.py

@@ -138,6 +138,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "surveys.tasks.send_due_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    "housing-stale-reminders": {
+        "task": "housing.tasks.queue_stale_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("konto/", include("portal.accounts.urls")),
     path("", include("portal.municipalities.urls")),
     path("", include("surveys.urls")),
+    path("", include("housing.urls")),
     path("admin/", admin.site.urls),
 ]
 

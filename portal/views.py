@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from housing.selectors import stale_sections_for
 from portal.accounts.models import DirectorateRole
 from portal.accounts.selectors import memberships_of
 from portal.audit.selectors import audit_entries
@@ -49,9 +50,16 @@ def home(request: HttpRequest) -> HttpResponse:
                 "total": total,
                 "assigned": [s for s in mine if s is not None],
             }
+    stale = stale_sections_for([m.municipality_id for m in memberships])
     context = {
         "memberships": [
-            (m, figures.get(m.municipality_id), surveys.get(m.municipality_id)) for m in memberships
+            (
+                m,
+                figures.get(m.municipality_id),
+                surveys.get(m.municipality_id),
+                stale.get(m.municipality_id, []),
+            )
+            for m in memberships
         ],
         "year": year,
         "open_edition": edition,

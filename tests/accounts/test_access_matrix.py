@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from portal.accounts.models import Invitation
 from tests.conftest import CAST_NAMES
+from tests.housing.access_rows import HOUSING_GET_ONLY_CHECKS, HOUSING_MATRIX
 
 LOGIN = "login-redirect"
 
@@ -247,6 +248,8 @@ MATRIX = {
     "audit_log": ("get", None, ADMIN_ONLY),
 }
 
+MATRIX.update(HOUSING_MATRIX)
+
 # Django's own admin site: staff only, everyone else is sent to its login page.
 ADMIN_SITE = {**dict.fromkeys(CAST_NAMES, "admin-login"), "admin": 200}
 
@@ -258,6 +261,7 @@ GET_ONLY_CHECKS = {
     "section_assign": ONLY_POST,
     "edition_preview_pick": ONLY_POST,
 }
+GET_ONLY_CHECKS.update(HOUSING_GET_ONLY_CHECKS)
 
 
 def _url_names(resolver=None, namespace=""):
