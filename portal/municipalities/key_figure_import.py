@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from portal.municipalities.models import KeyFigures
+
 REQUIRED_COLUMNS = ("year", "municipality_number")
 COUNT_COLUMNS = (
     "population",
@@ -29,22 +31,8 @@ COUNT_COLUMNS = (
     "intro_work_or_education_direct",
     "intro_work_or_education_1y",
 )
-OPTIONAL_COLUMNS = (
-    "population",
-    "immigrant_share",
-    "centrality_score",
-    "centrality_class",
-    "kostra_group",
-    "requested",
-    "decided",
-    "settled",
-    "unaccompanied_requested",
-    "unaccompanied_decided",
-    "unaccompanied_settled",
-    "intro_completed",
-    "intro_work_or_education_direct",
-    "intro_work_or_education_1y",
-)
+# Every key figure may be a column; a file carries any subset of them.
+OPTIONAL_COLUMNS = KeyFigures.FIGURE_FIELDS
 ALL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 MAX_ERRORS = 200
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
