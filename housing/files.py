@@ -236,6 +236,8 @@ def _csv_rows(content: bytes, result: ParseResult) -> list[tuple[int, list[Any]]
     rows = []
     try:
         for cells in reader:
+            if not any(str(c).strip() for c in cells):
+                continue  # blank rows do not count towards the limit
             rows.append((reader.line_num, list(cells)))
             if len(rows) > MAX_ROWS + 1:
                 break
@@ -268,6 +270,8 @@ def _xlsx_rows(content: bytes, result: ParseResult) -> list[tuple[int, list[Any]
         for number, cells in enumerate(
             sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 10), start=1
         ):
+            if not any(c is not None and str(c).strip() for c in cells):
+                continue  # blank rows do not count towards the limit
             rows.append((number, list(cells)))
             if len(rows) > MAX_ROWS + 1:
                 break

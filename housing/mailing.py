@@ -77,8 +77,21 @@ def _send(municipality: Municipality, reminders: list[StaleReminder]) -> int:
     now = timezone.now()
     by_section = recipients_by_section(municipality)
     sections = {s.key: s for s in ProfileSection.objects.filter(municipality=municipality)}
-    groups: dict[tuple[str, ...], list[StaleReminder]] = defaultdict(list)
+    # A part confirmed (or changed) since the reminder was queued is no longer stale: drop it.
+    from housing.services import reminder_period
+
+    current = []
     for reminder in reminders:
+        section = sections.get(reminder.section)
+        if reminder_period(section.last_confirmed_at if section else None) == reminder.period:
+            current.append(reminder)
+    obsolete = [r.pk for r in reminders if r not in current]
+    if obsolete:
+        StaleReminder.objects.filter(pk__in=obsolete).update(
+            status=StaleReminder.Status.FAILED, recipients="confirmed before it was sent"
+        )
+    groups: dict[tuple[str, ...], list[StaleReminder]] = defaultdict(list)
+    for reminder in current:
         groups[tuple(by_section.get(reminder.section, []))].append(reminder)
     sent = 0
     for to, group in groups.items():

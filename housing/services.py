@@ -195,6 +195,7 @@ def _row_save(
     if unknown:
         raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
     _require_edit(actor, municipality)
+    _section_for_update(municipality, key)  # lock order: the section, then the row
     creating = obj is None
     if obj is None:
         obj = model(municipality=municipality)
@@ -231,6 +232,7 @@ def _row_save(
 def _row_delete(*, actor, key: str, obj: models.Model) -> None:
     municipality = obj.municipality  # type: ignore[attr-defined]
     _require_edit(actor, municipality)
+    _section_for_update(municipality, key)  # lock order: the section, then the row
     _model, fields = ROW_MODELS[key]
     label, before = str(obj), row_dict(obj, fields)
     obj.delete()
@@ -313,6 +315,8 @@ def housing_vacancies_update(
     Saving without changes confirms the housing section. Returns the number of lines changed.
     """
     _require_edit(actor, municipality)
+    # Lock order everywhere: the section first, then its rows (no deadlock with an upload).
+    section = _section_for_update(municipality, SectionKey.HOUSING)
     lines = {
         line.pk: line
         for line in HousingLine.objects.select_for_update().filter(
@@ -329,7 +333,7 @@ def housing_vacancies_update(
         for name in VACANCY_FIELDS:
             if name in values:
                 setattr(line, name, values[name])
-        line.full_clean()
+        line.full_clean(validate_constraints=False)  # the form checked them; the database enforces
         diff = diff_fields(before, row_dict(line, VACANCY_FIELDS))
         diff.pop("id", None)
         if diff:
@@ -338,7 +342,6 @@ def housing_vacancies_update(
             for name, pair in diff.items():
                 changes[f"{label}.{name}"] = pair
     now = timezone.now()
-    section = _section_for_update(municipality, SectionKey.HOUSING)
     if not changed:
         _confirm(actor=actor, municipality=municipality, section=section, now=now)
         return 0
@@ -412,7 +415,8 @@ def housing_lines_upload(
     existing.delete()
     new_lines = [HousingLine(municipality=municipality, **row.values) for row in parsed.rows]
     for line in new_lines:
-        line.full_clean(exclude=["municipality"])
+        # parse() has checked each row; the database enforces the constraints on insert.
+        line.full_clean(exclude=["municipality"], validate_constraints=False)
     HousingLine.objects.bulk_create(new_lines, batch_size=500)
     _record(
         actor=actor,

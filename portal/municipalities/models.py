@@ -264,7 +264,7 @@ class KeyFigures(models.Model):
 
     @property
     def remaining(self) -> int | None:
-        """Decided but not yet settled (never negative)."""
-        if self.decided is None or self.settled is None:
+        """Decided but not yet settled (never negative); nobody settled yet counts as 0 settled."""
+        if self.decided is None:
             return None
-        return max(self.decided - self.settled, 0)
+        return max(self.decided - (self.settled or 0), 0)
