@@ -105,8 +105,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 % {"organisation": invitation.municipality.name},
             )
             return redirect("municipality_detail", number=invitation.municipality.number)
+        mismatch = (request.user.email or "").casefold() != invitation.email.casefold()
         return render(
-            request, "accounts/invitation_accept.html", {"invitation": invitation, "form": None}
+            request,
+            "accounts/invitation_accept.html",
+            {"invitation": invitation, "form": None, "mismatch": mismatch},
         )
     form = AcceptInvitationForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():

@@ -248,3 +248,13 @@ def test_failed_send_releases_the_claim_for_a_retry(cast, monkeypatch):
     monkeypatch.undo()
     assert services.invitation_send_email(invitation_id=invitation.pk) is True
     assert len(mail.outbox) == 1
+
+
+def test_logged_in_user_with_another_address_is_told_and_cannot_join(client, cast):
+    _invite(client, cast, "editor_a")
+    token = _token()
+    client.force_login(cast.editor_b)
+    page = client.get(f"/konto/invitation/{token}/")
+    assert page.context["mismatch"] is True
+    client.post(f"/konto/invitation/{token}/")
+    assert not Membership.objects.filter(user=cast.editor_b, municipality=cast.a).exists()
