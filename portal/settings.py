@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "portal.municipalities",
     "portal.accounts",
     "portal.audit",
+    "portal.benchmark",
     "surveys",
     "housing",
 ]

@@ -1,0 +1,160 @@
+"""Peer configuration and frozen peer sets for the benchmark report.
+
+A ``PeerConfig`` is the admin-visible recipe for choosing "comparable municipalities" (variables,
+weights, k, winsorising, size-band constraint). Configs are versioned: a change is a new row with
+a higher version, never an edit of a config already used. A ``PeerSet`` is the result of one
+config for one report year, frozen so the report can be reproduced later.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.municipalities.models import Municipality
+
+
+class SizeBandConstraint(models.TextChoices):
+    NONE = "none", _("No constraint")
+    SAME = "same", _("Same size band")
+    ADJACENT = "adjacent", _("Same or adjacent size band")
+
+
+def default_variables() -> dict[str, float]:
+    return {
+        "log_population": 1.0,
+        "centrality": 1.0,
+        "immigrant_share": 1.0,
+        "settled_per_1000_5y": 1.0,
+    }
+
+
+class PeerConfig(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    version = models.PositiveIntegerField(_("version"))
+    variables = models.JSONField(
+        _("variables and weights"),
+        default=default_variables,
+        help_text=_("A mapping from variable name to its (non-negative) weight."),
+    )
+    k = models.PositiveSmallIntegerField(
+        _("number of peers"), default=10, validators=[MinValueValidator(1)]
+    )
+    winsor_lower = models.FloatField(
+        _("winsorising lower percentile"),
+        default=5.0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    winsor_upper = models.FloatField(
+        _("winsorising upper percentile"),
+        default=95.0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    size_band = models.CharField(
+        _("size-band constraint"),
+        max_length=10,
+        choices=SizeBandConstraint.choices,
+        default=SizeBandConstraint.NONE,
+    )
+    is_active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        ordering = ["name", "-version"]
+        verbose_name = _("peer configuration")
+        verbose_name_plural = _("peer configurations")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="peer_config_version_unique"),
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="peer_config_one_active",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(winsor_lower__lt=models.F("winsor_upper")),
+                name="peer_config_winsor_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class PeerSet(models.Model):
+    """The peers of every municipality for one report year under one config version (frozen)."""
+
+    year = models.PositiveSmallIntegerField(_("report year"))
+    config = models.ForeignKey(
+        PeerConfig,
+        on_delete=models.PROTECT,
+        related_name="peer_sets",
+        verbose_name=_("peer configuration"),
+    )
+    computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
+    inputs = models.JSONField(
+        _("input values"),
+        default=dict,
+        help_text=_("The variable values used, per municipality number, as they were."),
+    )
+    comparison = models.JSONField(
+        _("comparison with peers"),
+        default=dict,
+        help_text=_("Per municipality number and variable: its own value and the peer median."),
+    )
+
+    class Meta:
+        ordering = ["-year", "config"]
+        verbose_name = _("peer set")
+        verbose_name_plural = _("peer sets")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "config"], name="peer_set_year_config_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} ({self.config})"
+
+
+class PeerSetMember(models.Model):
+    peer_set = models.ForeignKey(PeerSet, on_delete=models.CASCADE, related_name="members")
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    peer = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("peer")
+    )
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    distance = models.FloatField(_("distance"))
+    similarity = models.FloatField(
+        _("similarity (0–100)"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    drivers = models.JSONField(
+        _("share of the distance per variable"),
+        default=dict,
+        help_text=_("Each variable's share of the squared distance (0–1)."),
+    )
+
+    class Meta:
+        ordering = ["peer_set", "municipality", "rank"]
+        verbose_name = _("peer")
+        verbose_name_plural = _("peers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["peer_set", "municipality", "peer"], name="peer_set_member_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} → {self.peer_id} (#{self.rank})"
