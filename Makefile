@@ -31,6 +31,7 @@ demo: migrate
 	DEBUG=1 $(BIN)/python manage.py load_survey_editions
 	DEBUG=1 $(BIN)/python manage.py load_survey_demo_answers
 	DEBUG=1 $(BIN)/python manage.py load_housing_demo
+	DEBUG=1 $(BIN)/python manage.py load_benchmark_defaults
 
 run: demo
 	@echo "The portal: http://127.0.0.1:$(PORT)/  (demo users in README.md, password: demo)"

@@ -143,7 +143,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "housing.tasks.queue_stale_reminders",
         "schedule": crontab(hour=7, minute=30),
     },
+    "benchmark-resume-batches": {
+        "task": "portal.benchmark.tasks.resume_batches",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+# A message whose worker died unacknowledged is delivered again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300)
+}
+# Without a broker, a batch of reports is made in a thread beside the request that started it.
+BENCHMARK_BATCH_IN_THREAD = env_bool("BENCHMARK_BATCH_IN_THREAD", not REDIS_URL)
 
 # --- E-mail ---------------------------------------------------------------------------
 _email = parse_email_url("EMAIL_URL", env_str("EMAIL_URL", "console://") or "console://")

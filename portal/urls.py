@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("portal.municipalities.urls")),
     path("", include("surveys.urls")),
     path("", include("housing.urls")),
+    path("", include("portal.benchmark.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -22,6 +22,11 @@ class SizeBandConstraint(models.TextChoices):
     ADJACENT = "adjacent", _("Same or adjacent size band")
 
 
+class ReferenceArea(models.TextChoices):
+    COUNTRY = "country", _("The country")
+    REGION = "region", _("The municipality's IMDi region")
+
+
 def default_variables() -> dict[str, float]:
     return {
         "log_population": 1.0,
@@ -57,6 +62,40 @@ class PeerConfig(models.Model):
         max_length=10,
         choices=SizeBandConstraint.choices,
         default=SizeBandConstraint.NONE,
+    )
+    min_similarity = models.FloatField(
+        _("lowest similarity for a peer (0–100)"),
+        default=0.0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_(
+            "Municipalities less similar than this are not offered as peers, even among the k "
+            "nearest; a municipality with no one this similar has no near peers."
+        ),
+    )
+    window_years = models.PositiveSmallIntegerField(
+        _("years pooled"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("Settlement and introduction results are pooled over this many years."),
+    )
+    reference_area = models.CharField(
+        _("reference average for the two-by-two"),
+        max_length=10,
+        choices=ReferenceArea.choices,
+        default=ReferenceArea.COUNTRY,
+    )
+    reference_weighted = models.BooleanField(
+        _("weighted reference average"),
+        default=True,
+        help_text=_(
+            "Weighted: pooled sums over the area (large municipalities weigh more). "
+            "Unweighted: the mean of the municipalities' ratios."
+        ),
+    )
+    min_completers = models.PositiveSmallIntegerField(
+        _("fewest programme completers to be placed"),
+        default=10,
+        validators=[MinValueValidator(1)],
     )
     is_active = models.BooleanField(_("active"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -111,6 +150,11 @@ class PeerSet(models.Model):
         default=dict,
         help_text=_("Per municipality number and variable: its own value and the peer median."),
     )
+    excluded = models.JSONField(
+        _("municipalities without peers"),
+        default=dict,
+        help_text=_("Per municipality number: why it has no peers."),
+    )
 
     class Meta:
         ordering = ["-year", "config"]
@@ -158,3 +202,97 @@ class PeerSetMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_id} → {self.peer_id} (#{self.rank})"
+
+
+class BenchmarkReport(models.Model):
+    """One municipality's report for one year in one language, for one state of its inputs.
+
+    ``inputs_hash`` fingerprints everything the report reads (configuration, key figures,
+    survey answers, housing profiles, the report format): requesting a report whose inputs are
+    unchanged returns the stored one; a change gives a new row, and the old one stays as it was.
+    ``data`` is the computed content; the HTML page, the PDF and the CSV are all made from it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be made")
+        RUNNING = "running", _("Being made")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be made")
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="benchmark_reports",
+        verbose_name=_("municipality"),
+    )
+    year = models.PositiveSmallIntegerField(_("report year"))
+    language = models.CharField(_("language"), max_length=5)
+    inputs_hash = models.CharField(max_length=64)
+    identifier = models.CharField(_("report identifier"), max_length=40, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    data = models.JSONField(default=dict, blank=True)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    csv = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_by = models.CharField(max_length=80, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("benchmark report")
+        verbose_name_plural = _("benchmark reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "year", "language", "inputs_hash"],
+                name="benchmark_report_once_per_inputs",
+            )
+        ]
+        indexes = [models.Index(fields=["municipality", "year", "language", "status"])]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+
+class ReportBatch(models.Model):
+    """Every organisation's report for one year, made in the background (resumable)."""
+
+    year = models.PositiveSmallIntegerField(_("report year"))
+    inputs_hash = models.CharField(max_length=64)
+    reports = models.ManyToManyField(BenchmarkReport, related_name="batches", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("report batch")
+        verbose_name_plural = _("report batches")
+
+    def __str__(self) -> str:
+        return f"{self.year} ({self.created_at:%Y-%m-%d %H:%M})"

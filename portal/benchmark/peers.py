@@ -14,7 +14,7 @@ Method (see ``design/BENCHMARK.md``):
    ``W_shared`` is the weight of the variables both have; dividing by the share of weight present
    puts pairs with a missing value on the same scale as complete pairs. A municipality that lacks
    more than half of the total weight gets no peers and is not offered as anyone's peer.
-4. The **k nearest** (ties broken by municipality key — pass the municipality number — so the
+4. The **k nearest** among those at least ``min_similarity`` similar (ties broken by municipality key — pass the municipality number — so the
    result is reproducible), optionally restricted to the same or an adjacent **size band**
    (a municipality whose band is unknown gets no peers under a constraint and is not a candidate).
 5. **Similarity** = ``100 × (1 − d / d_max)``, where ``d_max`` is the largest distance between any
@@ -151,12 +151,14 @@ def choose_peers(
     upper: float = 95.0,
     size_band_constraint: str = "none",
     populations: Mapping[Hashable, float | None] | None = None,
+    min_similarity: float = 0.0,
 ) -> dict[Hashable, PeerResult]:
     """The k nearest peers of every municipality in ``values`` (see the module docstring).
 
     ``values`` maps a key (use the municipality number: ties are broken by it) to raw variable
     values; ``populations`` gives the population for the size band (required unless the
-    constraint is "none").
+    constraint is "none"). Candidates less similar than ``min_similarity`` (0–100) are not
+    offered; a municipality left with none has ``excluded_reason`` "no_near_peers".
     """
     if any(w < 0 for w in weights.values()):
         raise ValueError("weights must not be negative")
@@ -202,6 +204,8 @@ def choose_peers(
             d, drivers = pairs[(key, other)]
             candidates.append((round(d, _TIE_DECIMALS), _sort_key(other), other, d, drivers))
         candidates.sort(key=lambda c: (c[0], c[1]))
+        had_candidates = bool(candidates)
+        candidates = [c for c in candidates if similarity(c[3], d_max) >= min_similarity]
         peers = [
             Peer(
                 key=other,
@@ -216,7 +220,9 @@ def choose_peers(
             key=key,
             peers=peers,
             comparison=compare_with_peers(values, key, [p.key for p in peers], variables),
-            excluded_reason="" if peers else "no_candidates",
+            excluded_reason=""
+            if peers
+            else ("no_near_peers" if had_candidates else "no_candidates"),
         )
     return results
 

@@ -1,16 +1,32 @@
-"""Writes for the benchmark: computing and freezing peer sets."""
+"""Writes for the benchmark: peer configurations and frozen peer sets, reports and batches."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import threading
+import uuid
 from collections import defaultdict
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from portal.audit.services import audit_log
 from portal.benchmark import peers as peer_math
-from portal.benchmark.models import PeerConfig, PeerSet, PeerSetMember
+from portal.benchmark.models import (
+    BenchmarkReport,
+    PeerConfig,
+    PeerSet,
+    PeerSetMember,
+    ReportBatch,
+)
 from portal.municipalities.models import KeyFigures, Municipality
+
+logger = logging.getLogger(__name__)
 
 PEER_WINDOW_YEARS = 5
 
@@ -60,6 +76,7 @@ def peer_set_compute(*, actor, year: int, config: PeerConfig) -> PeerSet:
         upper=config.winsor_upper,
         size_band_constraint=config.size_band,
         populations={number: values["population"] for number, values in inputs.items()},
+        min_similarity=config.min_similarity,
     )
 
     try:
@@ -69,6 +86,7 @@ def peer_set_compute(*, actor, year: int, config: PeerConfig) -> PeerSet:
                 config=config,
                 inputs=inputs,
                 comparison={number: r.comparison for number, r in results.items()},
+                excluded={n: r.excluded_reason for n, r in results.items() if r.excluded_reason},
             )
     except IntegrityError:
         # Computed concurrently by someone else: theirs is the frozen one.
@@ -98,3 +116,375 @@ def peer_set_compute(*, actor, year: int, config: PeerConfig) -> PeerSet:
         },
     )
     return peer_set
+
+
+# --- Reports ----------------------------------------------------------------------------------
+
+REPORT_LANGUAGES = ("nb", "nn", "en")
+
+
+class ReportRequestInvalid(ValueError):
+    """The request cannot be met; the message is for the person who asked."""
+
+
+def report_identifier(
+    municipality: Municipality, year: int, language: str, inputs_hash: str
+) -> str:
+    return f"{municipality.number}-{year}-{language}-{inputs_hash[:10]}"
+
+
+def _enqueue_report(report_id: int) -> None:
+    from portal.benchmark.tasks import render_report
+
+    transaction.on_commit(lambda: render_report.delay(report_id))
+
+
+@transaction.atomic
+def report_request(
+    *, actor, municipality: Municipality, year: int, language: str
+) -> BenchmarkReport:
+    """The organisation's report for ``year`` in ``language``: the stored one if nothing it
+    reads has changed since, otherwise a new one, made in the background.
+
+    A report that could not be made is tried again. Asking again while one is being made
+    returns that one: it never makes two.
+    """
+    from portal.benchmark.selectors import inputs_fingerprint, report_years
+
+    if language not in REPORT_LANGUAGES:
+        raise ReportRequestInvalid(_("Choose bokmål, nynorsk or English."))
+    if year not in report_years():
+        raise ReportRequestInvalid(
+            _("There are no figures or survey for %(year)s, so no report can be made for it.")
+            % {"year": year}
+        )
+    inputs_hash = inputs_fingerprint(year)
+    key = {"municipality": municipality, "year": year, "language": language}
+    report = BenchmarkReport.objects.filter(**key, inputs_hash=inputs_hash).first()
+    created = False
+    if report is None:
+        try:
+            with transaction.atomic():
+                report = BenchmarkReport.objects.create(
+                    **key,
+                    inputs_hash=inputs_hash,
+                    identifier=report_identifier(municipality, year, language, inputs_hash),
+                    requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+                created = True
+        except IntegrityError:
+            report = BenchmarkReport.objects.get(**key, inputs_hash=inputs_hash)
+    retried = False
+    if report.status == BenchmarkReport.Status.FAILED:
+        retried = (
+            BenchmarkReport.objects.filter(
+                pk=report.pk, status=BenchmarkReport.Status.FAILED
+            ).update(status=BenchmarkReport.Status.PENDING, error="", claimed_by="")
+            == 1
+        )
+        report.refresh_from_db()
+    if created or retried:
+        audit_log(
+            actor=actor,
+            action="benchmark.report_request",
+            obj=report,
+            municipality=municipality,
+            changes={"year": [None, year], "language": [None, language]},
+        )
+        _enqueue_report(report.pk)
+    return report
+
+
+def _stale_before() -> dt.datetime:
+    return timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
+def report_claim(*, report_id: int, claim: str) -> bool:
+    """Take the report to make it. A pending report, one this same task was making (a message
+    delivered again after its worker died) or one whose maker has been silent for longer than
+    the task time limit can be taken; a ready one, or one another live task is making, cannot."""
+    now = timezone.now()
+    return (
+        BenchmarkReport.objects.filter(pk=report_id)
+        .filter(
+            Q(status=BenchmarkReport.Status.PENDING)
+            | Q(status=BenchmarkReport.Status.RUNNING, claimed_by=claim)
+            | Q(status=BenchmarkReport.Status.RUNNING, started_at__lt=_stale_before())
+        )
+        .update(
+            status=BenchmarkReport.Status.RUNNING,
+            claimed_by=claim,
+            started_at=now,
+            attempts=F("attempts") + 1,
+        )
+        == 1
+    )
+
+
+def report_generate(*, report_id: int, claim: str) -> bool:
+    """Make the report (content, PDF, CSV) if it can be claimed; True when this call made it.
+
+    Nothing is written until everything is made: the row goes from running to ready in one
+    update, guarded by the claim, so a task that lost its claim writes nothing.
+    """
+    from portal.benchmark import rendering
+    from portal.benchmark.report import build_report
+    from portal.benchmark.selectors import active_config, report_inputs
+
+    if not report_claim(report_id=report_id, claim=claim):
+        return False
+    report = BenchmarkReport.objects.select_related(
+        "municipality__region", "municipality__county"
+    ).get(pk=report_id)
+    try:
+        with translation.override(report.language):
+            config = active_config()
+            peer_set = (
+                peer_set_compute(actor=None, year=report.year, config=config) if config else None
+            )
+            inputs = report_inputs(
+                report.municipality, report.year, config=config, peer_set=peer_set
+            )
+            data = build_report(inputs, identifier=report.identifier, language=report.language)
+            pdf = rendering.render_report_pdf(data)
+            csv_text = rendering.report_csv(data)
+    except (OperationalError, InterfaceError):
+        # The database went away: give the report back so a retry can take it.
+        BenchmarkReport.objects.filter(pk=report_id, claimed_by=claim).update(
+            status=BenchmarkReport.Status.PENDING, claimed_by=""
+        )
+        raise
+    except Exception as error:
+        logger.exception("benchmark report %s could not be made", report.identifier)
+        BenchmarkReport.objects.filter(
+            pk=report_id, claimed_by=claim, status=BenchmarkReport.Status.RUNNING
+        ).update(
+            status=BenchmarkReport.Status.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            finished_at=timezone.now(),
+        )
+        return False
+    return (
+        BenchmarkReport.objects.filter(
+            pk=report_id, claimed_by=claim, status=BenchmarkReport.Status.RUNNING
+        ).update(
+            status=BenchmarkReport.Status.READY,
+            data=data,
+            pdf=pdf,
+            csv=csv_text,
+            error="",
+            finished_at=timezone.now(),
+        )
+        == 1
+    )
+
+
+def report_make_now(
+    *, actor, municipality: Municipality, year: int, language: str
+) -> BenchmarkReport:
+    """Request the report and make it in this process if it is not ready (the command line)."""
+    report = report_request(actor=actor, municipality=municipality, year=year, language=language)
+    report.refresh_from_db()
+    if not report.is_ready:
+        report_generate(report_id=report.pk, claim=f"now-{uuid.uuid4().hex}")
+        report.refresh_from_db()
+    return report
+
+
+# --- Batches ----------------------------------------------------------------------------------
+
+
+def _organisations():
+    return Municipality.objects.filter(valid_to__isnull=True).only(
+        "id", "number", "written_standard"
+    )
+
+
+@transaction.atomic
+def batch_start(*, actor, year: int) -> ReportBatch:
+    """Every current organisation's report for ``year`` in its own written standard.
+
+    Reports whose inputs have not changed are reused as they are; the rest are made in the
+    background, one task each. Starting a batch again, or resuming it, never makes a report
+    twice (one row per organisation, year, language and inputs; each task claims its row).
+    """
+    from portal.benchmark.selectors import inputs_fingerprint, report_years
+
+    if year not in report_years():
+        raise ReportRequestInvalid(
+            _("There are no figures or survey for %(year)s, so no report can be made for it.")
+            % {"year": year}
+        )
+    inputs_hash = inputs_fingerprint(year)
+    batch = ReportBatch.objects.create(year=year, inputs_hash=inputs_hash, created_by=actor)
+    organisations = list(_organisations())
+    BenchmarkReport.objects.bulk_create(
+        [
+            BenchmarkReport(
+                municipality=m,
+                year=year,
+                language=m.language,
+                inputs_hash=inputs_hash,
+                identifier=report_identifier(m, year, m.language, inputs_hash),
+                requested_by=actor,
+            )
+            for m in organisations
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    wanted = {(m.pk, m.language) for m in organisations}
+    ids = [
+        pk
+        for pk, mid, language in BenchmarkReport.objects.filter(
+            year=year, inputs_hash=inputs_hash
+        ).values_list("pk", "municipality_id", "language")
+        if (mid, language) in wanted
+    ]
+    batch.reports.through.objects.bulk_create(
+        [batch.reports.through(reportbatch_id=batch.pk, benchmarkreport_id=pk) for pk in ids],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    BenchmarkReport.objects.filter(pk__in=ids, status=BenchmarkReport.Status.FAILED).update(
+        status=BenchmarkReport.Status.PENDING, error="", claimed_by=""
+    )
+    audit_log(
+        actor=actor,
+        action="benchmark.batch_start",
+        obj=batch,
+        changes={"year": [None, year], "reports": [None, len(ids)]},
+    )
+    transaction.on_commit(lambda: _dispatch(batch.pk))
+    return batch
+
+
+def _dispatch(batch_id: int) -> None:
+    from celery import current_app
+
+    from portal.benchmark.tasks import dispatch_batch
+
+    if current_app.conf.task_always_eager and settings.BENCHMARK_BATCH_IN_THREAD:
+        # No broker (the embedded default): make the batch beside the request, not in it.
+        threading.Thread(target=_dispatch_in_thread, args=(batch_id,), daemon=True).start()
+    else:
+        dispatch_batch.delay(batch_id)
+
+
+def _dispatch_in_thread(batch_id: int) -> None:
+    from django.db import connections
+
+    try:
+        batch_dispatch(batch_id=batch_id)
+    finally:
+        connections.close_all()
+
+
+def batch_dispatch(*, batch_id: int) -> int:
+    """Send a task for each report of the batch still to be made (pending, or running with a
+    silent maker); mark the batch finished when none is left. Safe to call any number of times:
+    a report's task makes it only once. Returns the number of tasks sent."""
+    from portal.benchmark.tasks import render_report
+
+    batch = ReportBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return 0
+    todo = list(
+        batch.reports.filter(
+            Q(status=BenchmarkReport.Status.PENDING)
+            | Q(status=BenchmarkReport.Status.RUNNING, started_at__lt=_stale_before())
+        )
+        .order_by("municipality__number")
+        .values_list("pk", flat=True)
+    )
+    for pk in todo:
+        render_report.delay(pk)
+    batch_finish_if_done(batch_id=batch_id)
+    return len(todo)
+
+
+def batch_finish_if_done(*, batch_id: int) -> bool:
+    open_reports = BenchmarkReport.objects.filter(
+        batches__pk=batch_id,
+        status__in=[BenchmarkReport.Status.PENDING, BenchmarkReport.Status.RUNNING],
+    )
+    if open_reports.exists():
+        return False
+    return (
+        ReportBatch.objects.filter(pk=batch_id, finished_at__isnull=True).update(
+            finished_at=timezone.now()
+        )
+        == 1
+    )
+
+
+def batches_resume() -> int:
+    """Run by Celery beat: resume every unfinished batch (after a worker died, say)."""
+    return sum(
+        batch_dispatch(batch_id=pk)
+        for pk in ReportBatch.objects.filter(finished_at__isnull=True).values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def peer_config_new_version(
+    *, actor, base: PeerConfig | None, values: dict[str, Any]
+) -> PeerConfig:
+    """Save changed peer settings as a new, active version; the old version stays as it was
+    (peer sets and reports made with it keep pointing to it)."""
+    name = base.name if base else "standard"
+    latest = PeerConfig.objects.filter(name=name).order_by("-version").first()
+    version = (latest.version if latest else 0) + 1
+    PeerConfig.objects.filter(is_active=True).update(is_active=False)
+    config = PeerConfig.objects.create(
+        name=name, version=version, is_active=True, created_by=actor, **values
+    )
+    before = {k: getattr(base, k) for k in values} if base else {}
+    audit_log(
+        actor=actor,
+        action="benchmark.peer_config_new_version",
+        obj=config,
+        changes={k: [before.get(k), v] for k, v in values.items() if before.get(k) != v},
+    )
+    return config
+
+
+def batches_of(*, report_id: int) -> list[int]:
+    return list(
+        ReportBatch.objects.filter(reports__pk=report_id, finished_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def batch_resume(*, actor, batch: ReportBatch) -> int:
+    """The admin's "resume": failed reports are tried again, and every report still to be made
+    is sent again (a report already being made by a live task is not made twice)."""
+    BenchmarkReport.objects.filter(batches=batch, status=BenchmarkReport.Status.FAILED).update(
+        status=BenchmarkReport.Status.PENDING, error="", claimed_by=""
+    )
+    ReportBatch.objects.filter(pk=batch.pk).update(finished_at=None)
+    audit_log(actor=actor, action="benchmark.batch_resume", obj=batch)
+    pending = batch.reports.filter(status=BenchmarkReport.Status.PENDING).count()
+    transaction.on_commit(lambda: _dispatch(batch.pk))
+    return pending
+
+
+@transaction.atomic
+def peer_config_ensure_default(*, actor) -> tuple[PeerConfig, bool]:
+    """The active configuration; the standard one (BENCHMARK.md's defaults) if there is none."""
+    active = PeerConfig.objects.filter(is_active=True).first()
+    if active is not None:
+        return active, False
+    if PeerConfig.objects.exists():
+        latest = PeerConfig.objects.order_by("-created_at", "-id").first()
+        assert latest is not None
+        PeerConfig.objects.filter(pk=latest.pk).update(is_active=True)
+        latest.refresh_from_db()
+        return latest, False
+    config = PeerConfig.objects.create(name="standard", version=1, is_active=True, created_by=actor)
+    audit_log(
+        actor=actor, action="benchmark.peer_config_new_version", obj=config, source="defaults"
+    )
+    return config, True

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from portal.accounts.models import Invitation
+from tests.benchmark.access_rows import BENCHMARK_GET_ONLY_CHECKS, BENCHMARK_MATRIX
 from tests.conftest import CAST_NAMES
 from tests.housing.access_rows import HOUSING_GET_ONLY_CHECKS, HOUSING_MATRIX
 
@@ -249,6 +250,7 @@ MATRIX = {
 }
 
 MATRIX.update(HOUSING_MATRIX)
+MATRIX.update(BENCHMARK_MATRIX)
 
 # Django's own admin site: staff only, everyone else is sent to its login page.
 ADMIN_SITE = {**dict.fromkeys(CAST_NAMES, "admin-login"), "admin": 200}
@@ -262,6 +264,7 @@ GET_ONLY_CHECKS = {
     "edition_preview_pick": ONLY_POST,
 }
 GET_ONLY_CHECKS.update(HOUSING_GET_ONLY_CHECKS)
+GET_ONLY_CHECKS.update(BENCHMARK_GET_ONLY_CHECKS)
 
 
 def _url_names(resolver=None, namespace=""):
@@ -314,7 +317,7 @@ def test_state_changing_urls_refuse_get(client, cast, name, who):
     from django.urls import reverse
 
     _method, build_kwargs, _expected = MATRIX[name]
-    url = reverse(name, kwargs=build_kwargs(cast))
+    url = reverse(name, kwargs=build_kwargs(cast) if build_kwargs else None)
     user = cast.member(who)
     if user is not None:
         client.force_login(user)

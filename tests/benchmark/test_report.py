@@ -1,0 +1,431 @@
+"""The benchmark report end to end: content, no-data paths, reproducibility, the task, the PDF."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone, translation
+from pypdf import PdfReader
+
+from portal.benchmark import rendering, services
+from portal.benchmark.models import BenchmarkReport, PeerConfig, ReportBatch
+from portal.benchmark.report import build_report
+from portal.benchmark.selectors import active_config, report_inputs
+from portal.municipalities.models import KeyFigures, Municipality
+from surveys.models import Answer, Response
+from tests.factories import KeyFiguresFactory, MunicipalityFactory
+
+YEAR = 2026
+
+
+@pytest.fixture(autouse=True)
+def _batches_in_process(settings):
+    settings.BENCHMARK_BATCH_IN_THREAD = False
+
+
+def _figures(m, i, *, intro=True, years=(2024, 2025, 2026)):
+    for year in years:
+        KeyFiguresFactory(
+            municipality=m,
+            year=year,
+            population=5_000 + 3_000 * i,
+            centrality_score=(131 * i) % 1000,
+            immigrant_share=6 + i % 9,
+            kostra_group="EKG05" if i % 2 else "EKG07",
+            requested=20 + i,
+            decided=18 + i,
+            settled=15 + i,
+            unaccompanied_requested=4,
+            unaccompanied_decided=4,
+            unaccompanied_settled=3,
+            intro_completed=12 + i if intro else None,
+            intro_work_or_education_direct=6 + i // 2 if intro else None,
+            intro_work_or_education_1y=8 + i // 2 if intro else None,
+        )
+
+
+@pytest.fixture
+def country(cast):
+    """Kristiansand (A), Bergen (B) and ten more municipalities with three years of figures."""
+    others = [MunicipalityFactory(number=f"{3100 + i}", name=f"Peer {i:02d}") for i in range(10)]
+    for i, m in enumerate([cast.a, cast.b, *others]):
+        _figures(m, i)
+    config = PeerConfig.objects.create(name="standard", version=1, is_active=True, k=3)
+    return {"others": others, "config": config}
+
+
+def _build(m, language="en"):
+    config = active_config()
+    peer_set = services.peer_set_compute(actor=None, year=YEAR, config=config) if config else None
+    with translation.override(language):
+        return build_report(
+            report_inputs(m, YEAR, config=config, peer_set=peer_set),
+            identifier="test",
+            language=language,
+        )
+
+
+@pytest.mark.django_db
+def test_report_content_for_a_municipality_with_peers(country, cast):
+    data = _build(cast.a)
+    assert data["peers"]["available"] and len(data["peers"]["rows"]) == 3
+    assert all(0 <= row["similarity"] <= 100 for row in data["peers"]["rows"])
+    # Pooled 2024–2026: Kristiansand (i = 0) requested 3 × 20, decided 3 × 18, settled 3 × 15.
+    decided, settled_of_decided, settled = data["settlement"]["rows"]
+    assert decided["you"]["value"] == pytest.approx(54 / 60)
+    assert settled_of_decided["you"]["value"] == pytest.approx(45 / 54)
+    assert settled["you"]["value"] == pytest.approx(45 / 60)
+    assert settled["you"]["text"] == "75 %"
+    # Country: weighted over all 12 municipalities (i = 0..11).
+    requested = sum(3 * (20 + i) for i in range(12))
+    settled_all = sum(3 * (15 + i) for i in range(12))
+    assert settled["country"]["value"] == pytest.approx(settled_all / requested)
+    # Introduction: 3 × 12 completers, 3 × 8 in work or education one year after -> 66.7 %.
+    one_year = data["intro"]["rows"][1]
+    assert one_year["you"]["value"] == pytest.approx(24 / 36)
+    assert not one_year["you"]["uncertain"]  # 36 completers
+    year_2026 = data["intro"]["years"][-1]
+    assert year_2026["completed"]["uncertain"] and year_2026["one_year"]["uncertain"]  # 12
+    assert data["position"]["placed"]
+    assert 3 <= len(data["findings"]) <= 6
+    assert data["kostra"]["code"] == "EKG07"
+    # Unaccompanied minors: 3 settled a year, 9 pooled over the three years (shown).
+    assert data["unaccompanied"]["rows"][1]["you"]["value"] == 9
+
+
+@pytest.mark.django_db
+def test_same_inputs_give_the_same_report(country, cast):
+    first, second = _build(cast.a), _build(cast.a)
+    for key in ("peers", "settlement", "intro", "position", "survey", "csv", "findings"):
+        assert first[key] == second[key]
+
+
+@pytest.mark.django_db
+def test_a_municipality_without_key_figures_says_no_data(country):
+    lonely = MunicipalityFactory(number="3999", name="Utenfor")
+    data = _build(lonely)
+    assert not data["peers"]["available"]
+    assert "Too few of the matching figures" in data["peers"]["reason"]
+    assert not data["settlement"]["has_data"]
+    assert not data["intro"]["has_data"]
+    assert not data["position"]["placed"]
+    assert data["kostra"] is None
+    assert any("no settlement figures" in s for s in data["findings"])
+    html = rendering.render_report_html(data)
+    assert "No data: there are no settlement figures" in html
+
+
+@pytest.mark.django_db
+def test_no_survey_and_no_submitted_answers(country, cast):
+    data = _build(cast.a)
+    assert not data["survey"]["available"]
+    assert "no survey for 2026" in data["survey"]["reason"]
+
+    from surveys.models import SurveyEdition
+    from surveys.services import edition_import
+    from tests.surveys.conftest import definition
+
+    edition = SurveyEdition.objects.filter(year=YEAR).first() or edition_import(
+        actor=None, content=definition()
+    )
+    data = _build(cast.a)
+    assert data["survey"]["available"] and data["survey"]["respondents"] == 0
+    assert data["survey"]["themes"] == []
+    html = rendering.render_report_html(data)
+    assert "no answers have been submitted yet" in html
+
+    # Bergen submits a yes; Kristiansand's own answer is in progress, so it is not shown.
+    question = edition.questions.get(key="has_plan")
+    for m, status, value in ((cast.b, "submitted", "yes"), (cast.a, "in_progress", "no")):
+        response = Response.objects.create(edition=edition, municipality=m, status=status)
+        Answer.objects.create(response=response, municipality=m, question=question, value=value)
+    data = _build(cast.a)
+    assert data["survey"]["respondents"] == 1 and not data["survey"]["own_counted"]
+    item = data["survey"]["themes"][0]["questions"][0]["items"][0]
+    assert item["you"] == "Not answered"
+    assert item["label"] == "Yes" and item["country"] == "100 %"
+
+
+@pytest.mark.django_db
+def test_oslo_with_no_near_peers(country, cast):
+    oslo = MunicipalityFactory(number="0301", name="Oslo")
+    KeyFiguresFactory(
+        municipality=oslo,
+        year=YEAR,
+        population=720_000,
+        centrality_score=1000,
+        immigrant_share=34,
+        requested=600,
+        decided=600,
+        settled=550,
+    )
+    config = PeerConfig.objects.get()
+    config.is_active = False
+    config.save()
+    PeerConfig.objects.create(name="standard", version=2, is_active=True, k=3, min_similarity=60)
+    data = _build(oslo)
+    assert not data["peers"]["available"]
+    assert "No municipality is similar enough" in data["peers"]["reason"]
+    assert data["settlement"]["has_data"]
+    assert data["settlement"]["rows"][2]["peers"]["value"] is None  # no peer median
+    assert data["settlement"]["rows"][2]["country"]["value"] is not None
+    assert any("similar enough" in s for s in data["findings"])
+    rendering.render_report_html(data)
+
+
+@pytest.mark.django_db
+def test_city_district_has_no_peers_but_a_report(country, cast):
+    oslo = MunicipalityFactory(number="0301", name="Oslo")
+    district = MunicipalityFactory(
+        number="030101", name="Gamle Oslo", kind=Municipality.Kind.DISTRICT, parent=oslo
+    )
+    data = _build(district)
+    assert not data["peers"]["available"]
+    assert "City districts are not matched" in data["peers"]["reason"]
+
+
+@pytest.mark.django_db
+def test_small_numbers_are_suppressed_with_complements(country, cast):
+    # A municipality with 3 completers in one year and 2 unaccompanied minors settled.
+    small = MunicipalityFactory(number="3998", name="Liten")
+    KeyFiguresFactory(
+        municipality=small,
+        year=YEAR,
+        population=1500,
+        centrality_score=100,
+        immigrant_share=4,
+        requested=8,
+        decided=8,
+        settled=7,
+        unaccompanied_settled=2,
+        intro_completed=3,
+        intro_work_or_education_1y=2,
+    )
+    data = _build(small)
+    year_row = next(y for y in data["settlement"]["years"] if y["year"] == YEAR)
+    assert year_row["ratio"]["suppressed"]  # denominator 8 < 10
+    split = data["settlement"]["split"]
+    minors, others = split["rows"][0]["cells"]
+    assert minors["suppressed"] and minors["text"] == ":"
+    # 2 minors of 7 settled: the total (7) alone would give the hidden value away.
+    assert others["suppressed"] or split["rows"][0]["total"]["suppressed"]
+    assert data["intro"]["rows"][1]["you"]["suppressed"]
+    assert not data["position"]["placed"]
+    assert "fewer than 10" in data["position"]["reason"]
+    csv_text = rendering.report_csv(data)
+    assert ",:" in csv_text
+
+
+@pytest.mark.django_db
+def test_suppressed_peer_hides_single_peer_values(country, cast):
+    peer_numbers = [row["number"] for row in _build(cast.a)["peers"]["rows"]]
+    KeyFigures.objects.filter(municipality__number=peer_numbers[0]).update(settled=1, requested=4)
+    data = _build(cast.a)
+    assert not data["settlement"]["named_peers"]
+    assert data["settlement"]["peer_cells"] == []
+    assert 'class="peers"></g>' in data["settlement"]["dot"]  # the band only, no single peer
+
+
+@pytest.mark.django_db
+def test_report_queries_do_not_grow_with_municipalities(cast, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (4, 24):
+        for i in range(len(counts) * 4, len(counts) * 4 + n):
+            _figures(MunicipalityFactory(number=f"{5000 + i}"), i)
+        PeerConfig.objects.update(is_active=False)
+        config = PeerConfig.objects.create(
+            name="standard", version=1 + len(counts), is_active=True, k=3
+        )
+        peer_set = services.peer_set_compute(actor=None, year=YEAR, config=config)
+        with CaptureQueriesContext(connection) as queries:
+            report_inputs(cast.a, YEAR, config=config, peer_set=peer_set)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert counts[0] <= 16
+
+
+# --- Requests, the task and the PDF ---------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_request_makes_a_tagged_pdf_once(country, cast):
+    report = services.report_request(
+        actor=cast.viewer_a, municipality=cast.a, year=YEAR, language="nb"
+    )
+    report.refresh_from_db()
+    assert report.status == BenchmarkReport.Status.READY, report.error
+    pdf = bytes(report.pdf)
+    assert pdf.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "nb"
+    assert "Kristiansand" in str(reader.metadata.title)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Kristiansand" in text and report.identifier in text
+    for row in report.data["peers"]["rows"]:
+        assert row["name"] in text
+    fonts = {
+        str(f["/BaseFont"])
+        for page in reader.pages
+        for f in (page["/Resources"].get("/Font") or {}).values()
+    }
+    assert fonts and all("Source-Sans-3" in f for f in fonts), fonts
+    assert report.csv.count(report.identifier) > 20
+
+    # Asking again with nothing changed gives the same report; nothing is made again.
+    again = services.report_request(
+        actor=cast.editor_a, municipality=cast.a, year=YEAR, language="nb"
+    )
+    assert again.pk == report.pk
+    assert BenchmarkReport.objects.count() == 1
+
+    # A changed key figure makes a new one, and the old one stays as it was.
+    KeyFigures.objects.filter(municipality=cast.b, year=YEAR).update(
+        settled=1, updated_at=timezone.now()
+    )
+    changed = services.report_request(
+        actor=cast.editor_a, municipality=cast.a, year=YEAR, language="nb"
+    )
+    assert changed.pk != report.pk and changed.identifier != report.identifier
+    assert BenchmarkReport.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_task_is_idempotent(country, cast):
+    from portal.benchmark.tasks import render_report
+
+    report = BenchmarkReport.objects.create(
+        municipality=cast.a, year=YEAR, language="en", inputs_hash="x", identifier="4204-x"
+    )
+    assert render_report.apply(args=[report.pk], task_id="t-1").get() is True
+    report.refresh_from_db()
+    made_at, attempts = report.finished_at, report.attempts
+    assert report.is_ready and attempts == 1
+    # Delivered again, or a second copy: nothing is made again.
+    assert render_report.apply(args=[report.pk], task_id="t-1").get() is False
+    assert render_report.apply(args=[report.pk], task_id="t-2").get() is False
+    report.refresh_from_db()
+    assert (report.finished_at, report.attempts) == (made_at, attempts)
+
+
+@pytest.mark.django_db
+def test_claims(country, cast):
+    report = BenchmarkReport.objects.create(
+        municipality=cast.a, year=YEAR, language="en", inputs_hash="x", identifier="4204-x"
+    )
+    assert services.report_claim(report_id=report.pk, claim="a")
+    # Another task cannot take a report a live task is making; the same task (redelivered) can.
+    assert not services.report_claim(report_id=report.pk, claim="b")
+    assert services.report_claim(report_id=report.pk, claim="a")
+    # A maker silent for longer than the time limit has died: another task may take over, and
+    # the old one can no longer write its result.
+    BenchmarkReport.objects.filter(pk=report.pk).update(
+        started_at=timezone.now() - timezone.timedelta(hours=2)
+    )
+    assert services.report_claim(report_id=report.pk, claim="b")
+    assert not services.report_generate(report_id=report.pk, claim="a")
+    report.refresh_from_db()
+    assert report.claimed_by == "b" and report.status == "running"
+
+
+@pytest.mark.django_db
+def test_a_failure_is_recorded_and_can_be_retried(
+    country, cast, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(data):
+        raise ValueError("template exploded")
+
+    monkeypatch.setattr(rendering, "render_report_pdf", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_request(
+            actor=cast.editor_a, municipality=cast.a, year=YEAR, language="nb"
+        )
+    report.refresh_from_db()
+    assert report.status == "failed" and "template exploded" in report.error
+    assert not report.pdf and report.data == {}
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.report_request(
+            actor=cast.editor_a, municipality=cast.a, year=YEAR, language="nb"
+        )
+    again.refresh_from_db()
+    assert again.pk == report.pk and again.is_ready
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("year", "language", "message"),
+    [(1999, "nb", "no figures or survey for 1999"), (YEAR, "de", "bokmål, nynorsk or English")],
+)
+def test_bad_requests_are_refused_in_words(country, cast, year, language, message):
+    with translation.override("en"), pytest.raises(services.ReportRequestInvalid, match=message):
+        services.report_request(
+            actor=cast.editor_a, municipality=cast.a, year=year, language=language
+        )
+    assert not BenchmarkReport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_batch_is_idempotent_and_resumable(country, cast, django_capture_on_commit_callbacks):
+    from portal.benchmark.selectors import batch_progress
+    from portal.benchmark.tasks import render_report
+
+    sent = []
+    monkey = render_report.delay
+
+    def record(report_id):
+        sent.append(report_id)
+
+    render_report.delay = record
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            batch = services.batch_start(actor=cast.admin, year=YEAR)
+    finally:
+        render_report.delay = monkey
+    organisations = Municipality.objects.filter(valid_to__isnull=True).count()
+    assert batch.reports.count() == organisations == len(set(sent))
+    # One report made, one "killed" mid-way (running, silent), the rest still pending.
+    first, second = sorted(set(sent))[:2]
+    services.report_generate(report_id=first, claim="w1")
+    assert services.report_claim(report_id=second, claim="dead-worker")
+    BenchmarkReport.objects.filter(pk=second).update(
+        started_at=timezone.now() - timezone.timedelta(hours=2)
+    )
+    progress = batch_progress(batch)
+    assert progress["ready"] == 1 and progress["total"] == organisations
+    # Starting the same batch again adds no rows; resuming makes what is left, once each.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.batch_start(actor=cast.admin, year=YEAR)
+    assert BenchmarkReport.objects.count() == organisations
+    assert services.batches_resume() == 0  # both batches are done now (tasks run in-process)
+    batch.refresh_from_db()
+    assert batch.finished_at is not None
+    assert BenchmarkReport.objects.filter(status="ready").count() == organisations
+    assert ReportBatch.objects.count() == 2
+    languages = dict(BenchmarkReport.objects.values_list("municipality__number", "language"))
+    assert languages[cast.a.number] == cast.a.language
+
+
+@pytest.mark.django_db
+def test_command_writes_the_stored_pdf(country, cast, tmp_path):
+    out = tmp_path / "rapport.pdf"
+    call_command(
+        "benchmark_report", cast.a.number, str(YEAR), "--out", str(out), stdout=io.StringIO()
+    )
+    report = BenchmarkReport.objects.get()
+    assert out.read_bytes() == bytes(report.pdf)
+    # Again: the same stored file, not a new one.
+    again = tmp_path / "again.pdf"
+    call_command(
+        "benchmark_report", cast.a.number, str(YEAR), "--out", str(again), stdout=io.StringIO()
+    )
+    assert again.read_bytes() == out.read_bytes() and BenchmarkReport.objects.count() == 1
+    with pytest.raises(CommandError, match="No current municipality"):
+        call_command("benchmark_report", "0000", str(YEAR), "--out", str(out))
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("benchmark_report", cast.a.number, str(YEAR), "--out", "/nonexistent/x.pdf")
