@@ -611,9 +611,9 @@ def _position_part(ctx: Context) -> dict[str, Any]:
         others: list[tuple[str, float, float]] = []
         for pid in inputs.peer_ids:
             p = indicators.two_by_two(units.get(pid) or unit(pid), reference)
-            if p.quadrant != indicators.Quadrant.NOT_PLACED:
-                if p.settlement is not None and p.integration is not None:
-                    others.append((ctx.name(pid), p.settlement, p.integration))
+            placed = p.quadrant != indicators.Quadrant.NOT_PLACED
+            if placed and p.settlement is not None and p.integration is not None:
+                others.append((ctx.name(pid), p.settlement, p.integration))
         chart = str(
             charts.quadrant_chart(
                 chart_id="two-by-two",

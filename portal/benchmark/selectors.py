@@ -100,9 +100,10 @@ def inputs_fingerprint(year: int) -> str:
         "responses": [responses[k] and str(responses[k]) for k in sorted(responses)],
         "answers": [answers["n"], _stamp(answers["last"])],
         "profile": [profile["n"], _stamp(profile["last"])],
-        "organisations": [organisations["n"], organisations["ids"]],
+        "organisations": [organisations["n"], _stamp(organisations["ids"])],
     }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    # default=str: PostgreSQL sums bigints into decimals, SQLite into ints; both print the same.
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 # --- One report's inputs ------------------------------------------------------------------------
