@@ -604,6 +604,61 @@ class Worker:
             Path(self.log.name).unlink(missing_ok=True)
 
 
+class CpuMeter:
+    """CPU seconds used by the workers' process groups, and how busy the whole machine was
+    (Linux /proc; prints nothing elsewhere). Tells whether the second run had the cores to
+    itself: on a machine shared with other work the two-worker figure is held back."""
+
+    def __init__(self, pgids: list[int]) -> None:
+        self.pgids = set(pgids)
+        self.per_pid: dict[int, float] = {}
+        self.available = Path("/proc/stat").exists()
+        self.machine_start = self._machine()
+        self.started = time.perf_counter()
+
+    @staticmethod
+    def _machine() -> tuple[int, int]:
+        """(busy, total) clock ticks of all cores since boot."""
+        try:
+            values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        except (OSError, ValueError):
+            return 0, 0
+        idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+        total = sum(values[:8])
+        return total - idle, total
+
+    def sample(self) -> None:
+        if not self.available:
+            return
+        ticks = os.sysconf("SC_CLK_TCK")
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                text = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            fields = text[text.rindex(")") + 2 :].split()  # from field 3 (state) on
+            if int(fields[2]) in self.pgids:  # field 5: process group
+                used = (int(fields[11]) + int(fields[12])) / ticks  # fields 14, 15: utime, stime
+                self.per_pid[int(entry.name)] = max(used, self.per_pid.get(int(entry.name), 0))
+
+    def report(self) -> str:
+        if not self.available:
+            return ""
+        wall = time.perf_counter() - self.started
+        busy0, total0 = self.machine_start
+        busy1, total1 = self._machine()
+        cores = os.cpu_count() or 1
+        machine = (busy1 - busy0) / (total1 - total0) * cores if total1 > total0 else 0.0
+        workers = sum(self.per_pid.values()) / wall if wall else 0.0
+        return (
+            f"workers used {workers:.2f} cores on average; the machine {machine:.2f} of {cores} "
+            f"(the rest, {max(machine - workers, 0):.2f}, is this script, PostgreSQL, Redis and "
+            "anything else running)"
+        )
+
+
 def wait_ready(workers: list[Worker], timeout: float = 90) -> None:
     from portal.celery import app
 
@@ -676,6 +731,8 @@ def run_batch(
         def only_subset() -> Any:
             return everyone().filter(pk__in=subset)
 
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        meter = CpuMeter([w.proc.pid for w in workers])
         started = time.perf_counter()
         with mock.patch.object(services, "_organisations", only_subset):
             batch = services.batch_start(actor=None, year=YEAR)
@@ -683,6 +740,7 @@ def run_batch(
         last_print = started
         while True:
             time.sleep(1.0)
+            meter.sample()
             batch.refresh_from_db()
             progress = selectors.batch_progress(batch)
             now = time.perf_counter()
@@ -707,6 +765,8 @@ def run_batch(
                     f"{progress['pending']} pending  ({rate * 60:.1f}/min, ~{eta:.0f} s left)"
                 )
         wall = time.perf_counter() - started
+        meter.sample()
+        usage = meter.report()
         batch = ReportBatch.objects.get(pk=batch.pk)
         seconds = (batch.finished_at - batch.created_at).total_seconds()
         ok, ready, failures = verify_batch(batch, org_ids)
@@ -714,6 +774,8 @@ def run_batch(
             f"  {label}: {len(org_ids)} reports in {seconds:.1f} s "
             f"({seconds / len(org_ids):.2f} s per report; script saw it after {wall:.1f} s)"
         )
+        if usage:
+            print(f"  {usage}; load average before the run {load:.2f}")
         failed = not ok
         return BatchRun(label, seconds, wall, ready, failures, ok)
     finally:

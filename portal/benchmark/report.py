@@ -348,7 +348,9 @@ def _settlement_part(ctx: Context) -> dict[str, Any]:
                 f = next((x for x in ctx.series.get(pid, []) if x.year == year), None)
                 if f is not None:
                     values.append(indicators.ratio(f.settled, f.requested))
-            peer_trend.append((year, _as_pct(median(values))))
+            peer_median = median(values)
+            peer_trend.append((year, _as_pct(peer_median)))
+            next(row for row in years if row["year"] == year)["peers"] = value_cell(peer_median)
         own_trend = [(row["year"], _as_pct(row["ratio"]["value"])) for row in years]
         trend = charts.trend_chart(
             chart_id="settlement-trend",
@@ -591,6 +593,14 @@ def _position_part(ctx: Context) -> dict[str, Any]:
     )
     own = units.get(ctx.m.pk) or unit(ctx.m.pk)
     position = indicators.two_by_two(own, reference)
+    if position.quadrant != indicators.Quadrant.NOT_PLACED and (
+        suppression.is_primary_suppressed(own.in_work_or_education, own.completed)
+        or suppression.is_primary_suppressed(own.decided, own.requested)
+    ):
+        # Placing it would show a figure the tables suppress.
+        position = indicators.Position(
+            indicators.Quadrant.NOT_PLACED, None, None, reason="small_numbers"
+        )
     reasons = {
         "too_few_completers": ngettext(
             "Not placed: fewer than %(n)d person completed the introduction programme in the period.",
@@ -600,6 +610,7 @@ def _position_part(ctx: Context) -> dict[str, Any]:
         % {"n": min_completers},
         "missing_data": _("Not placed: the settlement or introduction figures are missing."),
         "no_reference": _("Not placed: there is no reference average for the area."),
+        "small_numbers": _("Not placed: the figures are too small to show (fewer than 5 persons)."),
     }
     area_label = (
         _("the IMDi region (%(region)s)") % {"region": ctx.m.region.name}
@@ -607,12 +618,17 @@ def _position_part(ctx: Context) -> dict[str, Any]:
         else _("the country")
     )
     chart = None
+    others: list[tuple[str, float, float]] = []
     if position.quadrant != indicators.Quadrant.NOT_PLACED:
-        others: list[tuple[str, float, float]] = []
         for pid in inputs.peer_ids:
-            p = indicators.two_by_two(units.get(pid) or unit(pid), reference)
+            peer_unit = units.get(pid) or unit(pid)
+            p = indicators.two_by_two(peer_unit, reference)
             placed = p.quadrant != indicators.Quadrant.NOT_PLACED
-            if placed and p.settlement is not None and p.integration is not None:
+            # A peer whose share would be suppressed (1–4 persons) is not shown on its own.
+            hidden = suppression.is_primary_suppressed(
+                peer_unit.in_work_or_education, peer_unit.completed
+            ) or suppression.is_primary_suppressed(peer_unit.decided, peer_unit.requested)
+            if placed and not hidden and p.settlement is not None and p.integration is not None:
                 others.append((ctx.name(pid), p.settlement, p.integration))
         chart = str(
             charts.quadrant_chart(
@@ -661,6 +677,9 @@ def _position_part(ctx: Context) -> dict[str, Any]:
         "min_completers": min_completers,
         "at_split": position.settlement_at_split or position.integration_at_split,
         "chart": chart,
+        "others": [
+            {"name": name, "settlement": pct(x), "integration": pct(y)} for name, x, y in others
+        ],
     }
 
 

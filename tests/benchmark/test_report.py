@@ -433,3 +433,15 @@ def test_command_writes_the_stored_pdf(country, cast, tmp_path):
         call_command("benchmark_report", "0000", str(YEAR), "--out", str(out))
     with pytest.raises(CommandError, match="does not exist"):
         call_command("benchmark_report", cast.a.number, str(YEAR), "--out", "/nonexistent/x.pdf")
+
+
+@pytest.mark.django_db
+def test_not_placed_when_placing_would_show_a_suppressed_figure(country, cast):
+    KeyFigures.objects.filter(municipality=cast.a).update(
+        intro_completed=12, intro_work_or_education_1y=1
+    )  # 3 of 36 over the window: 1–4 persons
+    data = _build(cast.a)
+    assert data["intro"]["rows"][1]["you"]["suppressed"]
+    assert not data["position"]["placed"]
+    assert "too small to show" in data["position"]["reason"]
+    assert "%" not in data["position"]["reason"]
