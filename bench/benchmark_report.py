@@ -643,7 +643,7 @@ class CpuMeter:
                 used = (int(fields[11]) + int(fields[12])) / ticks  # fields 14, 15: utime, stime
                 self.per_pid[int(entry.name)] = max(used, self.per_pid.get(int(entry.name), 0))
 
-    def report(self) -> str:
+    def report(self, reports: int) -> str:
         if not self.available:
             return ""
         wall = time.perf_counter() - self.started
@@ -651,9 +651,11 @@ class CpuMeter:
         busy1, total1 = self._machine()
         cores = os.cpu_count() or 1
         machine = (busy1 - busy0) / (total1 - total0) * cores if total1 > total0 else 0.0
-        workers = sum(self.per_pid.values()) / wall if wall else 0.0
+        seconds = sum(self.per_pid.values())
+        workers = seconds / wall if wall else 0.0
         return (
-            f"workers used {workers:.2f} cores on average; the machine {machine:.2f} of {cores} "
+            f"workers used {seconds / reports:.2f} CPU s per report, {workers:.2f} cores on "
+            f"average; the machine {machine:.2f} of {cores} "
             f"(the rest, {max(machine - workers, 0):.2f}, is this script, PostgreSQL, Redis and "
             "anything else running)"
         )
@@ -766,7 +768,7 @@ def run_batch(
                 )
         wall = time.perf_counter() - started
         meter.sample()
-        usage = meter.report()
+        usage = meter.report(len(org_ids))
         batch = ReportBatch.objects.get(pk=batch.pk)
         seconds = (batch.finished_at - batch.created_at).total_seconds()
         ok, ready, failures = verify_batch(batch, org_ids)

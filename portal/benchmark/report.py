@@ -181,8 +181,7 @@ def _peers_part(ctx: Context) -> dict[str, Any]:
         ),
         "no_candidates": _("No other municipality could be compared."),
         "district": _(
-            "City districts are not matched with peers; the report compares with the other "
-            "districts' municipality and the country."
+            "City districts are not matched with peers; the report compares with the country."
         ),
     }
     if not inputs.peers:
@@ -1242,6 +1241,8 @@ def build_report(inputs: ReportInputs, *, identifier: str, language: str) -> dic
             ],
             "size_band": config.get_size_band_display() if config else "",
             "min_similarity": num(config.min_similarity) if config else "",
+            "winsor_lower": num(config.winsor_lower) if config else "5",
+            "winsor_upper": num(config.winsor_upper) if config else "95",
         },
         "peer_set_label": (
             f"{config} / {inputs.year}" if config and inputs.peer_set else _("No peer set")

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.access import Perm, get_municipality, require_directorate
@@ -209,5 +210,11 @@ def batch_resume(request: HttpRequest, batch_id: int) -> HttpResponse:
     require_directorate(request.user, DirectorateRole.ADMIN)
     batch = get_object_or_404(ReportBatch, pk=batch_id)
     sent = services.batch_resume(actor=request.user, batch=batch)
-    messages.info(request, _("%(n)d reports sent to be made again.") % {"n": sent})
+    messages.info(
+        request,
+        ngettext(
+            "%(n)d report sent to be made again.", "%(n)d reports sent to be made again.", sent
+        )
+        % {"n": sent},
+    )
     return redirect("benchmark_batch", batch.pk)
