@@ -49,12 +49,12 @@ class PeerConfig(models.Model):
     )
     winsor_lower = models.FloatField(
         _("winsorising lower percentile"),
-        default=5.0,
+        default=1.0,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     winsor_upper = models.FloatField(
         _("winsorising upper percentile"),
-        default=95.0,
+        default=99.0,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     size_band = models.CharField(

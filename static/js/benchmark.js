@@ -7,6 +7,7 @@
   if (!box || !window.fetch) { return; }
   var url = box.getAttribute("data-status-url");
   var delay = 1500;
+  var lastDone = null;
 
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -19,8 +20,15 @@
         } else {
           var bar = document.getElementById("batch-bar");
           bar.max = data.total; bar.value = data.done; bar.textContent = data.percent + " %";
-          var text = document.getElementById("batch-status-text");
-          text.textContent = text.textContent.replace(/^\d+/, String(data.done));
+          var template = document.getElementById("batch-status-template");
+          var text = template ? template.content.textContent : "";
+          ["done", "total", "ready", "failed"].forEach(function (key) {
+            text = text.split("{" + key + "}").join(String(data[key]));
+          });
+          if (text && data.done !== lastDone) {
+            document.getElementById("batch-status-text").textContent = text;
+          }
+          lastDone = data.done;
           if (data.finished) { window.location.reload(); return; }
         }
         schedule();
