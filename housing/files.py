@@ -241,10 +241,16 @@ def _csv_rows(content: bytes, result: ParseResult) -> list[tuple[int, list[Any]]
             rows.append((reader.line_num, list(cells)))
             if len(rows) > MAX_ROWS + 1:
                 break
-    except csv.Error as exc:
-        result.error(reader.line_num, "", _("cannot be read: %(reason)s") % {"reason": exc})
+    except csv.Error:
+        result.error(reader.line_num, "", unreadable_line())
         return None
     return rows
+
+
+def unreadable_line() -> str:
+    return _(
+        "cannot be read: a quotation mark or a line break is out of place, or a cell is far too long"
+    )
 
 
 def _xlsx_rows(content: bytes, result: ParseResult) -> list[tuple[int, list[Any]]] | None:

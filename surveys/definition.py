@@ -244,6 +244,11 @@ def _normalise_yes_no(show_if: dict, questions: dict[str, dict]) -> None:
                 ]
 
 
+def _list(value: Any) -> list:
+    """A list as it is; anything else (the schema check reports it) as no items."""
+    return value if isinstance(value, list) else []
+
+
 def parse_definition(
     content: bytes | str | dict,
     *,
@@ -263,17 +268,17 @@ def parse_definition(
     # YAML reads bare yes/no as booleans: accept them in routing rules of yes/no questions.
     raw_questions: dict[str, dict] = {
         q["key"]: q
-        for s in document.get("sections", []) or []
+        for s in _list(document.get("sections"))
         if isinstance(s, dict)
-        for q in s.get("questions", []) or []
+        for q in _list(s.get("questions"))
         if isinstance(q, dict) and isinstance(q.get("key"), str) and isinstance(q.get("type"), str)
     }
-    for section in document.get("sections", []) or []:
+    for section in _list(document.get("sections")):
         if not isinstance(section, dict):
             continue
         for holder in [
             section,
-            *[q for q in section.get("questions", []) or [] if isinstance(q, dict)],
+            *[q for q in _list(section.get("questions")) if isinstance(q, dict)],
         ]:
             if (
                 isinstance(holder.get("show_if"), dict)

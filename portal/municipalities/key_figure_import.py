@@ -190,6 +190,22 @@ def parse(content: bytes, *, today: dt.date | None = None) -> ParseResult:
         result.error(0, "", _("The file is empty."))
         return result
     reader = csv.reader(io.StringIO(text), delimiter=_separator(first))
+    try:
+        _read_rows(reader, result, today)
+    except csv.Error:
+        # A stray line break or quotation mark, or a cell longer than any figure: say where.
+        result.rows.clear()
+        result.error(reader.line_num, "", unreadable_line())
+    return result
+
+
+def unreadable_line() -> str:
+    return _(
+        "cannot be read: a quotation mark or a line break is out of place, or a cell is far too long"
+    )
+
+
+def _read_rows(reader, result: ParseResult, today: dt.date) -> None:
     header: list[str] | None = None
     seen: dict[tuple[int, str], int] = {}
     for raw_row in reader:
@@ -199,7 +215,7 @@ def parse(content: bytes, *, today: dt.date | None = None) -> ParseResult:
         if header is None:
             header = [cell.strip().lower().lstrip("\ufeff") for cell in raw_row]
             if not _check_header(header, result):
-                return result
+                return
             result.columns = header
             continue
         if len(raw_row) != len(header):
@@ -228,7 +244,6 @@ def parse(content: bytes, *, today: dt.date | None = None) -> ParseResult:
         result.error(0, "", _("The file is empty."))
     elif not result.rows and not result.errors:
         result.error(0, "", _("The file has a header but no rows of figures."))
-    return result
 
 
 def _check_header(header: list[str], result: ParseResult) -> bool:
