@@ -190,6 +190,12 @@ AUTH_PASSWORD_VALIDATORS = [
 INVITATION_VALID_FOR = timedelta(days=14)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)  # a working day
+# Failed logins: per login name and per client address, within the lockout window.
+LOGIN_FAILURES_PER_NAME = env_int("LOGIN_FAILURES_PER_NAME", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Autosaves per person per minute (someone typing saves a few times a minute).
+AUTOSAVE_PER_MINUTE = env_int("AUTOSAVE_PER_MINUTE", 240)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.accounts import throttle
 from portal.accounts.access import Perm, get_municipality, perms_for
 from portal.accounts.models import Membership, User
 from surveys import questions as qtypes
@@ -197,6 +199,12 @@ def survey_section(request: HttpRequest, number: str, year: int, section_key: st
 def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonResponse:
     """One question saved as it is answered (the page's script). Answers JSON."""
     municipality = get_municipality(request.user, number, Perm.EDIT)
+    if throttle.hit("autosave", str(request.user.pk), window=60) > settings.AUTOSAVE_PER_MINUTE:
+        message = _(
+            "The answers are coming faster than the portal takes them. Wait a minute and "
+            "change the answer again; what you typed is still on the page."
+        )
+        return JsonResponse({"status": "refused", "message": message}, status=429)
     edition = _edition(year)
     key = request.POST.get("question", "")
     try:

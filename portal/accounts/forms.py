@@ -3,10 +3,12 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts import throttle
 from portal.accounts.models import MunicipalRole, User
 
 
@@ -23,9 +25,34 @@ class LoginForm(AuthenticationForm):
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "locked": _(
+            "Too many failed attempts to log in. Wait %(minutes)s minutes and try again, or "
+            "reset your password."
+        ),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(_("Log in"))
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if username and throttle.login_locked(self.request, username):
+            raise forms.ValidationError(
+                self.error_messages["locked"],
+                code="locked",
+                params={"minutes": settings.LOGIN_LOCKOUT_SECONDS // 60},
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            if username:
+                throttle.login_failed(self.request, username)
+            raise
+        throttle.login_succeeded(username)
+        return cleaned
 
 
 class ResetForm(PasswordResetForm):
