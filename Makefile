@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxy
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-services lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export bench-housing
+.PHONY: e2e e2e-deps run test test-services lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export bench-housing bench-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,14 +45,36 @@ lint: venv
 	$(BIN)/ruff format --check .
 	SECRET_KEY=lint $(BIN)/mypy
 
-test: venv collectstatic lint
+# The browser tests' Chromium (Debian), and axe-core (npm). Tried by `make test`; where it cannot
+# install them (not root, no network) the browser tests are skipped and say why.
+AXE_VERSION := 4.14.1
+E2E_DIR := var/e2e
+
+e2e-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)) \
+	     || echo "could not install Chromium: the browser tests will be skipped"; \
+	  else echo "Chromium is missing and cannot be installed here: the browser tests will be skipped"; fi; \
+	fi
+	@if [ ! -f $(E2E_DIR)/node_modules/axe-core/axe.min.js ]; then \
+	  mkdir -p $(E2E_DIR) && (cd $(E2E_DIR) && npm install --silent --no-audit --no-fund --no-save axe-core@$(AXE_VERSION) >/dev/null 2>&1) \
+	  || echo "could not install axe-core from npm: the browser tests will be skipped"; \
+	fi
+
+test: venv collectstatic lint e2e-deps
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Only the browser tests (Chromium + gunicorn + axe-core), failing where something is missing.
+e2e: venv collectstatic e2e-deps
+	$(TEST_ENV) E2E_REQUIRED=1 $(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 # The same suite against PostgreSQL and Redis (see .ci/run for how they are started).
 test-services: venv collectstatic
 	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/portal} \
 		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
-		$(BIN)/python -m pytest $(PYTEST_ARGS)
+		$(BIN)/python -m pytest --ignore=tests/e2e $(PYTEST_ARGS)
 
 worker: venv
 	$(BIN)/celery -A portal worker --loglevel=INFO
@@ -90,3 +112,9 @@ bench-export: venv
 # The settlement officer's search over 357 municipalities (bench/README.md).
 bench-housing: venv
 	$(BIN)/python bench/housing_search.py
+
+# The benchmark report: one report vs WeasyPrint, queries, and a batch of all organisations on
+# one vs two Celery workers against PostgreSQL + Redis (~1 h; bench/README.md).
+# A quick run: make bench-report BENCH_REPORT_ARGS="--reports 20"
+bench-report: venv
+	$(BIN)/python bench/benchmark_report.py $(BENCH_REPORT_ARGS)

@@ -12,11 +12,11 @@ says whether each goal is met; it asserts nothing about time. Three parts:
 2. queries: the queries of one ``report_generate``, with the demo data (372 organisations) and
             with twice as many organisations (copies, in a transaction rolled back afterwards).
 3. batch:   ``services.batch_start`` for N organisations on one Celery worker process
-            (concurrency 1) and then on two (or one worker with --concurrency 2), each run from
-            a fresh state. Goal: two ÷ one ≤ 0.65. After each run: exactly one ready report per
-            organisation, no duplicates.
+            (concurrency 1) and on two (or one worker with --concurrency 2), each run from a
+            fresh state, in the order one, two, two, one (``--rounds``). Goal: two ÷ one ≤ 0.65.
+            After each run: exactly one ready report per organisation, no duplicates.
 
-    .venv/bin/python bench/benchmark_report.py                  # everything, all 372 (~45 min)
+    .venv/bin/python bench/benchmark_report.py                  # everything, all 372 (~1 h)
     .venv/bin/python bench/benchmark_report.py --reports 20     # a quick batch of 20
     .venv/bin/python bench/benchmark_report.py --parts single,queries
 
@@ -163,13 +163,17 @@ def django_setup(env: dict[str, str]) -> None:
     logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
-def clear_queue(redis_url: str) -> int:
-    """Delete the default queue's keys in the bench Redis database; returns how many existed."""
+def clear_queue(redis_url: str, *, bindings: bool = False) -> int:
+    """Delete the default queue's keys in the bench Redis database (with ``bindings`` also
+    kombu's exchange bindings, at the very end); returns how many existed."""
     import redis
 
     client = redis.Redis.from_url(redis_url)
     try:
-        return int(client.delete(*QUEUE_KEYS))
+        keys = list(QUEUE_KEYS)
+        if bindings:
+            keys += [k.decode() for k in client.scan_iter(match="_kombu.*")]
+        return int(client.delete(*keys))
     finally:
         client.close()
 
@@ -188,43 +192,6 @@ def freeze_peer_set() -> Any:
         f"({peer_set.members.count()} peer rows)"
     )
     return config
-
-
-def fingerprint_workaround() -> str:
-    """``selectors.inputs_fingerprint`` puts ``Sum("id")`` of the organisations into
-    ``json.dumps`` as it is; PostgreSQL sums a bigint as numeric, so the value is a Decimal and
-    the fingerprint raises TypeError (SQLite returns an int). ``report_request`` and
-    ``batch_start`` call it; the workers never do. Until the portal is fixed, this process
-    serialises Decimals as numbers there. Returns a note for the summary ("" when not needed)."""
-    import decimal
-    import json
-    import types
-
-    from portal.benchmark import selectors
-
-    try:
-        selectors.inputs_fingerprint(YEAR)
-        return ""
-    except TypeError as error:
-        if "Decimal" not in str(error):
-            raise
-        note = (
-            f"portal bug: selectors.inputs_fingerprint fails on {selectors.__name__} "
-            f'with {type(error).__name__}: {error} (Sum("id") is a Decimal on PostgreSQL); '
-            "worked around in the benchmark process only"
-        )
-
-    def default(value: Any) -> Any:
-        if isinstance(value, decimal.Decimal):
-            return int(value) if value == value.to_integral_value() else str(value)
-        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-    selectors.json = types.SimpleNamespace(  # type: ignore[assignment]
-        dumps=lambda obj, **kw: json.dumps(obj, default=default, **kw)
-    )
-    selectors.inputs_fingerprint(YEAR)
-    print(f"NOTE: {note}")
-    return note
 
 
 def reset_reports() -> None:
@@ -613,6 +580,8 @@ class CpuMeter:
         self.pgids = set(pgids)
         self.per_pid: dict[int, float] = {}
         self.available = Path("/proc/stat").exists()
+        self.sample()
+        self.baseline = dict(self.per_pid)  # what the workers used starting up, before the run
         self.machine_start = self._machine()
         self.started = time.perf_counter()
 
@@ -643,22 +612,25 @@ class CpuMeter:
                 used = (int(fields[11]) + int(fields[12])) / ticks  # fields 14, 15: utime, stime
                 self.per_pid[int(entry.name)] = max(used, self.per_pid.get(int(entry.name), 0))
 
-    def report(self, reports: int) -> str:
+    def report(self, reports: int) -> tuple[str, float, float]:
+        """(a line to print, CPU seconds per report, cores used on average); ("", 0, 0)
+        without /proc."""
         if not self.available:
-            return ""
+            return "", 0.0, 0.0
         wall = time.perf_counter() - self.started
         busy0, total0 = self.machine_start
         busy1, total1 = self._machine()
         cores = os.cpu_count() or 1
         machine = (busy1 - busy0) / (total1 - total0) * cores if total1 > total0 else 0.0
-        seconds = sum(self.per_pid.values())
+        seconds = sum(used - self.baseline.get(pid, 0.0) for pid, used in self.per_pid.items())
         workers = seconds / wall if wall else 0.0
-        return (
+        line = (
             f"workers used {seconds / reports:.2f} CPU s per report, {workers:.2f} cores on "
             f"average; the machine {machine:.2f} of {cores} "
             f"(the rest, {max(machine - workers, 0):.2f}, is this script, PostgreSQL, Redis and "
             "anything else running)"
         )
+        return line, seconds / reports, workers
 
 
 def wait_ready(workers: list[Worker], timeout: float = 90) -> None:
@@ -700,6 +672,8 @@ class BatchRun:
     ready: int
     failed: int
     ok: bool
+    cpu_per_report: float  # the workers' CPU seconds per report (0 without /proc)
+    cores: float  # the workers' CPU seconds per second of the run
 
 
 def run_batch(
@@ -768,7 +742,7 @@ def run_batch(
                 )
         wall = time.perf_counter() - started
         meter.sample()
-        usage = meter.report(len(org_ids))
+        usage, cpu_per_report, cores = meter.report(len(org_ids))
         batch = ReportBatch.objects.get(pk=batch.pk)
         seconds = (batch.finished_at - batch.created_at).total_seconds()
         ok, ready, failures = verify_batch(batch, org_ids)
@@ -779,7 +753,7 @@ def run_batch(
         if usage:
             print(f"  {usage}; load average before the run {load:.2f}")
         failed = not ok
-        return BatchRun(label, seconds, wall, ready, failures, ok)
+        return BatchRun(label, seconds, wall, ready, failures, ok, cpu_per_report, cores)
     finally:
         for worker in workers:
             worker.stop(keep_log=failed)
@@ -844,46 +818,73 @@ def part_batch(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
 
     org_ids = batch_organisations(args.reports)
     total = len(batch_organisations(None))
-    two = [1, 1] if args.two == "workers" else [2]
-    runs = [("one worker", [1]), ("two workers" if args.two == "workers" else "concurrency 2", two)]
-    if args.two_first:
-        runs.reverse()
+    two_label = "two workers" if args.two == "workers" else "concurrency 2"
+    one, two = ("one worker", [1]), (two_label, [1, 1] if args.two == "workers" else [2])
+    pair = [two, one] if args.two_first else [one, two]
+    # More rounds alternate the order (one, two, two, one, ...) so a drift of the machine's
+    # speed over the run weighs on both sides alike.
+    plan = [run for r in range(args.rounds) for run in (pair if r % 2 == 0 else pair[::-1])]
     timeout = args.batch_timeout or max(600.0, 20.0 * len(org_ids))
     print(
         f"\n== 3. A batch of {len(org_ids)} of {total} reports on Celery workers "
-        f"({connection.vendor} + Redis {args.redis_url}; timeout {timeout:.0f} s per run)"
+        f"({connection.vendor} + Redis {args.redis_url}; {len(plan)} runs: "
+        f"{', '.join(label for label, _ in plan)}; timeout {timeout:.0f} s per run)"
     )
-    results = {}
-    for label, layout in runs:
-        results[label] = run_batch(
-            env,
-            args.redis_url,
-            label,
-            layout,
-            org_ids,
-            timeout=timeout,
-            progress_every=args.progress_every,
+    runs: list[BatchRun] = []
+    for label, layout in plan:
+        runs.append(
+            run_batch(
+                env,
+                args.redis_url,
+                label,
+                layout,
+                org_ids,
+                timeout=timeout,
+                progress_every=args.progress_every,
+            )
         )
     reset_reports()
-    one = results["one worker"]
-    other = next(r for name, r in results.items() if name != "one worker")
-    ratio = other.seconds / one.seconds
-    print(
-        f"\n  {other.label} ÷ one worker: {ratio:.2f} ({other.seconds:.1f} s / {one.seconds:.1f} s, "
-        f"{len(org_ids)} reports); goal ≤ {GOAL_BATCH}: "
-        f"{'MET' if ratio <= GOAL_BATCH else 'NOT MET'}"
-        + (
-            ""
-            if len(org_ids) == total
-            else f" (only {len(org_ids)} of {total}: not the closing figure)"
-        )
+    ones = [r for r in runs if r.label == "one worker"]
+    twos = [r for r in runs if r.label != "one worker"]
+    ratio = sum(r.seconds for r in twos) / sum(r.seconds for r in ones)
+    scope = (
+        ""
+        if len(org_ids) == total
+        else f" (only {len(org_ids)} of {total}: not the closing figure)"
     )
+    print(
+        f"\n  {two_label} ÷ one worker: {ratio:.2f} "
+        f"({' + '.join(f'{r.seconds:.1f}' for r in twos)} s / "
+        f"{' + '.join(f'{r.seconds:.1f}' for r in ones)} s, {len(org_ids)} reports); "
+        f"goal ≤ {GOAL_BATCH}: {'MET' if ratio <= GOAL_BATCH else 'NOT MET'}{scope}"
+    )
+    adjusted = drift = None
+    if all(r.cores > 0 for r in runs):
+        # time ÷ CPU per report = N ÷ cores used: the same ratio as if every run had found the
+        # machine equally fast, i.e. the parallelism alone.
+        adjusted = sum(1 / r.cores for r in twos) / sum(1 / r.cores for r in ones)
+        cpu = [r.cpu_per_report for r in runs]
+        drift = max(cpu) / min(cpu)
+        print(
+            f"  the same with each run's time divided by its CPU seconds per report "
+            f"(as if the machine had been equally fast in every run): {adjusted:.2f}"
+        )
+        if drift > 1.15:
+            print(
+                f"  WARNING: a report cost {min(cpu):.2f}–{max(cpu):.2f} CPU s in different runs "
+                f"(×{drift:.2f}): the machine's speed changed during the benchmark, so the "
+                "wall-clock ratio is not reliable; trust the adjusted one, or run again with "
+                "--rounds 2 on a quiet machine"
+            )
     return {
         "ratio": ratio,
+        "adjusted": adjusted,
+        "drift": drift,
         "n": len(org_ids),
         "total": total,
-        "ok": all(r.ok for r in results.values()),
-        "label": other.label,
+        "ok": all(r.ok for r in runs),
+        "label": two_label,
+        "runs": len(runs),
     }
 
 
@@ -910,6 +911,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--two-first", action="store_true", help="run the two-worker batch before the one-worker"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="pairs of batch runs, alternating the order (default 2: one, two, two, one)",
     )
     parser.add_argument("--repeat", type=int, default=3, help="repeats per municipality (part 1)")
     parser.add_argument(
@@ -941,8 +948,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--parts takes {', '.join(PARTS)}")
     if args.reports is not None and args.reports < 1:
         parser.error("--reports must be positive")
-    if args.repeat < 1 or args.municipalities < 1:
-        parser.error("--repeat and --municipalities must be positive")
+    if args.repeat < 1 or args.municipalities < 1 or args.rounds < 1:
+        parser.error("--repeat, --municipalities and --rounds must be positive")
     args.numbers = [n.strip() for n in args.numbers.split(",")] if args.numbers else None
     return args
 
@@ -953,8 +960,6 @@ def interrupt(signum, frame) -> None:
 
 def summary(results: dict[str, Any]) -> None:
     print("\n== Summary")
-    for note in results.get("notes", []):
-        print(f"  NOTE: {note}")
     if "single" in results:
         r = results["single"]
         print(
@@ -971,10 +976,16 @@ def summary(results: dict[str, Any]) -> None:
     if "batch" in results:
         r = results["batch"]
         scope = "all" if r["n"] == r["total"] else f"only {r['n']} of {r['total']}"
+        adjusted = "" if r["adjusted"] is None else f" (speed-adjusted {r['adjusted']:.2f})"
         print(
-            f"  3. {r['label']} ÷ one worker, {r['n']} reports ({scope}): {r['ratio']:.2f}; "
-            f"goal ≤ {GOAL_BATCH}: {'MET' if r['ratio'] <= GOAL_BATCH else 'NOT MET'}; "
-            f"one ready report per organisation, no duplicates: {'yes' if r['ok'] else 'NO'}"
+            f"  3. {r['label']} ÷ one worker, {r['n']} reports ({scope}, {r['runs']} runs): "
+            f"{r['ratio']:.2f}{adjusted}; goal ≤ {GOAL_BATCH}: "
+            f"{'MET' if r['ratio'] <= GOAL_BATCH else 'NOT MET'}"
+            + (" – the machine's speed drifted, see above" if (r["drift"] or 1) > 1.15 else "")
+        )
+        print(
+            "     one ready report per organisation, no duplicates, after every run: "
+            + ("yes" if r["ok"] else "NO")
         )
 
 
@@ -994,14 +1005,15 @@ def main(argv: list[str] | None = None) -> int:
         prepare_database(env, keep=args.keep_db)
         django_setup(env)
         freeze_peer_set()
-        if note := fingerprint_workaround():
-            results["notes"] = [note]
         if "single" in args.parts:
             results["single"] = part_single(args.municipalities, args.numbers, args.repeat)
         if "queries" in args.parts:
             results["queries"] = part_queries(args.show_queries)
         if "batch" in args.parts:
-            results["batch"] = part_batch(env, args)
+            try:
+                results["batch"] = part_batch(env, args)
+            finally:
+                clear_queue(args.redis_url, bindings=True)
     except KeyboardInterrupt:
         print("\nInterrupted.", file=sys.stderr)
         return 130

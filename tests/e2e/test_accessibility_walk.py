@@ -1,0 +1,56 @@
+"""Every section of every shipped survey edition, as a municipal editor sees it, passes an
+accessibility scan (WCAG 2.1 A/AA, no serious or critical violation). The walk is generated from
+the edition definitions, so a new edition is covered without new test code."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from surveys.demo import EDITIONS_DIR, SHIPPED
+from tests.e2e.conftest import assert_accessible, login
+
+pytestmark = pytest.mark.e2e
+
+
+def _sections():
+    for filename, _status in SHIPPED:
+        definition = yaml.safe_load(Path(EDITIONS_DIR, filename).read_text(encoding="utf-8"))
+        for section in definition["sections"]:
+            yield definition["year"], section["key"]
+
+
+@pytest.fixture(scope="module")
+def editor_page(browser, portal_url):
+    context = browser.new_context(base_url=portal_url, bypass_csp=True, locale="nb-NO")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    login(page, "kristiansand-editor")
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize(("year", "section"), list(_sections()))
+def test_every_section_is_accessible(editor_page, year, section):
+    response = editor_page.goto(f"/kommune/4204/undersokelse/{year}/del/{section}/")
+    assert response.status == 200, response.status
+    assert editor_page.locator("h1").count() == 1
+    assert_accessible(editor_page)
+
+
+def test_the_overview_at_phone_width_and_200_percent_zoom(browser, portal_url):
+    # 200 % zoom of a 1280 px window is a 640 px layout; a phone is 375 px.
+    for width in (640, 375):
+        context = browser.new_context(
+            base_url=portal_url,
+            bypass_csp=True,
+            locale="nb-NO",
+            viewport={"width": width, "height": 800},
+        )
+        page = context.new_page()
+        login(page, "kristiansand-editor")
+        page.goto("/kommune/4204/undersokelse/2026/")
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width + 1, f"{width}px: the page is {scroll}px wide"
+        assert_accessible(page)
+        context.close()

@@ -1,0 +1,30 @@
+"""A municipality asks for its benchmark report in a real browser and downloads the PDF."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import assert_accessible, login
+
+pytestmark = pytest.mark.e2e
+
+
+def test_municipality_requests_its_report_and_downloads_the_pdf(page):
+    login(page, "kristiansand-viewer")
+    page.goto("/kommune/4204/")
+    page.get_by_role("link", name="Sammenligningsrapport").first.click()
+    assert_accessible(page)
+    page.get_by_label("Rapportår").select_option("2026")
+    page.get_by_role("button", name=re.compile("rapporten", re.I)).click()
+    # Made in-process on the embedded default: the page then shows the report itself.
+    page.wait_for_selector("text=Hovedfunn", timeout=120_000)
+    assert page.locator("h1").first.inner_text().startswith("Sammenligningsrapport 2026")
+    assert page.locator("svg[role=img]").count() >= 2
+    assert_accessible(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=re.compile("PDF")).click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("4204-2026-nb-")
+    content = Path(download.path()).read_bytes()
+    assert content.startswith(b"%PDF-")
