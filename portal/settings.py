@@ -194,6 +194,7 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)  # a working day
 LOGIN_FAILURES_PER_NAME = env_int("LOGIN_FAILURES_PER_NAME", 5)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+THROTTLE_PREFIX = "throttle"  # cache keys of the login and autosave counts
 # Autosaves per person per minute (someone typing saves a few times a minute).
 AUTOSAVE_PER_MINUTE = env_int("AUTOSAVE_PER_MINUTE", 240)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

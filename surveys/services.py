@@ -670,7 +670,7 @@ def response_return(*, actor: User, response: Response, message: str = "") -> Re
         raise ValidationError(
             _("The survey is closed; open it again before returning answers for correction.")
         )
-    return _set_status(
+    response = _set_status(
         actor=actor,
         response=response,
         new=Response.Status.RETURNED,
@@ -678,6 +678,17 @@ def response_return(*, actor: User, response: Response, message: str = "") -> Re
         kind=FollowUp.Kind.RETURNED,
         text=message.strip()[:4000],
     )
+    if message.strip():
+        # The message is e-mailed, and also kept as a general comment, so whoever opens the
+        # survey in the portal reads it too.
+        ReviewComment.objects.create(
+            response=response,
+            municipality=response.municipality,
+            question=None,
+            text=message.strip()[:4000],
+            author=actor,
+        )
+    return response
 
 
 @transaction.atomic

@@ -59,13 +59,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache (login throttling counts live there)."""
-    from django.core.cache import cache
+def _own_throttle_counts(settings):
+    """Each test counts failed logins and autosaves under its own prefix. (Not cache.clear():
+    against Redis that would empty the database the Celery broker and other tests use too.)"""
+    import uuid
 
-    cache.clear()
-    yield
-    cache.clear()
+    settings.THROTTLE_PREFIX = f"throttle-test-{uuid.uuid4().hex}"
 
 
 @pytest.fixture(autouse=True)

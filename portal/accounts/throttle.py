@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 def _key(kind: str, value: str) -> str:
     digest = hashlib.sha256(value.strip().casefold().encode()).hexdigest()[:32]
-    return f"throttle:{kind}:{digest}"
+    return f"{settings.THROTTLE_PREFIX}:{kind}:{digest}"
 
 
 def _count(key: str) -> int:

@@ -7,7 +7,14 @@ from tests.e2e.conftest import assert_accessible, login, logout
 pytestmark = pytest.mark.e2e
 
 
-def test_editor_fills_part_of_the_survey_leaves_and_finds_every_answer(page):
+def _wait_saved(page):
+    page.wait_for_function("document.getElementById('save-status').textContent.includes('Lagret')")
+
+
+def test_fill_leave_return_submit_review_and_return(page):
+    """An editor fills part of the survey, leaves, comes back and finds the answer; the
+    signatory reviews and submits and gets the receipt; the regional adviser returns it with a
+    comment; the editor sees the comment."""
     login(page, "kristiansand-editor")
     page.goto("/kommune/4204/undersokelse/2026/")
     assert_accessible(page)
@@ -17,14 +24,50 @@ def test_editor_fills_part_of_the_survey_leaves_and_finds_every_answer(page):
     field = page.locator("fieldset.question:visible input[inputmode=numeric]").first
     field.fill("12")
     field.blur()
-    page.wait_for_function("document.getElementById('save-status').textContent.includes('Lagret')")
+    _wait_saved(page)
     field_id = field.get_attribute("id")
-    # Leave (log out and in again), come back: the answer is there.
+    # Leave (log out), come back: the answer is there.
     page.goto("/")
     logout(page)
     login(page, "kristiansand-editor")
     page.goto(section_url)
     assert page.locator(f"#{field_id}").input_value() == "12"
+    logout(page)
+
+    # The signatory reviews and submits on behalf of the head of administration.
+    login(page, "kristiansand-leder")
+    page.goto("/kommune/4204/undersokelse/2026/gjennomgang/")
+    assert_accessible(page)
+    assert "12" in page.locator("main").inner_text()
+    page.get_by_label("Navnet på kommunedirektøren eller bydelsdirektøren").fill(
+        "Kari Kommunedirektør"
+    )
+    page.locator("#confirm").check()
+    page.locator("main form[action$='/send-inn/'] [type=submit]").click()
+    page.wait_for_url("**/undersokelse/2026/")
+    receipt = page.locator(".messages").inner_text()
+    assert "kvittering" in receipt.lower(), receipt
+    assert_accessible(page)
+    logout(page)
+
+    # The regional adviser of Sør returns it with a message.
+    login(page, "imdi-sor")
+    page.goto("/direktoratet/undersokelser/2026/oppfolging/4204/")
+    assert_accessible(page)
+    page.locator("#return-text").fill("Sjekk tallet for forventet bosetting.")
+    page.get_by_role("button", name="Send tilbake for retting").click()
+    page.wait_for_load_state()
+    told = page.locator(".messages").inner_text()
+    assert "sendt tilbake" in told.lower(), told
+    logout(page)
+
+    # The editor sees the comment.
+    login(page, "kristiansand-editor")
+    page.goto("/kommune/4204/undersokelse/2026/")
+    shown = page.locator("main").inner_text()
+    assert "sendt svarene tilbake for retting" in shown, shown[:500]
+    assert "Sjekk tallet for forventet bosetting." in shown, shown[:500]
+    assert_accessible(page)
 
 
 def test_settlement_officer_searches_and_opens_a_profile(page):

@@ -421,3 +421,12 @@ def test_representativeness_page(client, cast, edition):
     page = client.get(f"{BASE}/representativitet/")
     assert page.status_code == 200
     assert page.context["totals"]["all"] == 1
+
+
+def test_the_return_message_is_shown_in_the_portal_too(client, cast, edition):
+    response = submitted(cast, has_plan="yes")
+    services.response_return(actor=cast.adviser_a, response=response, message="Sjekk planen.")
+    assert ReviewComment.objects.get().question is None
+    client.force_login(cast.editor_a)
+    page = client.get(f"/kommune/{cast.a.number}/undersokelse/{edition.year}/")
+    assert "Sjekk planen." in page.content.decode()
