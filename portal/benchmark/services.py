@@ -380,22 +380,36 @@ def _dispatch_in_thread(batch_id: int) -> None:
         connections.close_all()
 
 
-def batch_dispatch(*, batch_id: int) -> int:
+BATCH_STALLED_AFTER = dt.timedelta(minutes=10)
+
+
+def batch_dispatch(*, batch_id: int, only_if_stalled: bool = False) -> int:
     """Send a task for each report of the batch still to be made (pending, or running with a
     silent maker); mark the batch finished when none is left. Safe to call any number of times:
-    a report's task makes it only once. Returns the number of tasks sent."""
+    a report's task makes it only once. Returns the number of tasks sent.
+
+    With ``only_if_stalled`` (beat's check), pending reports are sent again only when no report
+    of the batch has been started or finished for ``BATCH_STALLED_AFTER``: while the workers are
+    getting through the queue, their messages are still there and sending them again would only
+    lengthen it. A running report whose maker has gone silent is always sent again.
+    """
     from portal.benchmark.tasks import render_report
 
     batch = ReportBatch.objects.filter(pk=batch_id).first()
     if batch is None:
         return 0
-    todo = list(
-        batch.reports.filter(
-            Q(status=BenchmarkReport.Status.PENDING)
-            | Q(status=BenchmarkReport.Status.RUNNING, started_at__lt=_stale_before())
+    stale = Q(status=BenchmarkReport.Status.RUNNING, started_at__lt=_stale_before())
+    wanted = stale | Q(status=BenchmarkReport.Status.PENDING)
+    if only_if_stalled:
+        since = timezone.now() - BATCH_STALLED_AFTER
+        moving = (
+            batch.created_at >= since
+            or batch.reports.filter(Q(started_at__gte=since) | Q(finished_at__gte=since)).exists()
         )
-        .order_by("municipality__number")
-        .values_list("pk", flat=True)
+        if moving:
+            wanted = stale
+    todo = list(
+        batch.reports.filter(wanted).order_by("municipality__number").values_list("pk", flat=True)
     )
     for pk in todo:
         render_report.delay(pk)
@@ -421,7 +435,7 @@ def batch_finish_if_done(*, batch_id: int) -> bool:
 def batches_resume() -> int:
     """Run by Celery beat: resume every unfinished batch (after a worker died, say)."""
     return sum(
-        batch_dispatch(batch_id=pk)
+        batch_dispatch(batch_id=pk, only_if_stalled=True)
         for pk in ReportBatch.objects.filter(finished_at__isnull=True).values_list("pk", flat=True)
     )
 

@@ -445,3 +445,35 @@ def test_not_placed_when_placing_would_show_a_suppressed_figure(country, cast):
     assert not data["position"]["placed"]
     assert "too small to show" in data["position"]["reason"]
     assert "%" not in data["position"]["reason"]
+
+
+@pytest.mark.django_db
+def test_beat_resends_pending_reports_only_when_the_batch_has_stalled(country, cast, monkeypatch):
+    from portal.benchmark.tasks import render_report
+
+    sent = []
+    monkeypatch.setattr(render_report, "delay", sent.append)
+    batch = ReportBatch.objects.create(year=YEAR, inputs_hash="x")
+    reports = [
+        BenchmarkReport.objects.create(
+            municipality=m, year=YEAR, language="nb", inputs_hash="x", identifier=f"{m.number}-x"
+        )
+        for m in (cast.a, cast.b)
+    ]
+    batch.reports.add(*reports)
+    # Just started, the queue still holds the messages: nothing is sent again.
+    assert services.batches_resume() == 0 and sent == []
+    # A maker that died long ago is taken over at once, while the batch is still moving.
+    BenchmarkReport.objects.filter(pk=reports[0].pk).update(
+        status="running", started_at=timezone.now() - timezone.timedelta(hours=2)
+    )
+    assert services.batches_resume() == 1 and sent == [reports[0].pk]
+    # Nothing started or finished for longer than the stall limit: everything left is sent.
+    sent.clear()
+    ReportBatch.objects.filter(pk=batch.pk).update(
+        created_at=timezone.now() - timezone.timedelta(hours=1)
+    )
+    assert services.batches_resume() == 2 and sorted(sent) == sorted(r.pk for r in reports)
+    # The admin's Resume sends everything left, stalled or not.
+    sent.clear()
+    assert services.batch_dispatch(batch_id=batch.pk) == 2
