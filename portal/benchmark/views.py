@@ -21,6 +21,7 @@ from portal.accounts.models import DirectorateRole
 from portal.benchmark import selectors, services
 from portal.benchmark.forms import BatchStartForm, PeerConfigForm, ReportRequestForm
 from portal.benchmark.models import BenchmarkReport, PeerConfig, ReportBatch
+from portal.benchmark.report import variable_labels
 
 
 def _report(request: HttpRequest, number: str, identifier: str, *, heavy: bool = False):
@@ -133,6 +134,7 @@ def report_csv(request: HttpRequest, number: str, identifier: str) -> HttpRespon
 def benchmark_admin(request: HttpRequest) -> HttpResponse:
     """Peer settings (saved as a new version), and the batches of every organisation's report."""
     require_directorate(request.user, DirectorateRole.ADMIN)
+    labels = variable_labels()
     active = selectors.active_config()
     years = selectors.report_years()
     form = PeerConfigForm(
@@ -154,7 +156,10 @@ def benchmark_admin(request: HttpRequest) -> HttpResponse:
         {
             "active": active,
             "form": form,
-            "versions": PeerConfig.objects.order_by("name", "-version")[:20],
+            "versions": [
+                (version, [(labels.get(n, n), w) for n, w in version.variables.items()])
+                for version in PeerConfig.objects.order_by("name", "-version")[:20]
+            ],
             "batch_form": BatchStartForm(years=years),
             "batches": ReportBatch.objects.order_by("-created_at")[:10],
         },

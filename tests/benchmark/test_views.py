@@ -149,7 +149,11 @@ def test_report_list_query_count(client, cast, country, django_assert_max_num_qu
 def test_admin_saves_peer_settings_as_a_new_version(client, cast, country):
     client.force_login(cast.admin)
     url = reverse("benchmark_admin")
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    ((_config, weights),) = page.context["versions"]
+    assert [w for _label, w in weights] == [1.0, 1.0, 1.0, 1.0]
+    assert "log_population" not in [label for label, _w in weights]  # shown by name
     fields = {
         "k": 8,
         "winsor_lower": 5,
