@@ -22,6 +22,12 @@ def test_municipality_requests_its_report_and_downloads_the_pdf(page):
     assert page.locator("h1").first.inner_text().startswith("Sammenligningsrapport 2026")
     assert page.locator("svg[role=img]").count() >= 2
     assert_accessible(page)
+    # At 200 % zoom (640 px) and on a phone (375 px) the page itself does not scroll sideways.
+    for width in (640, 375):
+        page.set_viewport_size({"width": width, "height": 800})
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width + 1, f"{width}px: the report page is {scroll}px wide"
+    page.set_viewport_size({"width": 1280, "height": 800})
     with page.expect_download() as download_info:
         page.get_by_role("link", name=re.compile("PDF")).click()
     download = download_info.value
