@@ -167,7 +167,9 @@ def logout(page) -> None:
     button = page.get_by_role("button", name="Logg ut")
     if not button.is_visible():
         page.get_by_role("button", name="Vis meny").click()
-    button.click()
+        button.wait_for(state="visible")
+    with page.expect_navigation():
+        button.click()
     page.wait_for_load_state()
 
 

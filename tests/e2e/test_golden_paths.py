@@ -55,8 +55,8 @@ def test_fill_leave_return_submit_review_and_return(page):
     page.goto("/direktoratet/undersokelser/2026/oppfolging/4204/")
     assert_accessible(page)
     page.locator("#return-text").fill("Sjekk tallet for forventet bosetting.")
-    page.get_by_role("button", name="Send tilbake for retting").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send tilbake for retting").click()
     told = page.locator(".messages").inner_text()
     assert "sendt tilbake" in told.lower(), told
     logout(page)
