@@ -11,8 +11,10 @@ go through ``suppression`` (":" for suppressed, "uncertain" for bases of 10–29
 from __future__ import annotations
 
 import datetime as dt
+import math
 import statistics
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Any
 
 from django.utils import timezone
@@ -24,7 +26,7 @@ from housing.models import STALE_AFTER_DAYS, SectionKey
 from housing.sections import SERVICE_FACTS, YES_NO
 from portal.benchmark import charts, indicators, suppression
 from portal.benchmark.peers import VARIABLES
-from portal.benchmark.selectors import REPORT_FORMAT, TREND_YEARS, ReportInputs
+from portal.benchmark.selectors import REPORT_FORMAT, TREND_YEARS, Figures, ReportInputs
 from portal.municipalities.models import Municipality
 from surveys.analysis import scale_bounds, scale_point_label
 from surveys.context import render_text
@@ -162,6 +164,14 @@ class Context:
             unaccompanied=unaccompanied,
         )
 
+    def figures(self, org_id: int, year: int) -> Figures | None:
+        return self.inputs.figures.get(org_id, {}).get(year)
+
+    @cached_property
+    def country_rows(self) -> list[Figures]:
+        """Every year's figures of every municipality (not city districts): the country."""
+        return [f for mid in self.inputs.municipality_ids for f in self.series.get(mid, [])]
+
     def name(self, org_id: int) -> str:
         return self.inputs.orgs[org_id].name if org_id in self.inputs.orgs else str(org_id)
 
@@ -217,8 +227,6 @@ def _peers_part(ctx: Context) -> dict[str, Any]:
         values = comparison.get(variable, {})
         own, peer = values.get("value"), values.get("peer_median")
         if variable == "log_population":
-            import math
-
             own_text = num(math.exp(own)) if own is not None else "–"
             peer_text = num(math.exp(peer)) if peer is not None else "–"
             label = _("Population")
@@ -253,11 +261,7 @@ def _settlement_part(ctx: Context) -> dict[str, Any]:
     you = ctx.pooled(ctx.m.pk)
     peers = {pid: ctx.pooled(pid) for pid in inputs.peer_ids}
     kostra = {kid: ctx.pooled(kid) for kid in inputs.kostra_members}
-    country = indicators.settlement_pooled(
-        [f for mid in inputs.municipality_ids for f in ctx.series.get(mid, [])],
-        year=ctx.year,
-        window=ctx.window,
-    )
+    country = indicators.settlement_pooled(ctx.country_rows, year=ctx.year, window=ctx.window)
     measures = [
         ("decided_of_requested", _("Decided ÷ requested"), "decided", "requested"),
         ("settled_of_decided", _("Settled ÷ decided"), "settled", "decided"),
@@ -286,10 +290,9 @@ def _settlement_part(ctx: Context) -> dict[str, Any]:
     # Per year: the request, the decision, the settled, and the ratio.
     years: list[dict[str, Any]] = []
     first = ctx.year - TREND_YEARS + 1
-    own_years = {f.year: f for f in ctx.series.get(ctx.m.pk, [])}
     settled_split = []
     for year in range(first, ctx.year + 1):
-        f = own_years.get(year)
+        f = ctx.figures(ctx.m.pk, year)
         years.append(
             {
                 "year": year,
@@ -344,7 +347,7 @@ def _settlement_part(ctx: Context) -> dict[str, Any]:
         for year in trend_years:
             values = []
             for pid in inputs.peer_ids:
-                f = next((x for x in ctx.series.get(pid, []) if x.year == year), None)
+                f = ctx.figures(pid, year)
                 if f is not None:
                     values.append(indicators.ratio(f.settled, f.requested))
             peer_median = median(values)
@@ -418,26 +421,21 @@ def _unaccompanied_part(ctx: Context) -> dict[str, Any]:
     you = ctx.pooled(ctx.m.pk, unaccompanied=True)
     peers = [ctx.pooled(pid, unaccompanied=True) for pid in inputs.peer_ids]
     country = indicators.settlement_pooled(
-        [f for mid in inputs.municipality_ids for f in ctx.series.get(mid, [])],
-        year=ctx.year,
-        window=ctx.window,
-        unaccompanied=True,
+        ctx.country_rows, year=ctx.year, window=ctx.window, unaccompanied=True
     )
     has_data = you.requested is not None or you.settled is not None
+    requested = median([p.requested for p in peers])
+    settled = median([p.settled for p in peers])
     rows: list[dict[str, Any]] = [
         {
             "label": _("Requested"),
             "you": count_cell(you.requested),
-            "peers": value_cell(
-                median([p.requested for p in peers]), num(median([p.requested for p in peers]))
-            ),
+            "peers": value_cell(requested, num(requested)),
         },
         {
             "label": _("Settled"),
             "you": count_cell(you.settled),
-            "peers": value_cell(
-                median([p.settled for p in peers]), num(median([p.settled for p in peers]))
-            ),
+            "peers": value_cell(settled, num(settled)),
         },
         {
             "label": _("Settled ÷ requested"),
@@ -466,19 +464,14 @@ def _intro_part(ctx: Context) -> dict[str, Any]:
     has_data = bool(direct_d or one_d)
 
     def shares(org_ids):
-        out = [
+        return [
             indicators.intro_shares_pooled(ctx.series.get(o, []), year=ctx.year, window=ctx.window)
             for o in org_ids
         ]
-        return out
 
     peers = shares(inputs.peer_ids)
     kostra = shares(inputs.kostra_members)
-    all_rows = [
-        r
-        for mid in inputs.municipality_ids
-        for r in indicators.in_window(ctx.series.get(mid, []), year=ctx.year, window=ctx.window)
-    ]
+    all_rows = indicators.in_window(ctx.country_rows, year=ctx.year, window=ctx.window)
     country_direct = indicators.pooled_ratio(
         all_rows, "intro_work_or_education_direct", "intro_completed"
     )[0]
@@ -547,9 +540,8 @@ def _intro_part(ctx: Context) -> dict[str, Any]:
             )
         )
     years: list[dict[str, Any]] = []
-    own_years = {f.year: f for f in series}
     for year in range(ctx.year - TREND_YEARS + 1, ctx.year + 1):
-        f = own_years.get(year)
+        f = ctx.figures(ctx.m.pk, year)
         completed = f.intro_completed if f else None
         years.append(
             {
@@ -685,7 +677,7 @@ def _position_part(ctx: Context) -> dict[str, Any]:
 def _housing_part(ctx: Context) -> dict[str, Any]:
     inputs = ctx.inputs
     section = _("Housing")
-    own_figures = next((f for f in ctx.series.get(ctx.m.pk, []) if f.year == ctx.year), None)
+    own_figures = ctx.figures(ctx.m.pk, ctx.year)
     requested = own_figures.requested if own_figures else None
     profile = inputs.profiles.get(ctx.m.pk)
     now = timezone.now()
@@ -693,7 +685,7 @@ def _housing_part(ctx: Context) -> dict[str, Any]:
 
     def coverage(org_id: int) -> float | None:
         p = inputs.profiles.get(org_id)
-        f = next((x for x in ctx.series.get(org_id, []) if x.year == ctx.year), None)
+        f = ctx.figures(org_id, ctx.year)
         if p is None or not p.housing_lines or f is None:
             return None
         return indicators.ratio(p.vacant_units, f.requested)

@@ -263,6 +263,14 @@ def _profiles(org_ids: set[int]) -> dict[int, Profile]:
     return dict(profiles)
 
 
+def _latest_kostra(by_year: dict[int, Figures]) -> str:
+    """The KOSTRA group of the most recent year that has one ("" if none)."""
+    return next(
+        (by_year[y].kostra_group for y in sorted(by_year, reverse=True) if by_year[y].kostra_group),
+        "",
+    )
+
+
 def report_inputs(
     municipality: Municipality,
     year: int,
@@ -292,29 +300,13 @@ def report_inputs(
     elif config is None:
         excluded_reason = "no_config"
 
-    own_years = figures.get(municipality.pk, {})
-    kostra_code = next(
-        (
-            own_years[y].kostra_group
-            for y in sorted(own_years, reverse=True)
-            if own_years[y].kostra_group
-        ),
-        "",
-    )
+    kostra_code = _latest_kostra(figures.get(municipality.pk, {}))
     kostra_group = KostraGroup.objects.filter(code=kostra_code).first() if kostra_code else None
-    kostra_members = []
-    if kostra_code:
-        for org_id, by_year in figures.items():
-            latest = next(
-                (
-                    by_year[y].kostra_group
-                    for y in sorted(by_year, reverse=True)
-                    if by_year[y].kostra_group
-                ),
-                "",
-            )
-            if latest == kostra_code and org_id != municipality.pk:
-                kostra_members.append(org_id)
+    kostra_members = [
+        org_id
+        for org_id, by_year in figures.items()
+        if kostra_code and org_id != municipality.pk and _latest_kostra(by_year) == kostra_code
+    ]
 
     edition = SurveyEdition.objects.filter(year=year).first()
     questions: list[Question] = []

@@ -149,39 +149,25 @@ def report_request(
     A report that could not be made is tried again. Asking again while one is being made
     returns that one: it never makes two.
     """
-    from portal.benchmark.selectors import inputs_fingerprint, report_years
+    from portal.benchmark.selectors import inputs_fingerprint
 
     if language not in REPORT_LANGUAGES:
         raise ReportRequestInvalid(_("Choose bokmål, nynorsk or English."))
-    if year not in report_years():
-        raise ReportRequestInvalid(
-            _("There are no figures or survey for %(year)s, so no report can be made for it.")
-            % {"year": year}
-        )
+    _check_year(year)
     inputs_hash = inputs_fingerprint(year)
-    key = {"municipality": municipality, "year": year, "language": language}
-    report = BenchmarkReport.objects.filter(**key, inputs_hash=inputs_hash).first()
-    created = False
-    if report is None:
-        try:
-            with transaction.atomic():
-                report = BenchmarkReport.objects.create(
-                    **key,
-                    inputs_hash=inputs_hash,
-                    identifier=report_identifier(municipality, year, language, inputs_hash),
-                    requested_by=actor if getattr(actor, "is_authenticated", False) else None,
-                )
-                created = True
-        except IntegrityError:
-            report = BenchmarkReport.objects.get(**key, inputs_hash=inputs_hash)
-    retried = False
-    if report.status == BenchmarkReport.Status.FAILED:
-        retried = (
-            BenchmarkReport.objects.filter(
-                pk=report.pk, status=BenchmarkReport.Status.FAILED
-            ).update(status=BenchmarkReport.Status.PENDING, error="", claimed_by="")
-            == 1
-        )
+    # get_or_create: a concurrent request for the same inputs gets the same row.
+    report, created = BenchmarkReport.objects.get_or_create(
+        municipality=municipality,
+        year=year,
+        language=language,
+        inputs_hash=inputs_hash,
+        defaults={
+            "identifier": report_identifier(municipality, year, language, inputs_hash),
+            "requested_by": actor if getattr(actor, "is_authenticated", False) else None,
+        },
+    )
+    retried = _retry_failed(BenchmarkReport.objects.filter(pk=report.pk)) == 1
+    if retried:
         report.refresh_from_db()
     if created or retried:
         audit_log(
@@ -193,6 +179,23 @@ def report_request(
         )
         _enqueue_report(report.pk)
     return report
+
+
+def _check_year(year: int) -> None:
+    from portal.benchmark.selectors import report_years
+
+    if year not in report_years():
+        raise ReportRequestInvalid(
+            _("There are no figures or survey for %(year)s, so no report can be made for it.")
+            % {"year": year}
+        )
+
+
+def _retry_failed(reports) -> int:
+    """Failed reports back to pending, so a task makes them again; returns how many."""
+    return reports.filter(status=BenchmarkReport.Status.FAILED).update(
+        status=BenchmarkReport.Status.PENDING, error="", claimed_by=""
+    )
 
 
 def _stale_before() -> dt.datetime:
@@ -308,13 +311,9 @@ def batch_start(*, actor, year: int) -> ReportBatch:
     background, one task each. Starting a batch again, or resuming it, never makes a report
     twice (one row per organisation, year, language and inputs; each task claims its row).
     """
-    from portal.benchmark.selectors import inputs_fingerprint, report_years
+    from portal.benchmark.selectors import inputs_fingerprint
 
-    if year not in report_years():
-        raise ReportRequestInvalid(
-            _("There are no figures or survey for %(year)s, so no report can be made for it.")
-            % {"year": year}
-        )
+    _check_year(year)
     inputs_hash = inputs_fingerprint(year)
     batch = ReportBatch.objects.create(year=year, inputs_hash=inputs_hash, created_by=actor)
     organisations = list(_organisations())
@@ -346,9 +345,7 @@ def batch_start(*, actor, year: int) -> ReportBatch:
         ignore_conflicts=True,
         batch_size=500,
     )
-    BenchmarkReport.objects.filter(pk__in=ids, status=BenchmarkReport.Status.FAILED).update(
-        status=BenchmarkReport.Status.PENDING, error="", claimed_by=""
-    )
+    _retry_failed(BenchmarkReport.objects.filter(pk__in=ids))
     audit_log(
         actor=actor,
         action="benchmark.batch_start",
@@ -475,9 +472,7 @@ def batches_of(*, report_id: int) -> list[int]:
 def batch_resume(*, actor, batch: ReportBatch) -> int:
     """The admin's "resume": failed reports are tried again, and every report still to be made
     is sent again (a report already being made by a live task is not made twice)."""
-    BenchmarkReport.objects.filter(batches=batch, status=BenchmarkReport.Status.FAILED).update(
-        status=BenchmarkReport.Status.PENDING, error="", claimed_by=""
-    )
+    _retry_failed(BenchmarkReport.objects.filter(batches=batch))
     ReportBatch.objects.filter(pk=batch.pk).update(finished_at=None)
     audit_log(actor=actor, action="benchmark.batch_resume", obj=batch)
     pending = batch.reports.filter(status=BenchmarkReport.Status.PENDING).count()
