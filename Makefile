@@ -82,7 +82,8 @@ worker: venv
 beat: venv
 	$(BIN)/celery -A portal beat --loglevel=INFO
 
-lock:
+lock: venv
+	@test -x $(BIN)/pip-compile || $(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --extra test --strip-extras --output-file requirements.lock pyproject.toml
 
 clean:
