@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "portal.municipalities",
     "portal.accounts",
     "portal.audit",
@@ -64,8 +66,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "portal.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
 ]
@@ -207,6 +211,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
+# Directorate staff give a code from an authenticator app (TOTP) after the password.
+OTP_TOTP_ISSUER = "Kommuneportalen"
+OTP_TOTP_THROTTLE_FACTOR = 1  # after each wrong code, wait 1, 2, 4, 8 … seconds
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True

@@ -59,6 +59,33 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _directorate_logins_give_the_second_factor(monkeypatch):
+    """``client.force_login(user)`` logs in all the way: for directorate staff that includes the
+    code from the authenticator app (a confirmed device, verified in the session).
+    ``force_login(user, second_factor=False)`` stops after the password, as a person does who
+    has not yet given the code; tests/accounts/test_two_factor.py goes through the real pages."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal.accounts.selectors import two_factor_required
+
+    password_only = Client.force_login
+
+    def force_login(self, user, backend=None, *, second_factor=True):
+        password_only(self, user, backend)
+        if second_factor and two_factor_required(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
 def _own_throttle_counts(settings):
     """Each test counts failed logins and autosaves under its own prefix. (Not cache.clear():
     against Redis that would empty the database the Celery broker and other tests use too.)"""

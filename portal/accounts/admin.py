@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts import services
 from portal.accounts.models import Invitation, Membership, User
 from portal.audit.admin import AuditedAdmin
 
@@ -30,6 +31,20 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         (_("Portal"), {"fields": ("directorate_role", "region", "language", "phone")}),
     )
     inlines = [MembershipInline]
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Reset two-factor authentication (lost or replaced phone)"))
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            services.two_factor_reset(actor=request.user, user=user)
+        self.message_user(
+            request,
+            _(
+                "Two-factor authentication was reset for %(count)s people. They set up the app "
+                "again at their next log-in."
+            )
+            % {"count": queryset.count()},
+        )
 
 
 @admin.register(Membership)
@@ -56,3 +71,13 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# Authenticator devices are created and removed by the people themselves and by the reset
+# action above, all audited; the admin never shows anyone's secret key.
+try:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    admin.site.unregister(TOTPDevice)
+except admin.sites.NotRegistered:
+    pass

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.models import DirectorateRole, Membership, MunicipalRole, User
 from portal.municipalities.models import Municipality, Region
+
+# The demo directorate users' authenticator key (base32, for adding to an app by hand); the
+# current code is printed by `manage.py demo_totp_code`.
+DEMO_TOTP_SECRET = "KOMMUNEPORTALENDEMOKOMMUNEPORTAL"  # noqa: S105 - demo only (DEBUG)
 
 # username, first name, last name, directorate role, region code, organisation number, role
 DEMO_USERS = [
@@ -20,6 +27,10 @@ DEMO_USERS = [
     ("bergen-editor", "Bjørn", "Bergensen", "", "", "4601", MunicipalRole.EDITOR),
     ("gamle-oslo-editor", "Gunn", "Gamlebyen", "", "", "030101", MunicipalRole.EDITOR),
 ]
+
+
+def demo_totp_key() -> str:
+    return base64.b32decode(DEMO_TOTP_SECRET).hex()
 
 
 @transaction.atomic
@@ -48,5 +59,11 @@ def ensure_demo_users() -> list[str]:
             municipality = Municipality.objects.get(number=number, valid_to__isnull=True)
             Membership.objects.get_or_create(
                 user=user, municipality=municipality, defaults={"role": role}
+            )
+        if directorate_role:
+            TOTPDevice.objects.get_or_create(
+                user=user,
+                confirmed=True,
+                defaults={"name": "Demo", "key": demo_totp_key()},
             )
     return created

@@ -131,3 +131,32 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class CodeForm(forms.Form):
+    """The six digits from the authenticator app."""
+
+    code = forms.CharField(
+        label=_("Code from the authenticator app"),
+        help_text=_("Six digits. A new code appears every 30 seconds."),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+            }
+        ),
+        error_messages={"required": _("Enter the six digits shown in the app.")},
+    )
+
+    def __init__(self, *args, submit_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(submit_label or _("Continue"), form_tag=False)
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if len(code) != 6 or not code.isascii() or not code.isdigit():
+            raise forms.ValidationError(_("Enter the six digits shown in the app."), code="format")
+        return code

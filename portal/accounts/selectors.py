@@ -26,3 +26,19 @@ def open_invitations(municipality) -> QuerySet[Invitation]:
     return Invitation.objects.filter(
         municipality=municipality, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
     ).select_related("invited_by")
+
+
+def two_factor_required(user) -> bool:
+    """Directorate staff (and anyone who can reach the admin) log in with a second factor:
+    they see every municipality's answers."""
+    return bool(
+        user.is_authenticated
+        and (getattr(user, "directorate_role", "") or user.is_staff or user.is_superuser)
+    )
+
+
+def confirmed_totp_device(user):
+    """The user's authenticator-app device, or None before it is set up."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -230,3 +233,68 @@ def user_set_language(*, user: User, language: str) -> None:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+# --- Two-factor authentication (TOTP, an authenticator app) -------------------------------
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """The outcome of checking a six-digit code: ``ok``, or why not."""
+
+    ok: bool
+    locked_until: dt.datetime | None = None
+
+
+def _check_code(device, token: str) -> CodeCheck:
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        return CodeCheck(ok=False, locked_until=(info or {}).get("locked_until"))
+    # Counts failures (with a growing wait between tries) and refuses a code used before.
+    return CodeCheck(ok=bool(device.verify_token(token)))
+
+
+def totp_device_pending(*, user: User):
+    """The not yet confirmed device shown while setting up the app: the same secret on every
+    visit until it is confirmed, so a reload does not invalidate the QR code just scanned."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name=_("Authenticator app")[:64], confirmed=False
+        )
+    return device
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: User, device, token: str) -> CodeCheck:
+    """Confirm the device with a first code from the app; it then replaces any other."""
+    if device.user_id != user.pk or device.confirmed:
+        raise PermissionDenied
+    check = _check_code(device, token)
+    if check.ok:
+        type(device).objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_log(actor=user, action="two_factor.enrolled", obj=user)
+    return check
+
+
+def totp_verify(*, user: User, device, token: str) -> CodeCheck:
+    if device.user_id != user.pk or not device.confirmed:
+        raise PermissionDenied
+    return _check_code(device, token)
+
+
+@transaction.atomic
+def two_factor_reset(*, actor: User, user: User) -> int:
+    """Remove a person's authenticator devices (a lost or replaced phone): at the next log-in
+    they set up the app again. Only the directorate's administrators may do this."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if actor.directorate_role != DirectorateRole.ADMIN and not actor.is_superuser:
+        raise PermissionDenied
+    removed, _detail = TOTPDevice.objects.filter(user=user).delete()
+    audit_log(actor=actor, action="two_factor.reset", obj=user, changes={"devices": [removed, 0]})
+    return removed

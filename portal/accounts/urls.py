@@ -46,3 +46,8 @@ urlpatterns = [
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("language/", views.language_set, name="language_set"),
 ]
+
+urlpatterns += [
+    path("two-factor/", views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+]

@@ -1,21 +1,35 @@
 from __future__ import annotations
 
+import base64
 import contextlib
+import math
+from urllib.parse import urlencode
 
+import segno
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
 
 from portal.accounts import services
 from portal.accounts.access import Perm, get_municipality, perms_for
-from portal.accounts.forms import AcceptInvitationForm, InviteForm
+from portal.accounts.forms import AcceptInvitationForm, CodeForm, InviteForm
 from portal.accounts.models import Invitation, Membership
-from portal.accounts.selectors import members_of, open_invitations
+from portal.accounts.selectors import (
+    confirmed_totp_device,
+    members_of,
+    open_invitations,
+    two_factor_required,
+)
 
 
 @login_required
@@ -147,3 +161,87 @@ def language_set(request: HttpRequest) -> HttpResponse:
         with contextlib.suppress(ValidationError):
             services.user_set_language(user=request.user, language=language)
     return response
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("home")
+
+
+def _code_error(form: CodeForm, check: services.CodeCheck) -> None:
+    if check.locked_until is not None:
+        seconds = max(1, math.ceil((check.locked_until - timezone.now()).total_seconds()))
+        message = ngettext(
+            "Too many wrong codes. Wait %(seconds)s second and try the newest code.",
+            "Too many wrong codes. Wait %(seconds)s seconds and try the newest code.",
+            seconds,
+        )
+        form.add_error("code", ValidationError(message % {"seconds": seconds}, code="wait"))
+    else:
+        message = _(
+            "The code is wrong or has already been used. Enter the newest code from the app; if "
+            "it keeps failing, check that the phone's clock is right."
+        )
+        form.add_error("code", ValidationError(message, code="wrong"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of logging in for directorate staff: a code from the app."""
+    if not two_factor_required(request.user) or request.user.is_verified():
+        return redirect(_next_url(request))
+    device = confirmed_totp_device(request.user)
+    if device is None:
+        return redirect(f"{reverse('two_factor_setup')}?{urlencode({'next': _next_url(request)})}")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        check = services.totp_verify(
+            user=request.user, device=device, token=form.cleaned_data["code"]
+        )
+        if check.ok:
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        _code_error(form, check)
+    return render(
+        request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """First log-in of a directorate member: connect an authenticator app to the account."""
+    if not two_factor_required(request.user) or confirmed_totp_device(request.user):
+        return redirect(f"{reverse('two_factor_verify')}?{urlencode({'next': _next_url(request)})}")
+    device = services.totp_device_pending(user=request.user)
+    form = CodeForm(request.POST or None, submit_label=_("Turn on two-factor authentication"))
+    if request.method == "POST" and form.is_valid():
+        check = services.totp_device_confirm(
+            user=request.user, device=device, token=form.cleaned_data["code"]
+        )
+        if check.ok:
+            otp_login(request, device)
+            messages.success(
+                request,
+                _(
+                    "Two-factor authentication is on. Next time, you give a code after the password."
+                ),
+            )
+            return redirect(_next_url(request))
+        _code_error(form, check)
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "next": _next_url(request),
+            "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=4),
+            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+        },
+    )

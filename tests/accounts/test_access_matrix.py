@@ -104,6 +104,10 @@ MATRIX = {
     "password_reset_complete": ("get", None, ALL_200),
     "invitation_accept": ("get", lambda c: {"token": _invitation(c).token}, ALL_200),
     "language_set": ("get", None, dict.fromkeys(CAST_NAMES, 405)),
+    # Fully logged in (the cast's directorate staff have given their code), both pages send
+    # everyone on; tests/accounts/test_two_factor.py covers the steps in between.
+    "two_factor_verify": ("get", None, {**dict.fromkeys(CAST_NAMES, 302), "anonymous": LOGIN}),
+    "two_factor_setup": ("get", None, {**dict.fromkeys(CAST_NAMES, 302), "anonymous": LOGIN}),
     "municipality_detail": (
         "get",
         _a,

@@ -1,0 +1,50 @@
+"""Directorate staff reach nothing but the second-factor pages until they have given a code."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from portal.accounts.selectors import confirmed_totp_device, two_factor_required
+
+# Pages a person who has given only the password may still open.
+OPEN_BEFORE_SECOND_FACTOR = {
+    "two_factor_verify",
+    "two_factor_setup",
+    "logout",
+    "language_set",
+    "healthz",
+}
+
+
+class TwoFactorMiddleware:
+    """After ``django_otp.middleware.OTPMiddleware``: sends a logged-in member of the directorate
+    who has not yet given a code to the code page (or, the first time, to setting up the app),
+    and back to the page they asked for afterwards."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not two_factor_required(user) or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in OPEN_BEFORE_SECOND_FACTOR:
+            return None
+        name = "two_factor_verify" if confirmed_totp_device(user) else "two_factor_setup"
+        url = reverse(name)
+        if request.method in ("GET", "HEAD"):
+            url += "?" + urlencode({"next": request.get_full_path()})
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse(
+                {"error": _("Log in with the code from your authenticator app first."), "url": url},
+                status=403,
+            )
+        return HttpResponseRedirect(url)

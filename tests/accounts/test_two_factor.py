@@ -1,0 +1,235 @@
+"""Directorate staff log in with a password and a code from an authenticator app (TOTP)."""
+
+import time
+
+import pytest
+from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.accounts import services
+from portal.accounts.middleware import OPEN_BEFORE_SECOND_FACTOR
+from portal.audit.models import AuditEntry
+from tests.accounts.test_access_matrix import MATRIX
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+DIRECTORATE = ["adviser_a", "officer", "admin"]
+
+
+def _code(device, steps_ahead=0):
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():06d}"
+
+
+def _password_login(client, user, next_url=""):
+    user.set_password(PASSWORD)
+    user.save()
+    url = reverse("login") + (f"?next={next_url}" if next_url else "")
+    return client.post(url, {"username": user.username, "password": PASSWORD})
+
+
+def _follow(client, response):
+    while response.status_code == 302:
+        response = client.get(response["Location"])
+    return response
+
+
+def test_first_login_sets_up_the_app_then_lands_where_asked(client, cast):
+    response = _follow(
+        client, _password_login(client, cast.adviser_a, next_url="/direktoratet/undersokelser/")
+    )
+    assert response.request["PATH_INFO"] == reverse("two_factor_setup")
+    page = response.content.decode()
+    assert 'src="data:image/svg+xml' in page  # the QR code, allowed by the CSP (img-src data:)
+    device = TOTPDevice.objects.get(user=cast.adviser_a)
+    assert not device.confirmed
+    # The key written out for typing by hand is the device's key.
+    secret = "".join(response.context["secret_groups"])
+    assert TOTP(__import__("base64").b32decode(secret)).token() == TOTP(device.bin_key).token()
+    # A reload shows the same key: a code from the app just scanned still works.
+    again = client.get(reverse("two_factor_setup"))
+    assert again.context["secret_groups"] == response.context["secret_groups"]
+
+    wrong = client.post(
+        reverse("two_factor_setup"), {"code": "000000", "next": "/direktoratet/undersokelser/"}
+    )
+    if _code(device) == "000000":  # one chance in a million
+        pytest.skip("the right code happened to be 000000")
+    assert wrong.status_code == 200
+    assert [e.code for e in wrong.context["form"].errors.as_data()["code"]] == ["wrong"]
+    device.refresh_from_db()
+    assert not device.confirmed
+    device.throttle_reset()
+
+    done = client.post(
+        reverse("two_factor_setup"), {"code": _code(device), "next": "/direktoratet/undersokelser/"}
+    )
+    assert done.status_code == 302 and done["Location"] == "/direktoratet/undersokelser/"
+    device.refresh_from_db()
+    assert device.confirmed
+    assert AuditEntry.objects.filter(action="two_factor.enrolled", object_id=cast.adviser_a.pk)
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_next_login_asks_for_a_fresh_code_and_refuses_a_used_one(client, cast):
+    device = TOTPDevice.objects.create(user=cast.officer, name="app", confirmed=True)
+    response = _password_login(client, cast.officer)
+    response = _follow(client, response)
+    assert response.request["PATH_INFO"] == reverse("two_factor_verify")
+
+    code = _code(device)
+    ok = client.post(reverse("two_factor_verify"), {"code": code})
+    assert ok.status_code == 302 and ok["Location"] == reverse("home")
+    client.post(reverse("logout"))
+
+    _password_login(client, cast.officer)
+    replay = client.post(reverse("two_factor_verify"), {"code": code})
+    assert [e.code for e in replay.context["form"].errors.as_data()["code"]] == ["wrong"]
+    assert client.get(reverse("home")).status_code == 302  # still not in
+    device.refresh_from_db()
+    device.throttle_reset()
+    # The app's next code (within the tolerated drift of one step) lets the person in.
+    assert client.post(reverse("two_factor_verify"), {"code": _code(device, 1)}).status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_guessing_codes_makes_the_person_wait_longer_each_time(client, cast):
+    device = TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
+    _password_login(client, cast.admin)
+    right = _code(device)
+    wrong = "111111" if right != "111111" else "222222"
+    client.post(reverse("two_factor_verify"), {"code": wrong})
+    # Straight after a wrong code, even the right one is refused, with the wait in seconds.
+    refused = client.post(reverse("two_factor_verify"), {"code": right})
+    assert [e.code for e in refused.context["form"].errors.as_data()["code"]] == ["wait"]
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+    # Once the wait is over, the right code works.
+    device.throttling_failure_timestamp -= __import__("datetime").timedelta(seconds=5)
+    device.save()
+    assert client.post(reverse("two_factor_verify"), {"code": right}).status_code == 302
+
+
+@pytest.mark.parametrize("typed", ["", "12345", "1234567", "abcdef", "١٢٣٤٥٦"])
+def test_a_code_that_is_not_six_digits_is_explained_and_not_counted(client, cast, typed):
+    device = TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
+    client.force_login(cast.admin, second_factor=False)
+    response = client.post(reverse("two_factor_verify"), {"code": typed})
+    assert response.status_code == 200
+    assert response.context["form"].errors["code"]
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 0
+
+
+def test_spaces_in_the_code_are_ignored(client, cast):
+    device = TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
+    client.force_login(cast.admin, second_factor=False)
+    code = _code(device)
+    response = client.post(reverse("two_factor_verify"), {"code": f" {code[:3]} {code[3:]} "})
+    assert response.status_code == 302
+
+
+def test_municipal_staff_are_not_asked_for_a_code(client, cast):
+    response = _password_login(client, cast.editor_a)
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert client.get(reverse("home")).status_code == 200
+    assert not TOTPDevice.objects.filter(user=cast.editor_a).exists()
+
+
+def test_a_next_address_on_another_site_is_ignored(client, cast):
+    device = TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
+    client.force_login(cast.admin, second_factor=False)
+    response = client.post(
+        reverse("two_factor_verify"), {"code": _code(device), "next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("home")
+
+
+def _url_names(resolver=None, namespace=""):
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace != "admin":
+                yield from _url_names(entry)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield entry.name
+
+
+@pytest.mark.parametrize("who", DIRECTORATE)
+def test_before_the_code_directorate_staff_reach_nothing_else(client, cast, who):
+    """Every page of the matrix, with the password given but not yet the code."""
+    user = cast.member(who)
+    setup = reverse("two_factor_setup")
+    for name in sorted(set(_url_names()) - OPEN_BEFORE_SECOND_FACTOR):
+        method, build_kwargs, _expected = MATRIX[name]
+        client.force_login(user, second_factor=False)
+        url = reverse(name, kwargs=build_kwargs(cast) if build_kwargs else None)
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, (name, response.status_code)
+        assert response["Location"].startswith(setup), (name, response["Location"])
+    admin_site = client.get("/admin/")
+    assert admin_site.status_code == 302 and admin_site["Location"].startswith(setup)
+
+
+def test_an_autosave_or_other_script_call_gets_a_json_answer(client, cast):
+    client.force_login(cast.admin, second_factor=False)
+    response = client.get(reverse("home"), HTTP_ACCEPT="application/json")
+    assert response.status_code == 403
+    assert response.json()["url"].startswith(reverse("two_factor_setup"))
+
+
+def test_setup_is_not_offered_again_once_the_app_is_connected(client, cast):
+    TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
+    client.force_login(cast.admin, second_factor=False)
+    response = client.get(reverse("two_factor_setup"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("two_factor_verify"))
+    assert TOTPDevice.objects.filter(user=cast.admin).count() == 1
+
+
+def test_an_administrator_resets_a_lost_phone_and_it_is_logged(client, cast):
+    TOTPDevice.objects.create(user=cast.adviser_a, name="app", confirmed=True)
+    client.force_login(cast.admin)
+    changelist = reverse("admin:accounts_user_changelist")
+    response = client.post(
+        changelist, {"action": "reset_two_factor", "_selected_action": [cast.adviser_a.pk]}
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=cast.adviser_a).exists()
+    entry = AuditEntry.objects.get(action="two_factor.reset", object_id=cast.adviser_a.pk)
+    assert entry.actor == cast.admin
+    # At the next log-in the adviser sets up the app again.
+    client.force_login(cast.adviser_a, second_factor=False)
+    assert client.get(reverse("home"))["Location"].startswith(reverse("two_factor_setup"))
+
+
+def test_only_administrators_may_reset(cast):
+    from django.core.exceptions import PermissionDenied
+
+    TOTPDevice.objects.create(user=cast.officer, name="app", confirmed=True)
+    with pytest.raises(PermissionDenied):
+        services.two_factor_reset(actor=cast.adviser_a, user=cast.officer)
+    assert TOTPDevice.objects.filter(user=cast.officer).exists()
+
+
+def test_the_admin_never_shows_anyones_key(client, cast):
+    client.force_login(cast.admin)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+
+
+def test_demo_directorate_users_have_the_published_demo_key(settings, capsys):
+    from portal.accounts.demo import ensure_demo_users
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    ensure_demo_users()  # idempotent: still one device each
+    devices = TOTPDevice.objects.filter(user__username__in=["imdi-admin", "imdi-sor", "bosetter"])
+    assert devices.count() == 3 and all(d.confirmed for d in devices)
+    assert not TOTPDevice.objects.filter(user__username="kristiansand-editor").exists()
+    capsys.readouterr()
+    call_command("demo_totp_code")
+    printed = capsys.readouterr().out.split()[0]
+    assert printed == _code(devices[0])
