@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxy
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 PYTEST_ARGS ?= -n 2
 
-.PHONY: e2e e2e-deps run test test-services lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export bench-housing bench-report
+.PHONY: demo-code e2e e2e-deps run test test-services lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export bench-housing bench-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,10 @@ test-services: venv collectstatic
 	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/portal} \
 		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 		$(BIN)/python -m pytest --ignore=tests/e2e $(PYTEST_ARGS)
+
+# The demo directorate users' current two-factor code (docs/roles.md).
+demo-code: venv
+	@DEBUG=1 $(BIN)/python manage.py demo_totp_code
 
 worker: venv
 	$(BIN)/celery -A portal worker --loglevel=INFO
