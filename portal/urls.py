@@ -3,9 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import views
+from portal.accounts import views as login_views
 
 admin.site.site_header = "Kommuneportalen"
 admin.site.site_title = "Kommuneportalen"
+admin.site.login = login_views.admin_login  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -245,3 +245,14 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
         },
     )
+
+
+def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """The admin site's log-in is the portal's own: the same lock-out after failed attempts and
+    the same second factor. Someone logged in without access to the admin site is refused."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+
+    if request.user.is_authenticated:
+        raise PermissionDenied
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"), reverse("login"))

@@ -257,7 +257,11 @@ MATRIX.update(HOUSING_MATRIX)
 MATRIX.update(BENCHMARK_MATRIX)
 
 # Django's own admin site: staff only, everyone else is sent to its login page.
-ADMIN_SITE = {**dict.fromkeys(CAST_NAMES, "admin-login"), "admin": 200}
+ADMIN_SITE = {
+    **dict.fromkeys(CAST_NAMES, "admin-refused"),
+    "anonymous": "admin-login",
+    "admin": 200,
+}
 
 GET_ONLY_CHECKS = {
     "invitation_revoke": ONLY_POST,
@@ -297,6 +301,10 @@ def _check(response, expected, url):
     elif expected == "admin-login":
         assert response.status_code == 302, url
         assert response["Location"].startswith("/admin/login/"), response["Location"]
+    elif expected == "admin-refused":  # logged in, but not for the admin site
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/admin/login/"), response["Location"]
+        assert response.client.get(response["Location"]).status_code == 403
     else:
         assert response.status_code == expected, (url, response.status_code)
 

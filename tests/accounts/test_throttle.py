@@ -102,3 +102,69 @@ def test_autosave_is_rate_limited_per_person(client, cast, settings):
     # Another person is not slowed down by it.
     client.force_login(cast.signatory_a)
     assert client.post(url, {"question": ""}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_guessing_is_still_limited_while_the_cache_is_down(client, cast, settings, monkeypatch):
+    """Redis down: each web process counts in its own memory, so the name is still locked."""
+    import logging
+
+    from django.core.cache import cache
+
+    from portal.accounts import throttle
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    for name in ("get", "add", "incr", "set", "delete"):
+        monkeypatch.setattr(cache, name, down)
+    monkeypatch.setattr(throttle, "_warned_at", [-throttle._WARN_EVERY])
+    cast.editor_a.set_password(PASSWORD)
+    cast.editor_a.save()
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger("portal.accounts.throttle").addHandler(handler)
+    try:
+        for _ in range(settings.LOGIN_FAILURES_PER_NAME):
+            _login(client, "editor_a", "wrong")
+        locked = _login(client, "editor_a", PASSWORD)
+    finally:
+        logging.getLogger("portal.accounts.throttle").removeHandler(handler)
+    assert "_auth_user_id" not in client.session
+    assert locked.context["form"].non_field_errors().as_data()[0].code == "locked"
+    # Said once, not on every request.
+    warnings = [r for r in records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "cache is unavailable" in warnings[0].getMessage()
+    # Another name still gets in.
+    cast.viewer_a.set_password(PASSWORD)
+    cast.viewer_a.save()
+    _login(client, "viewer_a", PASSWORD, address="10.0.0.2")
+    assert client.session["_auth_user_id"] == str(cast.viewer_a.pk)
+
+
+@pytest.mark.django_db
+def test_autosave_works_when_the_cache_is_down(client, cast, monkeypatch):
+    from django.core.cache import cache
+
+    from tests.accounts.test_access_matrix import _survey
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    for name in ("get", "add", "incr", "set", "delete"):
+        monkeypatch.setattr(cache, name, down)
+    client.force_login(cast.editor_a)
+    url = reverse("survey_autosave", kwargs=_survey(cast))
+    # The request gets through to the survey (which refuses an empty question in words).
+    assert client.post(url, {"question": ""}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_admin_site_logs_in_through_the_portal_and_its_lock_out(client, cast):
+    """The admin site has no log-in form of its own that guessing could go around."""
+    response = client.get("/admin/login/?next=/admin/accounts/user/")
+    assert response.status_code == 302
+    assert response["Location"] == "/konto/login/?next=/admin/accounts/user/"
+    response = client.post("/admin/login/", {"username": "admin", "password": "guess"})
+    assert response.status_code == 302 and "_auth_user_id" not in client.session
