@@ -61,6 +61,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+SETUP_ENV: dict[str, str] = {}  # the served portal's database, for manage(): set by portal_url
+
+
+def manage(*args: str) -> None:
+    """A management command against the database the served portal uses."""
+    assert SETUP_ENV, "the portal_url fixture sets up the database first"
+    _manage(SETUP_ENV, *args)
+
+
 def _manage(env: dict, *args: str) -> None:
     subprocess.run(  # noqa: S603 - our own manage.py
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True
@@ -80,6 +89,7 @@ def portal_url(tmp_path_factory):
     }
     env = {**base, **SERVER_ENV, "SQLITE_PATH": str(folder / "portal.sqlite3")}
     setup = {**env, "DEBUG": "1"}
+    SETUP_ENV.update(setup)
     for command in (
         ["migrate", "--noinput", "-v0"],
         ["load_demo"],

@@ -1,0 +1,55 @@
+"""A new member of the directorate sets up the authenticator app at the first log-in, in the
+browser, with an accessibility scan of the pages on the way (also at phone width)."""
+
+import base64
+import time
+
+import pytest
+from django_otp.oath import TOTP
+
+from tests.e2e.conftest import PASSWORD, assert_accessible, manage
+
+pytestmark = pytest.mark.e2e
+
+CREATE = """
+from portal.accounts.models import User
+user, _ = User.objects.get_or_create(
+    username="{username}", defaults={{"email": "{username}@imdi.example", "directorate_role": "settlement"}}
+)
+user.set_password("{password}")
+user.save()
+"""
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_first_login_of_a_new_directorate_member(browser, portal_url, width):
+    username = f"ny-bosetter-{width}"
+    manage("shell", "-c", CREATE.format(username=username, password=PASSWORD))
+    context = browser.new_context(
+        base_url=portal_url,
+        bypass_csp=True,
+        locale="nb-NO",
+        viewport={"width": width, "height": 900},
+    )
+    page = context.new_page()
+    page.goto("/direktoratet/kommuner/")
+    page.get_by_label("Brukernavn eller e-postadresse").fill(username)
+    page.get_by_label("Passord").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Logg inn").click()
+    assert "/konto/two-factor/setup/" in page.url, page.url
+    assert page.get_by_role("img", name="QR-kode").is_visible()
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width + 1, f"{width}px: the page is {scroll}px wide"
+    assert_accessible(page)
+
+    key = page.locator("#totp-key").inner_text().replace(" ", "").replace("\n", "")
+    totp = TOTP(base64.b32decode(key))
+    totp.time = time.time()
+    page.get_by_label("Kode fra autentiseringsappen").fill(f"{totp.token():06d}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Slå på tofaktorautentisering").click()
+    assert page.url.endswith("/direktoratet/kommuner/"), page.url
+    assert "Tofaktorautentisering er slått på" in page.locator(".messages").inner_text()
+    assert_accessible(page)
+    context.close()
