@@ -4,9 +4,11 @@ The parser never writes: it turns bytes into checked rows or a list of line-numb
 words a person who made the file in Excel understands (the style of the key-figure import).
 ``services.housing_lines_upload`` replaces the municipality's lines with the rows, all or nothing.
 
-Downloads never start a cell with ``= + - @`` (a spreadsheet would run it as a formula): such
-text gets a leading apostrophe, which the upload takes off again. Uploads never run formulas:
-an Excel file is read for its stored values only.
+Downloads never start a text cell with ``= + - @`` (a spreadsheet would run it as a formula):
+such text gets a leading apostrophe, which the upload takes off again (``portal.spreadsheets``).
+Uploads never run formulas: an Excel file is read for its stored values only, after its zip's
+table of contents has been checked against the limits in ``portal.spreadsheets``, and every row
+of its first sheet is read, whatever size the sheet claims to have.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,15 +26,25 @@ from django.utils.translation import gettext as _
 from housing.models import MAX_ROOMS, Tenure, housing_line_problems
 from housing.sections import HOUSING_COLUMNS
 from portal.municipalities.key_figure_import import RowError, decode
+from portal.spreadsheets import (
+    EXCEL_MAX_ROWS,
+    XLSX_MAGIC,
+    SpreadsheetError,
+    check_xlsx,
+    neutralise,
+    unguard,
+    unreadable_xlsx,
+    xlsx_value,
+)
+
+logger = logging.getLogger(__name__)
 
 COLUMNS: tuple[str, ...] = tuple(c.name for c in HOUSING_COLUMNS)
 REQUIRED = ("tenure", "rooms", "units")
 MAX_ROWS = 5000
 MAX_ERRORS = 200
-# An .xlsx is a zip: refuse one that would unpack to more than this (a "zip bomb").
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
-XLSX_MAGIC = b"PK\x03\x04"
-RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+# Columns read from a sheet: a few more than there are, so a cell past the header is reported.
+MAX_SHEET_COLUMNS = len(COLUMNS) + 10
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 
 TENURE_WORDS: dict[str, str] = {
@@ -112,11 +124,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).strip()
     # Our own downloads protect risky text with an apostrophe; take it off again.
-    if text.startswith("'") and text[1:2] in RISKY_START:
-        text = text[1:]
-    return text
+    return unguard(str(value).strip())
 
 
 def _is_blank(value: Any) -> bool:
@@ -256,15 +265,17 @@ def unreadable_line() -> str:
 def _xlsx_rows(content: bytes, result: ParseResult) -> list[tuple[int, list[Any]]] | None:
     from openpyxl import load_workbook
 
-    unreadable = _("The Excel file cannot be read. Save it again as an Excel workbook (.xlsx).")
+    unreadable = unreadable_xlsx()
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                result.error(0, "", _("The Excel file is too large when unpacked."))
-                return None
+        check_xlsx(content)
+    except SpreadsheetError as exc:
+        result.error(0, "", str(exc))
+        return None
+    try:
         # Values only: a formula is never run, its last stored result is read.
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any broken file gets the same plain answer
+    except Exception as exc:  # noqa: BLE001 - any broken file gets the same plain answer
+        _log_refusal(exc)
         result.error(0, "", unreadable)
         return None
     try:
@@ -272,21 +283,42 @@ def _xlsx_rows(content: bytes, result: ParseResult) -> list[tuple[int, list[Any]
             result.error(0, "", unreadable)
             return None
         sheet = workbook.worksheets[0]
+        # The size a sheet claims (its <dimension>) may be short: read every row there is.
+        sheet.reset_dimensions()
         rows = []
         for number, cells in enumerate(
-            sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 10), start=1
+            sheet.iter_rows(values_only=True, max_col=MAX_SHEET_COLUMNS), start=1
         ):
+            if number > EXCEL_MAX_ROWS:
+                result.error(
+                    0,
+                    "",
+                    _("The sheet has rows past row %(limit)s, Excel's last row.")
+                    % {"limit": EXCEL_MAX_ROWS},
+                )
+                return None
             if not any(c is not None and str(c).strip() for c in cells):
                 continue  # blank rows do not count towards the limit
             rows.append((number, list(cells)))
             if len(rows) > MAX_ROWS + 1:
                 break
-    except Exception:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001
+        _log_refusal(exc)
         result.error(0, "", unreadable)
         return None
     finally:
         workbook.close()
     return rows
+
+
+def _log_refusal(exc: Exception) -> None:
+    """An XML entity declaration in an upload is worth a line in the log, not a stack trace."""
+    from defusedxml import DefusedXmlException
+
+    if isinstance(exc, DefusedXmlException) or isinstance(
+        exc.__cause__ or exc.__context__, DefusedXmlException
+    ):
+        logger.warning("housing upload: XML refused by defusedxml (%s)", type(exc).__name__)
 
 
 def parse(content: bytes) -> ParseResult:
@@ -402,11 +434,8 @@ def _parse_row(line: int, cells: dict[str, Any], result: ParseResult) -> ParsedL
 # --- writing files ----------------------------------------------------------------------
 
 
-def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(RISKY_START):
-        return "'" + value
-    return value
+# Text that a spreadsheet would read as a formula gets a leading apostrophe (CSV downloads).
+safe_cell = neutralise
 
 
 def _file_value(column: str, value: Any) -> Any:
@@ -416,7 +445,7 @@ def _file_value(column: str, value: Any) -> Any:
         return ""
     if column == "vacant_from" and isinstance(value, str):
         return dt.date.fromisoformat(value)
-    return safe_cell(value)
+    return value
 
 
 def _file_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
@@ -429,7 +458,7 @@ def to_csv(rows: list[dict[str, Any]]) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for cells in _file_rows(rows):
-        writer.writerow([c.isoformat() if isinstance(c, dt.date) else c for c in cells])
+        writer.writerow([c.isoformat() if isinstance(c, dt.date) else neutralise(c) for c in cells])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -445,7 +474,7 @@ def to_xlsx(rows: list[dict[str, Any]], *, with_guide: bool = False) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for cells in _file_rows(rows):
-        sheet.append(cells)
+        sheet.append([xlsx_value(c) for c in cells])
     for index, column in enumerate(COLUMNS):
         if column == "vacant_from":
             for (cell,) in sheet.iter_rows(
@@ -470,7 +499,7 @@ def to_xlsx(rows: list[dict[str, Any]], *, with_guide: bool = False) -> bytes:
         for cell in guide[1]:
             cell.font = Font(bold=True)
         for name, required, text in column_guide():
-            guide.append([name, _("yes") if required else _("no"), safe_cell(str(text))])
+            guide.append([name, _("yes") if required else _("no"), xlsx_value(str(text))])
         guide.column_dimensions["A"].width = 24
         guide.column_dimensions["C"].width = 100
     buffer = io.BytesIO()

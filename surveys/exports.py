@@ -20,7 +20,8 @@ descriptions) are fixed here, so a file's contents do not depend on the state of
 translation catalogs.
 
 Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a
-tab or a carriage return) get a leading ``'``, in CSV and in XLSX alike; numbers stay numbers.
+tab, a carriage return or a line feed, or with spaces and then one of the first four) get a leading
+``'``, in CSV and in XLSX alike; numbers stay numbers (``portal.spreadsheets``).
 
 Cost: a fixed number of queries whatever the number of organisations and questions (questions,
 regions, explanations, responses, answers), and the answers are streamed from the database in
@@ -32,7 +33,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -44,6 +44,7 @@ from django.utils import timezone, translation
 
 from portal.accounts.access import visible_municipalities
 from portal.municipalities.models import Municipality, Region
+from portal.spreadsheets import neutralise, xlsx_value
 from surveys import questions as qtypes
 from surveys.models import Answer, Question, Response, SurveyEdition, localized
 
@@ -122,11 +123,6 @@ LEADING_DESCRIPTIONS = {
 SETTLEMENT_CATEGORY = "bosettingskategori"
 ORGANISATION_KIND = "kommunetype"
 REGION = "region"
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-XLSX_CELL_LIMIT = 32767
-# Control characters XML 1.0 cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE).
-XLSX_ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 # --- What is exported ------------------------------------------------------------------------
@@ -614,13 +610,6 @@ def codebook_rows(source: ExportSource) -> Iterator[list[Any]]:
 # --- Writers ---------------------------------------------------------------------------------
 
 
-def neutralise(value: Any) -> Any:
-    """A text a spreadsheet would take for a formula gets a leading ``'``; numbers stay."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def _data(source: ExportSource, shape: str) -> tuple[list[str], Iterator[list[Any]]]:
     if shape == "long":
         return LONG_COLUMNS, long_rows(source)
@@ -633,7 +622,7 @@ def _write_csv_table(out: IO[bytes], header: list[str], rows: Iterable[list[Any]
     """UTF-8 with a BOM (so Excel reads it as UTF-8), comma-separated, CRLF line ends."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([neutralise(name) for name in header])
     count = 0
     for row in rows:
         writer.writerow(["" if v is None else neutralise(v) for v in row])
@@ -654,13 +643,6 @@ def write_csv_zip(source: ExportSource, shape: str, out: IO[bytes]) -> int:
     return count
 
 
-def _xlsx_cell(value: Any) -> Any:
-    if isinstance(value, str):
-        # Control characters cannot be stored in the XML; Excel refuses longer cells.
-        return neutralise(XLSX_ILLEGAL_CHARACTERS.sub("", value))[:XLSX_CELL_LIMIT]
-    return value
-
-
 def write_xlsx(source: ExportSource, shape: str, out: IO[bytes]) -> int:
     """A workbook with the sheets ``data`` and ``codebook``; returns the number of data rows."""
     from openpyxl import Workbook
@@ -668,15 +650,15 @@ def write_xlsx(source: ExportSource, shape: str, out: IO[bytes]) -> int:
     header, rows = _data(source, shape)
     workbook = Workbook(write_only=True)
     data = workbook.create_sheet("data")
-    data.append(header)
+    data.append([xlsx_value(name) for name in header])
     count = 0
     for row in rows:
-        data.append([_xlsx_cell(v) for v in row])
+        data.append([xlsx_value(v) for v in row])
         count += 1
     codebook = workbook.create_sheet("codebook")
     codebook.append(CODEBOOK_COLUMNS)
     for row in codebook_rows(source):
-        codebook.append([_xlsx_cell(v) for v in row])
+        codebook.append([xlsx_value(v) for v in row])
     workbook.save(out)
     return count
 

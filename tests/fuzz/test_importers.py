@@ -2,15 +2,18 @@
 gets a clear error or a valid import — never a server error, never a partial write."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook, load_workbook
 
 from housing import files as housing_files
 from portal.municipalities import key_figure_import
+from portal.spreadsheets import XLSX_ILLEGAL_CHARACTERS
 from surveys.definition import DefinitionError, parse_definition
 
 FUZZ = settings(
@@ -133,6 +136,77 @@ def test_housing_parser_survives_broken_spreadsheets(content):
     assert result.errors
 
 
+# Cells of an Excel file: what a person types, and what Excel stores (numbers, dates, booleans).
+xlsx_cell = st.one_of(
+    cell.map(lambda text: XLSX_ILLEGAL_CHARACTERS.sub("", text)),
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 30),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.dates(min_value=dt.date(1900, 1, 1)),
+)
+
+
+@st.composite
+def xlsx_files(draw):
+    header = draw(
+        st.lists(
+            st.sampled_from([*HOUSING_COLUMNS, "unknown", None, "Tenure"]), min_size=1, max_size=8
+        )
+    )
+    rows = draw(st.lists(st.lists(xlsx_cell, max_size=len(header) + 2), max_size=6))
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in [header, *rows]:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@FUZZ
+@given(content=xlsx_files())
+def test_housing_parser_never_crashes_on_workbooks(content):
+    result = housing_files.parse(content)
+    assert result.rows or result.errors or result.error_count == 0
+    for error in result.errors:
+        assert str(error.message).strip()
+
+
+# Text a person types into a housing line: formula characters, apostrophes, spaces and line
+# breaks among letters; the upload strips the ends, as the form does.
+typed = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("=+-@'\t\n ;,\"\u00a0|%"),
+        st.characters(categories=("L", "N", "P", "S", "Zs")),
+    ),
+    max_size=30,
+).map(str.strip)
+
+
+@FUZZ
+@given(reference=typed, area=typed, notes=typed)
+def test_housing_download_holds_no_formula_and_uploads_unchanged(reference, area, notes):
+    row = {
+        **housing_files.DEFAULTS,
+        "tenure": "shared",
+        "rooms": 3,
+        "units": 1,
+        "reference": reference,
+        "area": area,
+        "notes": notes,
+    }
+    workbook = housing_files.to_xlsx([row])
+    cells = [c for r in load_workbook(io.BytesIO(workbook)).active.iter_rows() for c in r]
+    assert all(c.data_type != "f" for c in cells)
+    for content in (housing_files.to_csv([row]), workbook):
+        result = housing_files.parse(content)
+        assert not result.errors, result.errors
+        values = result.rows[0].values
+        assert (values["reference"], values["area"], values["notes"]) == (reference, area, notes)
+
+
 def test_housing_parser_huge_field_is_an_error_not_a_crash():
     content = b"tenure,rooms,units\nmunicipal_rental,3," + b"1" * 200_000 + b"\n"
     result = housing_files.parse(content)
@@ -141,7 +215,7 @@ def test_housing_parser_huge_field_is_an_error_not_a_crash():
 
 @pytest.mark.django_db
 @FUZZ
-@given(content=st.one_of(any_bytes, csv_files(HOUSING_COLUMNS)))
+@given(content=st.one_of(any_bytes, csv_files(HOUSING_COLUMNS), xlsx_files()))
 def test_housing_upload_replaces_all_or_nothing(cast, content):
     from housing.models import HousingLine
     from housing.services import housing_line_save, housing_lines_upload

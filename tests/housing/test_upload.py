@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 from housing import files, services
 from housing.models import HousingLine, ProfileVersion
 from portal.audit.models import AuditEntry
+from portal.spreadsheets import XLSX_MAX_UNPACKED_BYTES
 from tests.housing.conftest import line
 
 HEADER = "reference,tenure,rooms,bedrooms,step_free,units,vacant_now,vacant_later,vacant_from,reserved_for_refugees,area,distances,contract_years,notes"
@@ -237,9 +238,12 @@ def test_xlsx_formulas_are_never_run(cast, existing):
 def test_xlsx_zip_bomb_is_refused(cast, existing):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (files.MAX_UNPACKED_BYTES + 1))
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * 2 * XLSX_MAX_UNPACKED_BYTES)
+    assert len(buffer.getvalue()) < 100_000
     report = upload(cast, buffer.getvalue(), filename="b.xlsx")
-    assert report.messages == ["The Excel file is too large when unpacked."]
+    assert report.messages == [
+        "The Excel file is 40.0\xa0MB when unpacked; the limit is 20.0\xa0MB."
+    ]
     _unchanged(cast, existing)
 
 

@@ -577,6 +577,37 @@ def test_control_characters_do_not_break_the_workbook(answered, cast):
     assert rows[1]["contact_name"] == "OlaNordmann"
 
 
+@pytest.mark.parametrize("fmt", exports.FORMATS)
+@pytest.mark.parametrize("shape", exports.SHAPES)
+def test_texts_that_look_like_formulas_stay_text_and_numbers_stay_numbers(
+    answered, cast, fmt, shape
+):
+    """Spaces or a line break before the formula do not get it through; a negative number
+    answered as a number is still a number, the same characters typed as text are text."""
+    texts = {"contact_name": " =1+1", "advice": "\n@SUM(A1)", "first_time_help": "-5"}
+    for key, value in texts.items():
+        Answer.objects.filter(question__key=key, municipality=cast.b).update(value=value)
+    Answer.objects.filter(question__key="expected_settled", municipality=cast.a).update(value=-5)
+    content = _export(answered, fmt, shape, user=cast.admin)
+    rows = as_dicts(read(content, fmt)["data"])
+    b_rows = [r for r in rows if r["municipality_number"] == cast.b.number]
+    a_rows = [r for r in rows if r["municipality_number"] == cast.a.number]
+    if shape == "wide":
+        got = {key: b_rows[0][key] for key in texts}
+        settled = a_rows[0]["expected_settled"]
+    else:
+        got = {r["question_key"]: r["value"] for r in b_rows if r["question_key"] in texts}
+        settled = next(r["value"] for r in a_rows if r["question_key"] == "expected_settled")
+    assert got == {key: "'" + value for key, value in texts.items()}
+    assert settled == expect(-5, fmt)
+    if fmt == "xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(content))["data"]
+        types = {c.value: c.data_type for row in sheet.iter_rows() for c in row}
+        assert all(types["'" + value] == "s" for value in texts.values())
+        assert types[-5] == "n"
+        assert "f" not in types.values()
+
+
 # --- The management command --------------------------------------------------------------------
 
 
