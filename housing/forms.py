@@ -7,7 +7,6 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from housing.models import (
@@ -31,8 +30,7 @@ from housing.sections import (
 )
 from housing.snapshots import CONTACT_FIELDS, HOUSING_FIELDS, STAFFED_FIELDS
 from portal.municipalities.models import Region
-
-UPLOAD_MAX_BYTES: int = getattr(settings, "HOUSING_UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
+from portal.uploads import check_upload_size
 
 
 def _helper(submit: str | None = None, **attrs) -> FormHelper:
@@ -249,11 +247,7 @@ class HousingUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s; the limit is %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(UPLOAD_MAX_BYTES)}
-            )
+        check_upload_size(upload, settings.HOUSING_UPLOAD_MAX_BYTES)
         name = upload.name.lower()
         if not name.endswith((".csv", ".xlsx", ".txt")):
             raise forms.ValidationError(_("Upload a CSV file (.csv) or an Excel workbook (.xlsx)."))

@@ -254,6 +254,17 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 KEY_FIGURE_UPLOAD_MAX_BYTES = env_int("KEY_FIGURE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+HOUSING_UPLOAD_MAX_BYTES = env_int("HOUSING_UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
+SURVEY_DEFINITION_MAX_BYTES = env_int("SURVEY_DEFINITION_MAX_BYTES", 2 * 1024 * 1024)
+# No more than this of any one uploaded file is kept, in memory or on disk (portal/uploads.py).
+UPLOAD_MAX_BYTES = max(
+    KEY_FIGURE_UPLOAD_MAX_BYTES, HOUSING_UPLOAD_MAX_BYTES, SURVEY_DEFINITION_MAX_BYTES
+)
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -16,10 +16,12 @@ from typing import Any
 
 import jsonschema
 import yaml
+from django.conf import settings
 
 from surveys.schema import SCHEMA
 
-MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+# No definition needs more; a deeper document is refused before the recursion limit is near.
+MAX_NESTING = 32
 RESERVED_VALUES = ("dont_know", "not_relevant")
 FIGURE_PLACEHOLDERS = (
     "requested",
@@ -54,7 +56,10 @@ class DefinitionError(Exception):
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without anchors and aliases: no object construction, no expansion bombs."""
+    """Safe YAML without anchors and aliases: no object construction, no expansion bombs, and
+    no nesting deeper than ``MAX_NESTING``."""
+
+    depth = 0
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
@@ -62,7 +67,18 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise yaml.constructor.ConstructorError(
                 None, None, "anchors and aliases (*name) are not allowed", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_NESTING:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"lists and mappings nested more than {MAX_NESTING} deep are not allowed",
+                self.peek_event().start_mark,
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 # Dates stay text (YYYY-MM-DD), so an impossible date is reported at its key, not raised by YAML.
@@ -74,9 +90,10 @@ _NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text
 
 
 def load_document(content: bytes | str) -> Any:
+    limit = settings.SURVEY_DEFINITION_MAX_BYTES  # bytes of a file, characters of a text
+    if len(content) > limit:
+        raise DefinitionError([f"the document is larger than {limit // 1024} KiB"])
     if isinstance(content, bytes):
-        if len(content) > MAX_DOCUMENT_BYTES:
-            raise DefinitionError([f"the document is larger than {MAX_DOCUMENT_BYTES // 1024} KiB"])
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,8 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.accounts.access import require_directorate
 from portal.accounts.models import DirectorateRole
 from portal.municipalities.models import Municipality
+from portal.uploads import check_upload_size
 from surveys import selectors, services
-from surveys.definition import MAX_DOCUMENT_BYTES, DefinitionError, to_yaml
+from surveys.definition import DefinitionError, to_yaml
 from surveys.models import Response, SettlementCategory, SettlementCategoryOverride, SurveyEdition
 from surveys.presenters import question_view
 from surveys.routing import attributes_match, visible_questions
@@ -29,11 +30,7 @@ class DefinitionUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_DOCUMENT_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s; the limit is %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(MAX_DOCUMENT_BYTES)}
-            )
+        check_upload_size(upload, settings.SURVEY_DEFINITION_MAX_BYTES)
         return upload
 
 

@@ -4,10 +4,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from portal.municipalities.models import County, Municipality, Region, WrittenStandard
+from portal.uploads import check_upload_size
 
 
 class KeyFigureUploadForm(forms.Form):
@@ -30,12 +30,7 @@ class KeyFigureUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = settings.KEY_FIGURE_UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is %(size)s; the limit is %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-            )
+        check_upload_size(upload, settings.KEY_FIGURE_UPLOAD_MAX_BYTES)
         return upload
 
 

@@ -254,17 +254,15 @@ def test_too_many_lines(cast, existing, monkeypatch):
     _unchanged(cast, existing)
 
 
-def test_the_form_refuses_a_file_too_large_or_of_another_kind(client, cast, settings, monkeypatch):
-    from housing import forms
-
-    monkeypatch.setattr(forms, "UPLOAD_MAX_BYTES", 10)
+def test_the_form_refuses_a_file_too_large_or_of_another_kind(client, cast, settings):
+    settings.HOUSING_UPLOAD_MAX_BYTES = 10
     client.force_login(cast.editor_a)
     url = f"/kommune/{cast.a.number}/profil/bolig/last-opp/"
     big = SimpleUploadedFile("b.csv", b"tenure,rooms,units\nshared,3,2\n")
     response = client.post(url, {"file": big})
     assert response.status_code == 200
     assert response.context["form"].errors["file"] and response.context["report"] is None
-    monkeypatch.setattr(forms, "UPLOAD_MAX_BYTES", 10_000)
+    settings.HOUSING_UPLOAD_MAX_BYTES = 10_000
     pdf = SimpleUploadedFile("b.pdf", b"%PDF-1.4")
     response = client.post(url, {"file": pdf})
     assert response.context["form"].errors["file"]

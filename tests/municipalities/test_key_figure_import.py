@@ -356,3 +356,37 @@ def test_format_errors_and_unknown_municipalities_are_reported_together(orgs):
     ]
     assert report.error_count == 2
     assert KeyFigures.objects.count() == 0
+
+
+@pytest.mark.parametrize("name", ["../../etc/tall.csv", "C:\\Users\\x\\tall.csv"])
+def test_a_file_name_with_a_path_is_only_a_name(client, cast, orgs, name, settings, tmp_path):
+    from tests.uploads import post_file
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(cast.admin)
+    content = b"year,municipality_number,settled\n2024,4204,9\n"
+    response = post_file(client, "/direktoratet/nokkeltall/import/", name, content)
+    assert response.status_code == 302
+    assert AuditEntry.objects.get(action="key_figures.create").source == "upload: tall.csv"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_past_every_limit_is_refused_with_its_size(client, cast, orgs, settings):
+    """Past UPLOAD_MAX_BYTES the rest of the file is counted, not kept, and still named."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portal.uploads import OversizedUpload
+
+    settings.UPLOAD_MAX_BYTES = 1024
+    settings.KEY_FIGURE_UPLOAD_MAX_BYTES = 500
+    client.force_login(cast.admin)
+    upload = SimpleUploadedFile(
+        "big.csv", b"year,municipality_number\n" + b"2024,4204\n" * 1000, "text/csv"
+    )
+    response = client.post("/direktoratet/nokkeltall/import/", {"file": upload})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["file"] == ["Filen er på 9,8\xa0KB, men grensen er 500\xa0byte."]
+    received = form.files["file"]
+    assert isinstance(received, OversizedUpload) and received.size == 10_025
+    assert KeyFigures.objects.count() == 0

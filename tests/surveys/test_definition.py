@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from portal.audit.models import AuditEntry
 from surveys.definition import (
-    MAX_DOCUMENT_BYTES,
+    MAX_NESTING,
     DefinitionError,
     load_document,
     parse_definition,
@@ -621,17 +621,52 @@ def test_yaml_syntax_error_reports_the_line():
     assert errors[0].startswith("line 4, column")
 
 
-def test_document_larger_than_the_limit_is_refused():
-    content = minimal_yaml().encode() + b"#" * MAX_DOCUMENT_BYTES
+def test_document_larger_than_the_limit_is_refused(settings):
+    limit = settings.SURVEY_DEFINITION_MAX_BYTES
+    content = minimal_yaml().encode() + b"#" * limit
     errors = errors_of(content)
-    assert errors == [f"the document is larger than {MAX_DOCUMENT_BYTES // 1024} KiB"]
+    assert errors == [f"the document is larger than {limit // 1024} KiB"]
+    assert errors_of(content.decode()) == errors  # a text is held to the same limit
 
 
-def test_document_just_under_the_limit_is_read():
+def test_document_just_under_the_limit_is_read(settings):
+    limit = settings.SURVEY_DEFINITION_MAX_BYTES
     content = minimal_yaml().encode()
-    content += b"#" * (MAX_DOCUMENT_BYTES - len(content))
-    assert len(content) == MAX_DOCUMENT_BYTES
+    content += b"#" * (limit - len(content))
+    assert len(content) == limit
     assert parse_definition(content)["year"] == 2030
+
+
+def test_the_limit_is_a_setting(settings):
+    settings.SURVEY_DEFINITION_MAX_BYTES = 10 * 1024
+    assert errors_of(minimal_yaml().encode() + b"#" * 10 * 1024) == [
+        "the document is larger than 10 KiB"
+    ]
+
+
+@pytest.mark.parametrize(
+    "deep",
+    [
+        "x: " + "[" * 5000 + "]" * 5000,
+        "x: " + "{a: " * 5000 + "1" + "}" * 5000,
+        "".join(f"{'  ' * i}k{i}:\n" for i in range(200)) + "  " * 200 + "v: 1\n",
+        json.dumps(json.loads("[" * 900 + "]" * 900)),
+    ],
+    ids=["flow lists", "flow mappings", "block mappings", "json"],
+)
+def test_deep_nesting_is_a_clear_error_not_a_recursion_error(deep):
+    errors = errors_of(deep.encode())
+    assert len(errors) == 1
+    assert errors[0].startswith("line ")
+    assert f"nested more than {MAX_NESTING} deep are not allowed" in errors[0]
+
+
+def test_nesting_up_to_the_limit_is_read():
+    """The document's mapping is the first level; the lists in it make up the rest."""
+    nested = "[" * (MAX_NESTING - 1) + "]" * (MAX_NESTING - 1)
+    assert load_document(f"x: {nested}") == {"x": json.loads(nested)}
+    with pytest.raises(DefinitionError, match="nested more than"):
+        load_document(f"x: [{nested}]")
 
 
 def test_json_document_is_accepted():
@@ -885,3 +920,75 @@ def test_import_survey_bad_file(db, tmp_path, check):
 def test_import_survey_missing_file(db, tmp_path):
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_survey", str(tmp_path / "missing.yaml"), stdout=io.StringIO())
+
+
+# --- The upload page ---------------------------------------------------------------------------
+
+UPLOAD_URL = "/direktoratet/undersokelser/"
+
+
+@pytest.mark.parametrize("name", ["../../../etc/def.yaml", "..\\..\\def.yaml"])
+def test_upload_page_imports_and_keeps_only_the_base_name(client, cast, name, settings, tmp_path):
+    from tests.uploads import post_file
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(cast.admin)
+    response = post_file(client, UPLOAD_URL, name, minimal_yaml().encode())
+    assert response.status_code == 302
+    assert SurveyEdition.objects.get().year == 2030
+    assert AuditEntry.objects.get(action="survey.import").source == "upload: def.yaml"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"a: &a [x, x]\nb: [*a, *a]\n", "anchors and aliases"),
+        (b"x: " + b"[" * 10_000 + b"]" * 10_000, "nested more than"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"year: !!python/object/apply:os.system [echo]\n", "could not determine a constructor"),
+    ],
+    ids=["alias bomb", "deep nesting", "not text", "python tag"],
+)
+def test_upload_page_lists_problems_and_saves_nothing(client, cast, content, fragment):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(cast.admin)
+    response = client.post(UPLOAD_URL, {"file": SimpleUploadedFile("def.yaml", content)})
+    assert response.status_code == 200
+    errors = response.context["errors"]
+    assert len(errors) == 1 and fragment in errors[0], errors
+    assert not SurveyEdition.objects.exists() and not AuditEntry.objects.exists()
+
+
+def test_upload_page_names_size_and_limit(client, cast, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.SURVEY_DEFINITION_MAX_BYTES = 100
+    client.force_login(cast.admin)
+    file = SimpleUploadedFile("def.yaml", minimal_yaml().encode())
+    response = client.post(UPLOAD_URL, {"file": file})
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == [
+        f"Filen er på {len(minimal_yaml().encode())}\xa0byte, men grensen er 100\xa0byte."
+    ]
+    assert not SurveyEdition.objects.exists()
+
+
+def test_a_failure_half_way_through_an_import_leaves_the_old_edition(db, monkeypatch):
+    from surveys import services
+
+    first = edition_import(actor=None, content=definition())
+    before = (question_keys(first), Section.objects.count(), AuditEntry.objects.count())
+
+    def boom(objs, *args, **kwargs):
+        raise RuntimeError("disk full")
+
+    doc = definition(title="Ny tittel")
+    doc["sections"][1]["questions"].append({"key": "new_q", "type": "text", "text": "Ny?"})
+    monkeypatch.setattr(services.Question.objects, "bulk_create", boom)
+    with pytest.raises(RuntimeError):
+        edition_import(actor=None, content=doc)
+    first.refresh_from_db()
+    assert first.title == DEFINITION["title"]
+    assert (question_keys(first), Section.objects.count(), AuditEntry.objects.count()) == before
