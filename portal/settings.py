@@ -202,6 +202,9 @@ THROTTLE_PREFIX = "throttle"  # cache keys of the login and autosave counts
 # Autosaves per person per minute (someone typing saves a few times a minute).
 AUTOSAVE_PER_MINUTE = env_int("AUTOSAVE_PER_MINUTE", 240)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Directorate staff give a code from an authenticator app (TOTP) after the password.
+OTP_TOTP_ISSUER = "Kommuneportalen"
+OTP_TOTP_THROTTLE_FACTOR = 1  # after each wrong code, wait 1, 2, 4, 8 … seconds
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -211,9 +214,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
-# Directorate staff give a code from an authenticator app (TOTP) after the password.
-OTP_TOTP_ISSUER = "Kommuneportalen"
-OTP_TOTP_THROTTLE_FACTOR = 1  # after each wrong code, wait 1, 2, 4, 8 … seconds
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
