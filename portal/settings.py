@@ -117,6 +117,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
+            # A Redis that is down or unreachable costs a request at most this long per call;
+            # the callers (login and autosave limits) carry on without it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -150,6 +153,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "benchmark-resume-batches": {
         "task": "portal.benchmark.tasks.resume_batches",
         "schedule": crontab(minute="*/5"),
+    },
+    # Reports asked for while Redis was down (workers also send them as they reconnect).
+    "benchmark-send-waiting-reports": {
+        "task": "portal.benchmark.tasks.send_waiting_reports",
+        "schedule": 60.0,
     },
 }
 # A message whose worker died unacknowledged is delivered again after this many seconds.

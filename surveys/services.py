@@ -534,7 +534,8 @@ def response_submit(
     )
     from surveys.tasks import send_receipt
 
-    transaction.on_commit(lambda: send_receipt.delay(response.pk))
+    # robust: the answers are submitted even if the broker (Redis) is down; that is logged.
+    transaction.on_commit(lambda: send_receipt.delay(response.pk), robust=True)
     return response
 
 

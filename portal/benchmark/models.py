@@ -246,6 +246,9 @@ class BenchmarkReport(models.Model):
         related_name="+",
     )
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    # When the broker last took the task that makes it; empty while waiting for the broker
+    # (it was down when the report was asked for): the sweep sends those once it is back.
+    queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as BrokerError
 
 from portal.audit.services import audit_log
 from portal.benchmark import peers as peer_math
@@ -133,10 +134,88 @@ def report_identifier(
     return f"{municipality.number}-{year}-{language}-{inputs_hash[:10]}"
 
 
-def _enqueue_report(report_id: int) -> None:
+# What sending a task raises when the broker (Redis) cannot be reached.
+BROKER_ERRORS = (BrokerError, OSError)
+
+
+def _send_renders(report_ids: list[int], *, only: Q | None = None) -> int:
+    """Send a task to make each of the reports (those of them matching ``only``), noting on
+    each when the broker took it; returns how many were sent.
+
+    The rows are marked with this call's own time before anything is sent, so two sweeps at
+    once do not both send the same report. If the broker refuses a task (it is down), nothing
+    more is tried: that report and the rest are unmarked again and stay waiting, and the page
+    says so; ``reports_send_waiting`` sends them once the broker is back. A report is made only
+    once however many tasks are sent for it (each task claims the row).
+    """
     from portal.benchmark.tasks import render_report
 
-    transaction.on_commit(lambda: render_report.delay(report_id))
+    now = timezone.now()
+    marked: set[int] = set()
+    for start in range(0, len(report_ids), 500):
+        chunk = report_ids[start : start + 500]
+        rows = BenchmarkReport.objects.filter(pk__in=chunk)
+        if only is not None:
+            rows = rows.filter(only)
+        rows.update(queued_at=now)
+        marked.update(
+            BenchmarkReport.objects.filter(pk__in=chunk, queued_at=now).values_list("pk", flat=True)
+        )
+    todo = [pk for pk in report_ids if pk in marked]
+    for index, pk in enumerate(todo):
+        try:
+            render_report.delay(pk)
+        except BROKER_ERRORS as error:
+            unsent = todo[index:]
+            for start in range(0, len(unsent), 500):
+                BenchmarkReport.objects.filter(
+                    pk__in=unsent[start : start + 500], queued_at=now
+                ).update(queued_at=None)
+            logger.warning(
+                "benchmark: the broker is unavailable (%s); %d report(s) wait until it is back",
+                error,
+                len(unsent),
+            )
+            return index
+    return len(todo)
+
+
+def _enqueue_report(report_id: int) -> None:
+    waiting = Q(status=BenchmarkReport.Status.PENDING, queued_at__isnull=True)
+    transaction.on_commit(lambda: _send_renders([report_id], only=waiting))
+
+
+def reports_send_waiting() -> int:
+    """Send the reports waiting for a task that nobody will otherwise send; returns how many.
+
+    Those are the reports asked for (or batches started) while the broker was down, which it
+    never took; and, of the reports asked for one at a time, those whose task was taken longer
+    ago than a task may run and which are still pending (the broker lost the message) or whose
+    maker has been silent that long (it died with the message). A batch's reports whose tasks
+    were taken are left to the batch's own check (``batch_dispatch``), which knows whether the
+    queue is moving. Run by Celery beat every minute and by each worker as it connects to the
+    broker; a report is made only once however often it is sent.
+    """
+    lost_before = _stale_before()
+    never_sent = Q(status=BenchmarkReport.Status.PENDING, queued_at__isnull=True)
+    lost = (
+        Q(status=BenchmarkReport.Status.PENDING)
+        | Q(status=BenchmarkReport.Status.RUNNING, started_at__lt=lost_before)
+    ) & (Q(queued_at__isnull=True) | Q(queued_at__lt=lost_before))
+    in_open_batch = ReportBatch.reports.through.objects.filter(
+        reportbatch__finished_at__isnull=True
+    ).values("benchmarkreport_id")
+    ids = list(
+        BenchmarkReport.objects.filter(never_sent | (lost & ~Q(pk__in=in_open_batch)))
+        .order_by("requested_at", "id")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    sent = _send_renders(ids, only=never_sent | lost)
+    if sent:
+        logger.info("benchmark: sent %d waiting report(s) to be made", sent)
+    return sent
 
 
 @transaction.atomic
@@ -194,7 +273,7 @@ def _check_year(year: int) -> None:
 def _retry_failed(reports) -> int:
     """Failed reports back to pending, so a task makes them again; returns how many."""
     return reports.filter(status=BenchmarkReport.Status.FAILED).update(
-        status=BenchmarkReport.Status.PENDING, error="", claimed_by=""
+        status=BenchmarkReport.Status.PENDING, error="", claimed_by="", queued_at=None
     )
 
 
@@ -364,8 +443,12 @@ def _dispatch(batch_id: int) -> None:
     if current_app.conf.task_always_eager and settings.BENCHMARK_BATCH_IN_THREAD:
         # No broker (the embedded default): make the batch beside the request, not in it.
         threading.Thread(target=_dispatch_in_thread, args=(batch_id,), daemon=True).start()
-    else:
+        return
+    try:
         dispatch_batch.delay(batch_id)
+    except BROKER_ERRORS as error:
+        # The batch's reports are recorded and wait, unsent: the sweep sends them.
+        logger.warning("benchmark: the broker is unavailable (%s); batch %s waits", error, batch_id)
 
 
 def _dispatch_in_thread(batch_id: int) -> None:
@@ -388,10 +471,9 @@ def batch_dispatch(*, batch_id: int, only_if_stalled: bool = False) -> int:
     With ``only_if_stalled`` (beat's check), pending reports are sent again only when no report
     of the batch has been started or finished for ``BATCH_STALLED_AFTER``: while the workers are
     getting through the queue, their messages are still there and sending them again would only
-    lengthen it. A running report whose maker has gone silent is always sent again.
+    lengthen it. A running report whose maker has gone silent is always sent again. Reports
+    the broker has not taken are always sent (the broker was down when they were due).
     """
-    from portal.benchmark.tasks import render_report
-
     batch = ReportBatch.objects.filter(pk=batch_id).first()
     if batch is None:
         return 0
@@ -404,14 +486,13 @@ def batch_dispatch(*, batch_id: int, only_if_stalled: bool = False) -> int:
             or batch.reports.filter(Q(started_at__gte=since) | Q(finished_at__gte=since)).exists()
         )
         if moving:
-            wanted = stale
+            wanted = stale | Q(status=BenchmarkReport.Status.PENDING, queued_at__isnull=True)
     todo = list(
         batch.reports.filter(wanted).order_by("municipality__number").values_list("pk", flat=True)
     )
-    for pk in todo:
-        render_report.delay(pk)
+    sent = _send_renders(todo, only=wanted)
     batch_finish_if_done(batch_id=batch_id)
-    return len(todo)
+    return sent
 
 
 def batch_finish_if_done(*, batch_id: int) -> bool:

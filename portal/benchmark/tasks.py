@@ -28,3 +28,10 @@ def dispatch_batch(batch_id: int) -> int:
 def resume_batches() -> int:
     """Run by Celery beat: picks up every unfinished batch."""
     return services.batches_resume()
+
+
+@shared_task
+def send_waiting_reports() -> int:
+    """Run by Celery beat every minute, and by each worker as it connects to the broker: sends
+    the reports that were asked for while the broker was down."""
+    return services.reports_send_waiting()

@@ -456,7 +456,12 @@ def test_beat_resends_pending_reports_only_when_the_batch_has_stalled(country, c
     batch = ReportBatch.objects.create(year=YEAR, inputs_hash="x")
     reports = [
         BenchmarkReport.objects.create(
-            municipality=m, year=YEAR, language="nb", inputs_hash="x", identifier=f"{m.number}-x"
+            municipality=m,
+            year=YEAR,
+            language="nb",
+            inputs_hash="x",
+            identifier=f"{m.number}-x",
+            queued_at=timezone.now(),  # the broker took their tasks
         )
         for m in (cast.a, cast.b)
     ]

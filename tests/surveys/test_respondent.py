@@ -443,3 +443,22 @@ def test_coming_back_resumes_where_they_left_off(editor, cast):
     editor.force_login(cast.editor_a)
     page = editor.get(section_url("services"))
     assert {q.key: q.value for q in page.context["questions"]}["target"] == 60
+
+
+def test_submitting_works_when_the_broker_is_down(
+    client, cast, edition, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Redis down: the answers are submitted and the page answers as usual (the receipt is not
+    sent; that is logged)."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from surveys.tasks import send_receipt
+
+    def down(*args):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(send_receipt, "delay", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _fill_and_submit(client, cast)
+    assert response.status_code == 302
+    assert Response.objects.get().status == "submitted"
