@@ -123,3 +123,19 @@ bench-housing: venv
 # A quick run: make bench-report BENCH_REPORT_ARGS="--reports 20"
 bench-report: venv
 	$(BIN)/python bench/benchmark_report.py $(BENCH_REPORT_ARGS)
+
+# The deadline rush: 400 respondents of all 372 organisations log in and autosave at once against
+# gunicorn + PostgreSQL, then every answer is checked (bench/README.md). 3 min per phase; a short
+# run: make bench-rush RUSH_ARGS="--seconds 20 --warmup 5"
+RUSH_ARGS ?=
+.PHONY: bench-rush
+bench-rush: venv
+	$(BIN)/python bench/deadline_rush.py $(RUSH_ARGS)
+
+# The fault tests (tests/faults): Redis stopped, a Celery worker killed mid-batch, PostgreSQL
+# restarted, each against a private PostgreSQL cluster and Redis server of its own (never the
+# shared ones), with gunicorn and Celery as in production; about two minutes. Skipped where the
+# PostgreSQL server binaries or redis-server are missing, unless FAULTS_REQUIRED=1.
+.PHONY: faults
+faults: venv collectstatic
+	$(TEST_ENV) $(BIN)/python -m pytest tests/faults -m faults -p no:xdist $(FAULTS_ARGS)
