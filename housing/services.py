@@ -31,6 +31,7 @@ from portal.accounts.access import Perm, perms_for
 from portal.audit.services import audit_log, diff_fields
 from portal.municipalities.key_figure_import import RowError
 from portal.municipalities.models import Municipality
+from portal.queue import enqueue_each_on_commit
 
 
 def _require_edit(actor, municipality: Municipality) -> None:
@@ -482,13 +483,9 @@ def stale_reminders_due(*, now: dt.datetime | None = None) -> int:
                     StaleReminder(municipality_id=municipality_id, section=key[1], period=key[2])
                 )
     StaleReminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
-    municipality_ids = sorted({r.municipality_id for r in new})
+    from housing.tasks import send_stale_reminders
 
-    def enqueue() -> None:
-        from housing.tasks import send_stale_reminders
-
-        for pk in municipality_ids:
-            send_stale_reminders.delay(pk)
-
-    transaction.on_commit(enqueue)
+    # If the broker is down the reminders stay pending; the sweep (send_unsent_reminders)
+    # sends them later.
+    enqueue_each_on_commit(send_stale_reminders, sorted({r.municipality_id for r in new}))
     return len(new)

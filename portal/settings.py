@@ -160,9 +160,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
     },
 }
-# A message whose worker died unacknowledged is delivered again after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300)
+    # A message whose worker died unacknowledged is delivered again after this many seconds.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300),
+    # A Redis that does not answer (rather than refusing the connection) would otherwise hold a
+    # request that sends a task forever; with these, sending gives up after about 4 s and the
+    # request carries on (portal.queue). Redis answers a worker's waiting BRPOP within a
+    # second, so these do not cut it short.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
 }
 # Without a broker, a batch of reports is made in a thread beside the request that started it.
 BENCHMARK_BATCH_IN_THREAD = env_bool("BENCHMARK_BATCH_IN_THREAD", not REDIS_URL)

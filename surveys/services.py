@@ -15,6 +15,7 @@ from portal.accounts.access import Perm, perms_for
 from portal.accounts.models import User
 from portal.audit.services import audit_log, audit_log_many, build_audit_entry
 from portal.municipalities.models import Municipality
+from portal.queue import enqueue_each_on_commit, enqueue_on_commit
 from surveys import questions as qtypes
 from surveys.definition import DefinitionError, parse_definition
 from surveys.models import (
@@ -534,8 +535,9 @@ def response_submit(
     )
     from surveys.tasks import send_receipt
 
-    # robust: the answers are submitted even if the broker (Redis) is down; that is logged.
-    transaction.on_commit(lambda: send_receipt.delay(response.pk), robust=True)
+    # The answers are submitted even if the broker (Redis) is down; that is logged, and the
+    # sweep (send_unsent_emails) sends the receipt later.
+    enqueue_on_commit(send_receipt, response.pk)
     return response
 
 
@@ -574,13 +576,11 @@ def _log(
 
 
 def _enqueue_emails(follow_up_ids: list[int]) -> None:
+    """Send the follow-ups' e-mails after commit. If the broker is down they stay pending,
+    and the sweep (send_unsent_emails) sends them later."""
     from surveys.tasks import send_follow_up_email
 
-    def enqueue() -> None:
-        for pk in follow_up_ids:
-            send_follow_up_email.delay(pk)
-
-    transaction.on_commit(enqueue)
+    enqueue_each_on_commit(send_follow_up_email, follow_up_ids)
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from portal.accounts.access import INVITABLE_ROLES, Perm, membership_roles, perm
 from portal.accounts.models import DirectorateRole, Invitation, Membership, MunicipalRole, User
 from portal.audit.services import audit_log
 from portal.municipalities.models import Municipality
+from portal.queue import enqueue_on_commit
 
 
 def roles_user_may_invite(*, user: User, municipality: Municipality) -> tuple[str, ...]:
@@ -102,7 +103,8 @@ def invitation_create(
     )
     from portal.accounts.tasks import send_invitation
 
-    transaction.on_commit(lambda: send_invitation.delay(invitation.pk))
+    # A broker that is down is logged; the sweep (send_unsent_invitations) sends it later.
+    enqueue_on_commit(send_invitation, invitation.pk)
     return invitation
 
 

@@ -14,7 +14,6 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as BrokerError
 
 from portal.audit.services import audit_log
 from portal.benchmark import peers as peer_math
@@ -26,6 +25,7 @@ from portal.benchmark.models import (
     ReportBatch,
 )
 from portal.municipalities.models import KeyFigures, Municipality
+from portal.queue import BROKER_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -132,10 +132,6 @@ def report_identifier(
     municipality: Municipality, year: int, language: str, inputs_hash: str
 ) -> str:
     return f"{municipality.number}-{year}-{language}-{inputs_hash[:10]}"
-
-
-# What sending a task raises when the broker (Redis) cannot be reached.
-BROKER_ERRORS = (BrokerError, OSError)
 
 
 def _send_renders(report_ids: list[int], *, only: Q | None = None) -> int:
