@@ -18,12 +18,14 @@ from housing.models import (
     ProfileVersion,
     SectionKey,
     StaffedHousing,
+    StaleReminder,
 )
 from housing.presenters import ProfileView, SectionStatus, profile_view
 from housing.sections import SECTION_ORDER, normalise_data
 from housing.snapshots import rows_snapshot
 from portal.accounts.access import visible_municipalities
 from portal.municipalities.models import KeyFigures, Municipality
+from portal.queue import sweep_window
 
 # --- today's profile -------------------------------------------------------------------
 
@@ -247,3 +249,21 @@ def freshness_overview(
         rows = [r for r in rows if r.stale]
     rows.sort(key=lambda r: (-len(r.stale), r.municipality.number))
     return rows
+
+
+# --- reminders the broker never took ---------------------------------------------------------
+
+
+def municipalities_with_unsent_reminders(*, now: dt.datetime | None = None) -> list[int]:
+    """The municipalities with a stale-section reminder still waiting to be sent, created between
+    the sweep's cut-off and grace period ago (portal.queue.sweep_window). Their sending task
+    sends all of the municipality's waiting reminders in one go."""
+    oldest, newest = sweep_window(now)
+    return list(
+        StaleReminder.objects.filter(
+            status=StaleReminder.Status.PENDING, created_at__gte=oldest, created_at__lt=newest
+        )
+        .order_by("municipality_id")
+        .values_list("municipality_id", flat=True)
+        .distinct()
+    )

@@ -13,19 +13,36 @@ app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# The sweeps that send what the broker could not take while it was down (see portal.queue).
+# Beat runs each of them too (CELERY_BEAT_SCHEDULE).
+WAITING_WORK = (
+    "portal.benchmark.tasks.send_waiting_reports",
+    "portal.accounts.tasks.send_unsent_invitations",
+    "surveys.tasks.send_unsent_emails",
+    "housing.tasks.send_unsent_reminders",
+)
+
 
 class SendWaitingWork(bootsteps.StartStopStep):
     """Each time a worker has connected to the broker (when it starts, and again when Redis is
     back after an outage), it asks for the work the broker could not take meanwhile to be sent:
-    the benchmark reports asked for while Redis was down. Beat does the same every minute."""
+    the benchmark reports asked for, and the e-mails due, while Redis was down (``WAITING_WORK``).
+    Beat does the same every minute (reports) or every five minutes (e-mails)."""
 
     requires = ("celery.worker.consumer.tasks:Tasks",)
 
     def start(self, c):
-        try:
-            c.app.send_task("portal.benchmark.tasks.send_waiting_reports")
-        except Exception as error:  # noqa: BLE001 - never stop the worker from consuming
-            logger.warning("could not ask for the waiting reports to be sent: %s", error)
+        for index, name in enumerate(WAITING_WORK):
+            try:
+                c.app.send_task(name)
+            except Exception as error:  # noqa: BLE001 - never stop the worker from consuming
+                logger.warning(
+                    "could not ask for the waiting work to be sent (%s and %d more): %s",
+                    name,
+                    len(WAITING_WORK) - index - 1,
+                    error,
+                )
+                return
 
 
 app.steps["consumer"].add(SendWaitingWork)

@@ -159,6 +159,20 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "portal.benchmark.tasks.send_waiting_reports",
         "schedule": 60.0,
     },
+    # E-mails the broker did not take while Redis was down (portal.queue; workers also send
+    # these sweeps as they reconnect).
+    "accounts-send-unsent-invitations": {
+        "task": "portal.accounts.tasks.send_unsent_invitations",
+        "schedule": 300.0,
+    },
+    "surveys-send-unsent-emails": {
+        "task": "surveys.tasks.send_unsent_emails",
+        "schedule": 300.0,
+    },
+    "housing-send-unsent-reminders": {
+        "task": "housing.tasks.send_unsent_reminders",
+        "schedule": 300.0,
+    },
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A message whose worker died unacknowledged is delivered again after this many seconds.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from portal.municipalities.models import Municipality
+from portal.queue import sweep_window
 from surveys.context import OrgContext, org_context, with_predecessors
 from surveys.models import (
     Answer,
+    FollowUp,
     Question,
     Response,
     ReviewComment,
@@ -204,4 +207,35 @@ def survey_state(
         visible=visible,
         assignments=assignments,
         comments=comments,
+    )
+
+
+# --- e-mails the broker never took -----------------------------------------------------------
+
+
+def follow_ups_unsent(*, now: dt.datetime | None = None) -> list[int]:
+    """The follow-up e-mails still waiting to be sent, logged between the sweep's cut-off and
+    grace period ago (portal.queue.sweep_window), oldest first."""
+    oldest, newest = sweep_window(now)
+    return list(
+        FollowUp.objects.filter(status=FollowUp.Status.PENDING, at__gte=oldest, at__lt=newest)
+        .order_by("at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def receipts_unsent(*, now: dt.datetime | None = None) -> list[int]:
+    """The submitted responses whose receipt has not been sent, submitted between the sweep's
+    cut-off and grace period ago, oldest first. (Once a response is approved or returned, its
+    receipt is no longer sent.)"""
+    oldest, newest = sweep_window(now)
+    return list(
+        Response.objects.filter(
+            status=Response.Status.SUBMITTED,
+            receipt_sent_at=None,
+            submitted_at__gte=oldest,
+            submitted_at__lt=newest,
+        )
+        .order_by("submitted_at", "pk")
+        .values_list("pk", flat=True)
     )

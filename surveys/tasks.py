@@ -3,7 +3,8 @@ import smtplib
 from celery import shared_task
 from django.utils import timezone
 
-from surveys import mailing, receipts
+from portal import queue
+from surveys import mailing, receipts, selectors
 
 TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
@@ -16,6 +17,16 @@ def send_receipt(response_id: int) -> bool:
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=6)
 def send_follow_up_email(follow_up_id: int) -> bool:
     return mailing.send_follow_up_email(follow_up_id=follow_up_id)
+
+
+@shared_task
+def send_unsent_emails() -> int:
+    """Run by Celery beat every five minutes, and by each worker as it connects to the broker:
+    sends again the follow-up e-mails and receipts the broker never took (see portal.queue).
+    Returns how many tasks were sent; each e-mail goes out once however often this runs."""
+    return queue.send_each(send_follow_up_email, selectors.follow_ups_unsent()) + queue.send_each(
+        send_receipt, selectors.receipts_unsent()
+    )
 
 
 @shared_task

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from portal.accounts.models import Invitation, Membership, User
+from portal.queue import sweep_window
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -26,6 +29,26 @@ def open_invitations(municipality) -> QuerySet[Invitation]:
     return Invitation.objects.filter(
         municipality=municipality, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
     ).select_related("invited_by")
+
+
+def invitations_unsent(*, now: dt.datetime | None = None) -> list[int]:
+    """The open invitations whose e-mail has not gone out (the broker never took the task, or
+    sending failed), oldest first: made between the sweep's cut-off and grace period ago
+    (portal.queue.sweep_window), and not accepted, withdrawn or expired."""
+    now = now or timezone.now()
+    oldest, newest = sweep_window(now)
+    return list(
+        Invitation.objects.filter(
+            email_sent_at=None,
+            accepted_at=None,
+            revoked_at=None,
+            expires_at__gt=now,
+            created_at__gte=oldest,
+            created_at__lt=newest,
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def two_factor_required(user) -> bool:

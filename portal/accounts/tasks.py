@@ -2,7 +2,8 @@ import smtplib
 
 from celery import shared_task
 
-from portal.accounts import services
+from portal import queue
+from portal.accounts import selectors, services
 
 
 @shared_task(
@@ -12,3 +13,11 @@ from portal.accounts import services
 )
 def send_invitation(invitation_id: int) -> bool:
     return services.invitation_send_email(invitation_id=invitation_id)
+
+
+@shared_task
+def send_unsent_invitations() -> int:
+    """Run by Celery beat every five minutes, and by each worker as it connects to the broker:
+    sends again the invitation e-mails the broker never took (see portal.queue). Returns how
+    many tasks were sent; an invitation is e-mailed once however often this runs."""
+    return queue.send_each(send_invitation, selectors.invitations_unsent())

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from portal.accounts.models import Invitation, Membership, User
 from portal.audit.models import AuditEntry
+from tests.broker import ago, broker_down, queue_warnings
 
 
 def _invite(client, cast, who, email="ny.kollega@kristiansand.kommune.no", role="viewer"):
@@ -258,3 +259,58 @@ def test_logged_in_user_with_another_address_is_told_and_cannot_join(client, cas
     assert page.context["mismatch"] is True
     client.post(f"/konto/invitation/{token}/")
     assert not Membership.objects.filter(user=cast.editor_b, municipality=cast.a).exists()
+
+
+# --- the broker (Redis) is down ------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inviting_while_the_broker_is_down_answers_and_the_sweep_sends_it_once(
+    client, cast, monkeypatch, caplog
+):
+    """Committed for real (no captured callbacks): the task is sent inside the request."""
+    from portal.accounts.tasks import send_invitation, send_unsent_invitations
+
+    broker = broker_down(monkeypatch, send_invitation)
+    response = _invite(client, cast, "editor_a")
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert invitation.is_open and invitation.email_sent_at is None and mail.outbox == []
+    assert AuditEntry.objects.filter(action="invitation.create").count() == 1
+    assert broker.refused == [(invitation.pk,)]
+    [line] = queue_warnings(caplog)
+    assert line.startswith("WARNING queue: the broker did not take")
+    assert "send_invitation" in line and "OperationalError" in line
+
+    broker.up = True
+    # Within the grace period the sweep leaves it: its task may still be waiting in the queue.
+    assert send_unsent_invitations() == 0 and mail.outbox == []
+    Invitation.objects.update(created_at=ago(minutes=11))
+    assert send_unsent_invitations() == 1
+    assert [m.to for m in mail.outbox] == [["ny.kollega@kristiansand.kommune.no"]]
+    invitation.refresh_from_db()
+    assert invitation.email_sent_at is not None
+    assert send_unsent_invitations() == 0 and len(mail.outbox) == 1
+
+
+def test_the_sweep_sends_only_open_unsent_invitations_of_the_last_two_days(cast):
+    from portal.accounts.selectors import invitations_unsent
+    from portal.accounts.tasks import send_unsent_invitations
+
+    def invitation(email, created, **fields):
+        fields.setdefault("expires_at", timezone.now() + dt.timedelta(days=10))
+        made = Invitation.objects.create(municipality=cast.a, email=email, role="viewer", **fields)
+        Invitation.objects.filter(pk=made.pk).update(created_at=created)
+        return made
+
+    due = invitation("due@example.no", ago(hours=1))
+    invitation("fresh@example.no", ago(minutes=5))  # its task may be in the queue
+    invitation("old@example.no", ago(days=3))  # past the cut-off: not tried for ever
+    invitation("sent@example.no", ago(hours=1), email_sent_at=ago(hours=1))
+    invitation("expired@example.no", ago(hours=1), expires_at=ago(minutes=1))
+    invitation("withdrawn@example.no", ago(hours=1), revoked_at=ago(minutes=30))
+    invitation("accepted@example.no", ago(hours=1), accepted_at=ago(minutes=30))
+    assert invitations_unsent() == [due.pk]
+    assert send_unsent_invitations() == 1
+    assert [m.to for m in mail.outbox] == [["due@example.no"]]
+    assert invitations_unsent() == [] and send_unsent_invitations() == 0

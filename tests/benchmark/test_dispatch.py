@@ -5,6 +5,7 @@ The broker is simulated: ``delay`` raises kombu's OperationalError, as it does w
 cannot be reached (tests/faults/ does the same against a real Redis that is stopped).
 """
 
+import importlib
 from types import SimpleNamespace
 
 import pytest
@@ -187,10 +188,20 @@ def test_a_report_tried_again_after_failing_waits_unqueued_until_sent(
     assert services.reports_send_waiting() == 1 and broker.sent == [report.pk] * 2
 
 
-def test_a_worker_asks_for_the_waiting_reports_each_time_it_connects():
-    from portal.celery import SendWaitingWork, app
+def test_a_worker_asks_for_the_waiting_work_each_time_it_connects(caplog):
+    from portal.celery import WAITING_WORK, SendWaitingWork, app
 
-    assert "portal.benchmark.tasks.send_waiting_reports" in app.tasks
+    assert WAITING_WORK[0] == "portal.benchmark.tasks.send_waiting_reports"
+    assert set(WAITING_WORK) == {
+        "portal.benchmark.tasks.send_waiting_reports",
+        "portal.accounts.tasks.send_unsent_invitations",
+        "surveys.tasks.send_unsent_emails",
+        "housing.tasks.send_unsent_reminders",
+    }
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    for name in WAITING_WORK:
+        importlib.import_module(name.rpartition(".")[0])  # as a worker finds them when it starts
+        assert name in app.tasks and name in scheduled
     schedule = settings.CELERY_BEAT_SCHEDULE["benchmark-send-waiting-reports"]
     assert schedule["task"] == "portal.benchmark.tasks.send_waiting_reports"
     assert SendWaitingWork in app.steps["consumer"]
@@ -200,12 +211,18 @@ def test_a_worker_asks_for_the_waiting_reports_each_time_it_connects():
     step = SendWaitingWork.__new__(SendWaitingWork)
     step.start(consumer)
     step.start(consumer)  # connected again after Redis was away
-    assert sent == ["portal.benchmark.tasks.send_waiting_reports"] * 2
+    assert sent == list(WAITING_WORK) * 2
+
+    tried = []
 
     def down(name):
+        tried.append(name)
         raise BrokerError("down again")
 
     step.start(SimpleNamespace(app=SimpleNamespace(send_task=down)))  # logged, not raised
+    # One try and one line: the others would only fail the same way.
+    assert tried == [WAITING_WORK[0]]
+    assert [r.levelname for r in caplog.records if "waiting work" in r.message] == ["WARNING"]
 
 
 @pytest.mark.django_db

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from housing import services
 from housing.models import StaleReminder
-from housing.tasks import queue_stale_reminders, send_stale_reminders
+from housing.tasks import queue_stale_reminders, send_stale_reminders, send_unsent_reminders
+from tests.broker import ago, broker_down, queue_warnings
 from tests.housing.conftest import age, contact, facts, line
 
 
@@ -163,3 +164,52 @@ def test_the_beat_task(cast, on_commit):
     assert on_commit(lambda: queue_stale_reminders.apply().get()) == 1
     assert on_commit(lambda: queue_stale_reminders.apply().get()) == 0
     assert len(mail.outbox) == 1
+
+
+# --- the broker (Redis) is down ------------------------------------------------------------
+
+
+def test_reminders_while_the_broker_is_down_wait_and_the_sweep_sends_them_once(
+    cast, on_commit, monkeypatch, caplog
+):
+    _all_confirmed(cast.a)
+    _all_confirmed(cast.b)
+    age(cast.a, "health", 95)
+    age(cast.b, "schools", 95)
+    mail.outbox.clear()
+    broker = broker_down(monkeypatch, send_stale_reminders)
+    assert on_commit(lambda: queue_stale_reminders.apply().get()) == 2
+    assert set(StaleReminder.objects.values_list("status", flat=True)) == {"pending"}
+    assert mail.outbox == []
+    # The first refusal ends the round: the second would only wait for the broker as well.
+    assert len(broker.refused) == 1
+    [line] = queue_warnings(caplog)
+    assert "send_stale_reminders for 2 of 2 id(s)" in line
+
+    broker.up = True
+    assert send_unsent_reminders() == 0 and mail.outbox == []  # within the grace period
+    StaleReminder.objects.update(created_at=ago(minutes=11))
+    assert send_unsent_reminders() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["editor_a@example.no", "editor_b@example.no"]
+    assert set(StaleReminder.objects.values_list("status", flat=True)) == {"sent"}
+    assert send_unsent_reminders() == 0 and len(mail.outbox) == 2
+
+
+def test_the_sweep_sends_only_pending_reminders_of_the_last_two_days(cast):
+    from housing.selectors import municipalities_with_unsent_reminders
+    from tests.factories import MunicipalityFactory
+
+    def reminder(municipality, section, created, status="pending"):
+        made = StaleReminder.objects.create(
+            municipality=municipality, section=section, period="never", status=status
+        )
+        StaleReminder.objects.filter(pk=made.pk).update(created_at=created)
+
+    fresh, old, sent = MunicipalityFactory(), MunicipalityFactory(), MunicipalityFactory()
+    reminder(cast.a, "health", ago(hours=1))
+    reminder(cast.a, "schools", ago(hours=2))  # one task sends all of A's
+    reminder(fresh, "health", ago(minutes=5))  # its task may be in the queue
+    reminder(old, "health", ago(days=3))  # past the cut-off
+    reminder(sent, "health", ago(hours=1), status="sent")
+    reminder(cast.b, "health", ago(hours=1), status="failed")
+    assert municipalities_with_unsent_reminders() == [cast.a.pk]

@@ -12,6 +12,7 @@ from portal.municipalities.models import KeyFigures
 from surveys import followup, services
 from surveys.models import Answer, DeadlineExtension, FollowUp, Response, ReviewComment
 from surveys.tasks import send_due_reminders, send_follow_up_email
+from tests.broker import ago, broker_down, queue_warnings
 from tests.factories import MunicipalityFactory
 
 BASE = "/direktoratet/undersokelser/2026"
@@ -430,3 +431,89 @@ def test_the_return_message_is_shown_in_the_portal_too(client, cast, edition):
     client.force_login(cast.editor_a)
     page = client.get(f"/kommune/{cast.a.number}/undersokelse/{edition.year}/")
     assert "Sjekk planen." in page.content.decode()
+
+
+# --- the broker (Redis) is down ------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_returning_while_the_broker_is_down_answers_and_the_sweep_sends_the_email_once(
+    client, cast, edition, monkeypatch, caplog
+):
+    """Committed for real (no captured callbacks): the task is sent inside the request."""
+    from surveys.tasks import send_unsent_emails
+
+    broker = broker_down(monkeypatch, send_follow_up_email)
+    response = submitted(cast, has_plan="yes")
+    client.force_login(cast.adviser_a)
+    reply = client.post(
+        f"{BASE}/oppfolging/{cast.a.number}/", {"action": "return", "text": "Se kommentaren"}
+    )
+    assert reply.status_code == 302
+    response.refresh_from_db()
+    assert response.status == "returned"
+    entry = FollowUp.objects.get(kind="returned")
+    assert entry.status == "pending" and mail.outbox == []
+    assert broker.refused == [(entry.pk,)]
+    [line] = queue_warnings(caplog)
+    assert line.startswith("WARNING queue: the broker did not take")
+    assert "send_follow_up_email" in line
+
+    broker.up = True
+    assert send_unsent_emails() == 0 and mail.outbox == []  # within the grace period
+    FollowUp.objects.filter(pk=entry.pk).update(at=ago(minutes=11))
+    assert send_unsent_emails() == 1
+    assert len(mail.outbox) == 1 and set(mail.outbox[0].to) == _with_members(cast)
+    assert "Se kommentaren" in mail.outbox[0].body
+    entry.refresh_from_db()
+    assert entry.status == "sent"
+    assert send_unsent_emails() == 0 and len(mail.outbox) == 1
+
+
+def test_reminders_while_the_broker_is_down_wait_with_one_warning(
+    cast, edition, monkeypatch, caplog, on_commit
+):
+    from surveys.tasks import send_unsent_emails
+
+    broker = broker_down(monkeypatch, send_follow_up_email)
+    sent = on_commit(
+        services.reminders_send_now,
+        actor=cast.admin,
+        edition=edition,
+        municipalities=[cast.a, cast.b],
+    )
+    assert sent == 2 and mail.outbox == []
+    # The first refusal ends the round: the second would only wait for the broker as well.
+    assert len(broker.refused) == 1
+    [line] = queue_warnings(caplog)
+    assert "send_follow_up_email for 2 of 2 id(s)" in line
+    assert set(FollowUp.objects.values_list("status", flat=True)) == {"pending"}
+
+    broker.up = True
+    FollowUp.objects.update(at=ago(minutes=15))
+    assert send_unsent_emails() == 2 and len(mail.outbox) == 2
+    assert set(FollowUp.objects.values_list("status", flat=True)) == {"sent"}
+    assert send_unsent_emails() == 0 and len(mail.outbox) == 2
+
+
+def test_the_sweep_sends_only_pending_follow_up_emails_of_the_last_two_days(cast, edition):
+    from surveys.selectors import follow_ups_unsent
+
+    def entry(status, at, **fields):
+        made = FollowUp.objects.create(
+            edition=edition,
+            municipality=cast.a,
+            kind=fields.pop("kind", "manual_reminder"),
+            status=status,
+            **fields,
+        )
+        FollowUp.objects.filter(pk=made.pk).update(at=at)
+        return made
+
+    due = entry("pending", ago(hours=1))
+    entry("pending", ago(minutes=5))  # its task may be in the queue
+    entry("pending", ago(days=3))  # past the cut-off
+    entry("sent", ago(hours=1))
+    entry("failed", ago(hours=1))
+    entry("done", ago(hours=1), kind="note")
+    assert follow_ups_unsent() == [due.pk]

@@ -10,6 +10,8 @@ from portal.municipalities.models import KeyFigures
 from surveys.models import Answer, Response, SectionAssignment
 from surveys.questions import fingerprint
 from surveys.services import edition_set_status
+from tests.broker import ago, broker_down, queue_warnings
+from tests.factories import MunicipalityFactory
 
 BASE = "/kommune/4204/undersokelse/2026"
 
@@ -445,20 +447,54 @@ def test_coming_back_resumes_where_they_left_off(editor, cast):
     assert {q.key: q.value for q in page.context["questions"]}["target"] == 60
 
 
-def test_submitting_works_when_the_broker_is_down(
-    client, cast, edition, monkeypatch, django_capture_on_commit_callbacks
+@pytest.mark.django_db(transaction=True)
+def test_submitting_works_when_the_broker_is_down_and_the_sweep_sends_the_receipt_once(
+    client, cast, edition, monkeypatch, caplog
 ):
-    """Redis down: the answers are submitted and the page answers as usual (the receipt is not
-    sent; that is logged)."""
-    from kombu.exceptions import OperationalError as BrokerError
+    """Redis down: the answers are submitted and the page answers as usual; the receipt is
+    sent by the sweep once the broker is back. Committed for real (no captured callbacks):
+    the task is sent inside the request."""
+    from surveys.tasks import send_receipt, send_unsent_emails
 
-    from surveys.tasks import send_receipt
-
-    def down(*args):
-        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(send_receipt, "delay", down)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = _fill_and_submit(client, cast)
+    broker = broker_down(monkeypatch, send_receipt)
+    response = _fill_and_submit(client, cast)
     assert response.status_code == 302
-    assert Response.objects.get().status == "submitted"
+    submitted = Response.objects.get()
+    assert submitted.status == "submitted" and submitted.receipt_sent_at is None
+    assert AuditEntry.objects.filter(action="survey.submit").count() == 1
+    assert broker.refused == [(submitted.pk,)] and mail.outbox == []
+    [line] = queue_warnings(caplog)
+    assert line.startswith("WARNING queue: the broker did not take") and "send_receipt" in line
+
+    broker.up = True
+    assert send_unsent_emails() == 0 and mail.outbox == []  # within the grace period
+    Response.objects.update(submitted_at=ago(minutes=11))
+    assert send_unsent_emails() == 1
+    [receipt] = mail.outbox
+    assert set(receipt.to) == {cast.signatory_a.email, cast.editor_a.email}
+    assert receipt.attachments[0][2] == "application/pdf"
+    submitted.refresh_from_db()
+    assert submitted.receipt_sent_at is not None
+    assert send_unsent_emails() == 0 and len(mail.outbox) == 1
+
+
+def test_the_sweep_sends_only_missing_receipts_of_the_last_two_days(cast, edition):
+    from surveys.selectors import receipts_unsent
+
+    def response(status, submitted_at, **fields):
+        return Response.objects.create(
+            edition=edition,
+            municipality=MunicipalityFactory(),
+            status=status,
+            submitted_at=submitted_at,
+            **fields,
+        )
+
+    due = response("submitted", ago(hours=1))
+    response("submitted", ago(minutes=5))  # its task may be in the queue
+    response("submitted", ago(days=3))  # past the cut-off
+    response("submitted", ago(hours=1), receipt_sent_at=ago(hours=1))
+    response("approved", ago(hours=1))
+    response("returned", ago(hours=1))
+    response("in_progress", None)
+    assert receipts_unsent() == [due.pk]
