@@ -1,12 +1,16 @@
-"""What the HTTP benchmarks share (bench/autosave.py, bench/deadline_rush.py): a throwaway
-PostgreSQL database set up with the portal's own management commands, gunicorn with production
-settings, and a standard-library client that logs in through the real login form.
+"""What the benchmark scripts share. Mostly the plumbing of the HTTP benchmarks
+(bench/autosave.py, bench/deadline_rush.py): a throwaway PostgreSQL database set up with the
+portal's own management commands, gunicorn with production settings, a standard-library client
+that logs in through the real login form, and the skeleton of a run against gunicorn. Also what
+the others use of it: the environment, manage.py, Django in the script's own process, child
+processes with a log, and the script's exit on Ctrl-C.
 
 Not a benchmark itself; the scripts import it as ``_common`` (they run with bench/ on sys.path).
 """
 
 from __future__ import annotations
 
+import argparse
 import concurrent.futures
 import http.client
 import math
@@ -22,7 +26,7 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -35,18 +39,20 @@ def database_url(name: str) -> str:
     return f"postgresql://postgres@127.0.0.1:5432/{name}"
 
 
-def bench_env(db_url: str) -> dict[str, str]:
-    """The environment of every process: production settings on the bench database."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "REDIS_URL")}
+def bench_env(db_url: str, **settings: str) -> dict[str, str]:
+    """The environment of every process: production settings (DEBUG off, no Redis) on the bench
+    database, and then ``settings`` (``BENCH_ENDPOINTS="1"`` for the floor view of the HTTP
+    benchmarks, ``REDIS_URL`` where Redis is wanted, ...)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "REDIS_URL", "SQLITE_PATH")}
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings",
         SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         DATABASE_URL=db_url,
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
-        BENCH_ENDPOINTS="1",
         PYTHONUNBUFFERED="1",
     )
+    env.update(settings)
     return env
 
 
@@ -62,8 +68,10 @@ def psql(sql: str) -> str:
     return done.stdout.strip()
 
 
-def manage(env: dict[str, str], *args: str) -> None:
-    print(f"  manage.py {' '.join(args)}", flush=True)
+def run_manage(env: dict[str, str], *args: str, timeout: float | None = None) -> float:
+    """``manage.py ARGS`` with ``env``, quietly; SystemExit with the end of its output if it
+    fails. Returns the seconds it took."""
+    started = time.perf_counter()
     done = subprocess.run(
         [str(PYTHON), "manage.py", *args],
         cwd=ROOT,
@@ -71,23 +79,38 @@ def manage(env: dict[str, str], *args: str) -> None:
         capture_output=True,
         text=True,
         check=False,
+        timeout=timeout,
     )
     if done.returncode != 0:
         raise SystemExit(
             f"manage.py {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}"
         )
+    return time.perf_counter() - started
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    """``run_manage``, named on a line of its own first."""
+    print(f"  manage.py {' '.join(args)}", flush=True)
+    run_manage(env, *args)
+
+
+def recreate_database(db_name: str, *, keep: bool) -> bool:
+    """Drop and create the database; with ``keep`` an existing one is reused instead. Returns
+    whether it was created (empty)."""
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{db_name}'") == "1"
+    if exists and keep:
+        print(f"Reusing database {db_name} (--keep-db)")
+        return False
+    if exists:
+        psql(f'DROP DATABASE "{db_name}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{db_name}"')
+    print(f"Created database {db_name}")
+    return True
 
 
 def prepare_database(env: dict[str, str], db_name: str, *, keep: bool) -> None:
     """(Re)create the database, migrate, and load reference data and the survey editions."""
-    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{db_name}'") == "1"
-    if exists and keep:
-        print(f"Reusing database {db_name} (--keep-db)")
-    else:
-        if exists:
-            psql(f'DROP DATABASE "{db_name}" WITH (FORCE)')
-        psql(f'CREATE DATABASE "{db_name}"')
-        print(f"Created database {db_name}")
+    recreate_database(db_name, keep=keep)
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "load_reference_data")
     manage(env, "load_survey_editions")
@@ -99,13 +122,86 @@ def drop_database(db_name: str) -> None:
 
 
 def django_setup(env: dict[str, str]) -> None:
-    for name in ("DEBUG", "REDIS_URL"):
-        os.environ.pop(name, None)
+    """Django in the script's own process, with the environment ``env`` its children get (what
+    ``env`` leaves out, such as DEBUG, is removed from this process's environment)."""
+    for name in set(os.environ) - set(env):
+        del os.environ[name]
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
+
+
+def django_on_sqlite(prefix: str, **defaults: str) -> None:
+    """Django in the script's own process on a throwaway SQLite database, in a new temporary
+    folder whose name starts with ``prefix`` (on the database of DATABASE_URL instead if that is
+    set: give it a throwaway one), migrated. ``defaults`` are environment variables to set where
+    the environment has none."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix=prefix)) / "db.sqlite3")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+# --- Bench data (Django set up) ---------------------------------------------------------------
+
+
+def open_edition(year: int) -> Any:
+    """The survey edition of ``year``, which must be open."""
+    from surveys.models import SurveyEdition
+
+    edition = SurveyEdition.objects.get(year=year)
+    if edition.status != SurveyEdition.Status.OPEN:
+        raise SystemExit(f"The {year} edition is {edition.status}, not open")
+    return edition
+
+
+def bench_editor(username: str, last_name: str, password_hash: str, municipality: Any) -> Any:
+    """The bench user ``username`` (created or updated), active, with the given password hash,
+    and an editor of ``municipality``."""
+    from portal.accounts.models import Membership, MunicipalRole, User
+
+    user, _created = User.objects.update_or_create(
+        username=username,
+        defaults={
+            "email": f"{username}@bench.kommuneportal.example",
+            "first_name": "Bench",
+            "last_name": last_name,
+            "password": password_hash,
+            "is_active": True,
+        },
+    )
+    Membership.objects.update_or_create(
+        user=user, municipality=municipality, defaults={"role": MunicipalRole.EDITOR}
+    )
+    return user
+
+
+def bench_response(edition: Any, municipality: Any, *, category: str, reason: str) -> Any:
+    """The organisation's response to the edition (created if need be; it must not be locked),
+    after giving the organisation a settlement-category override for the edition's year, which
+    decides the sections it is shown."""
+    from surveys.models import Response, SettlementCategoryOverride
+
+    SettlementCategoryOverride.objects.update_or_create(
+        municipality=municipality,
+        year=edition.year,
+        defaults={"category": category, "reason": reason},
+    )
+    response, _created = Response.objects.get_or_create(edition=edition, municipality=municipality)
+    if response.is_locked:
+        raise SystemExit(f"The response of {municipality.number} is locked (submitted)")
+    return response
 
 
 # --- The server --------------------------------------------------------------------------------
@@ -123,29 +219,63 @@ def gunicorn_extra_args() -> list[str]:
     return ["--no-control-socket"] if "--no-control-socket" in done.stdout else []
 
 
-class Server:
-    def __init__(self, env: dict[str, str], workers: int, extra: Sequence[str] = ()) -> None:
-        self.port = free_port()
+class LoggedProcess:
+    """A child process with its output in a temporary log file, in a session of its own: Ctrl-C
+    goes to the script, which stops the process itself. ``stop`` ends it: SIGTERM, and after
+    ``stop_timeout`` seconds ``kill``."""
+
+    stop_timeout = 20.0
+
+    def __init__(self, command: Sequence[str], env: dict[str, str], log_prefix: str) -> None:
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
-            prefix="bench-gunicorn-", suffix=".log", delete=False
+            prefix=log_prefix, suffix=".log", delete=False
         )
         self.proc = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
-                *extra,
-                *gunicorn_extra_args(),
-            ],
+            list(command),
             cwd=ROOT,
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C goes to this script, which stops gunicorn itself
+            start_new_session=True,
         )
+
+    def tail(self, lines: int = 30) -> str:
+        self.log.flush()
+        text = Path(self.log.name).read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+    def kill(self) -> None:
+        self.proc.kill()
+
+    def stop(self, *, keep_log: bool) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                self.proc.wait()
+        self.log.close()
+        if not keep_log:
+            Path(self.log.name).unlink(missing_ok=True)
+
+
+class Server(LoggedProcess):
+    """``gunicorn portal.wsgi:application`` on a free port of 127.0.0.1."""
+
+    def __init__(self, env: dict[str, str], workers: int, extra: Sequence[str] = ()) -> None:
+        self.port = free_port()
+        command = [
+            str(GUNICORN),
+            "portal.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            *extra,
+            *gunicorn_extra_args(),
+        ]
+        super().__init__(command, env, "bench-gunicorn-")
 
     def wait_healthy(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -165,23 +295,6 @@ class Server:
                 conn.close()
             time.sleep(0.2)
         raise SystemExit(f"gunicorn did not answer /healthz within {timeout:.0f} s:\n{self.tail()}")
-
-    def tail(self, lines: int = 30) -> str:
-        self.log.flush()
-        text = Path(self.log.name).read_text(encoding="utf-8", errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self, *, keep_log: bool) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        if not keep_log:
-            Path(self.log.name).unlink(missing_ok=True)
 
 
 # --- The client --------------------------------------------------------------------------------
@@ -243,11 +356,28 @@ def update_cookies(cookies: dict[str, str], header: str) -> None:
             cookies[name] = morsel.value
 
 
+# What a request can fail with short of an HTTP reply; counted as a failed request.
+NETWORK_ERRORS = (OSError, http.client.HTTPException)
+
+
+def failure(exc: BaseException) -> str:
+    """The error text of a request that got no reply."""
+    return f"{type(exc).__name__}: {exc}"
+
+
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def log_in(client: Client, username: str, password: str, cookies: dict[str, str]) -> str | None:
-    """The real login form; returns an error text, or None when logged in."""
+    """The real login form; returns an error text (also for a network error), or None when
+    logged in."""
+    try:
+        return _log_in(client, username, password, cookies)
+    except NETWORK_ERRORS as exc:
+        return failure(exc)
+
+
+def _log_in(client: Client, username: str, password: str, cookies: dict[str, str]) -> str | None:
     cookies.clear()
     status, body = client.request("GET", "/konto/login/", cookies)
     match = CSRF_INPUT.search(body)
@@ -261,6 +391,19 @@ def log_in(client: Client, username: str, password: str, cookies: dict[str, str]
     status, body = client.request("POST", "/konto/login/", cookies, form)
     if status != 302 or "sessionid" not in cookies:
         return f"POST /konto/login/ -> {status}: {body[:300]!r}"
+    return None
+
+
+def floor_upsert(
+    client: Client, cookies: dict[str, str], response_id: int, question_id: int, value: str
+) -> str | None:
+    """The floor: ``POST /bench/upsert/<response>/<question>/`` (BENCH_ENDPOINTS), which
+    authenticates the session and upserts one answer row with ``value`` as it is. Returns an
+    error text, or None when stored."""
+    path = f"/bench/upsert/{response_id}/{question_id}/"
+    status, body = client.request("POST", path, cookies, {"value": value})
+    if status != 200:
+        return f"HTTP {status}: {body[:300]!r}"
     return None
 
 
@@ -305,3 +448,133 @@ def run_threads(
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
+
+
+def run_timed(
+    worker: Callable[[Any], None], groups: Sequence[Any], stop: threading.Event, since: float
+) -> tuple[float, float]:
+    """``run_threads``; returns the seconds from ``since`` (a ``time.perf_counter()`` reading)
+    to the end, and the share of one core this process (the client) used from the call on."""
+    cpu = time.process_time()
+    run_threads(worker, groups, stop)
+    wall = time.perf_counter() - since
+    return wall, (time.process_time() - cpu) / wall
+
+
+class Figures:
+    """requests/s and latency percentiles of a phase's measured window, from the subclass's
+    ``requests``, ``elapsed`` (s) and ``latencies`` (ms)."""
+
+    requests: int
+    elapsed: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, p: float) -> float:
+        return percentile(self.latencies, p)
+
+
+def print_ratios(floor: Figures, autosave: Figures) -> None:
+    """The autosave/floor ratios of throughput and p95, where both phases have figures."""
+    if floor.rate and floor.latencies and autosave.latencies:
+        print(f"autosave/floor throughput: {autosave.rate / floor.rate:.2f}")
+        print(f"autosave/floor p95:        {autosave.percentile(95) / floor.percentile(95):.2f}")
+
+
+class Serving:
+    """gunicorn for the part of an HTTP benchmark that needs it, and what the client threads
+    share: ``stop`` and ``errors``. Used as ``with Serving(...) as serving:``, the block starting
+    with ``serving.wait_healthy()``. Leaving the block sets ``stop`` (the threads finish their
+    current request and return) and stops gunicorn, keeping its log if ``failed`` was set.
+    Ctrl-C (or a signal handled by ``interrupt``) in the block is reported and swallowed, and
+    sets ``interrupted``: the caller then returns 130."""
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        workers: int,
+        extra: Sequence[str] = (),
+        *,
+        max_errors: int,
+    ) -> None:
+        self.stop = threading.Event()
+        self.errors = ErrorLog(max_errors)
+        self.max_errors = max_errors
+        self.failed = False
+        self.interrupted = False
+        self.server = Server(env, workers, extra)
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def __enter__(self) -> Serving:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: object, tb: object) -> bool:
+        self.interrupted = kind is not None and issubclass(kind, KeyboardInterrupt)
+        self.stop.set()
+        if self.interrupted:
+            print("\nInterrupted.", file=sys.stderr)
+        self.server.stop(keep_log=self.failed)
+        if self.failed:
+            print(f"gunicorn log kept: {self.server.log.name}")
+        return self.interrupted
+
+    def wait_healthy(self) -> None:
+        self.server.wait_healthy()
+        print(f"gunicorn on 127.0.0.1:{self.server.port} (log: {self.server.log.name})")
+
+    def logins_failed(self, problems: Sequence[str]) -> bool:
+        """Whether any login failed; if so, prints the first few and gunicorn's log."""
+        if not problems:
+            return False
+        self.failed = True
+        print(f"{len(problems)} logins failed, e.g.:")
+        for line in problems[: self.max_errors]:
+            print(f"  {line}")
+        print(self.server.tail())
+        return True
+
+    def report_errors(self, heading: str) -> None:
+        """If any request failed: ``heading`` (formatted with ``total`` and ``shown``), the
+        failures kept and gunicorn's log."""
+        if not self.errors.total:
+            return
+        self.failed = True
+        print("\n" + heading.format(total=self.errors.total, shown=len(self.errors.bodies)))
+        for line in self.errors.bodies:
+            print(f"  {line}")
+        print("gunicorn log (tail):")
+        print(self.server.tail())
+
+
+# --- The script --------------------------------------------------------------------------------
+
+
+def add_keep_db(parser: argparse.ArgumentParser, db_name: str) -> None:
+    """``--keep-db``, for ``recreate_database(keep=...)`` and leaving the database at the end."""
+    parser.add_argument(
+        "--keep-db",
+        action="store_true",
+        help=f"reuse {db_name} if it exists and leave it after the run "
+        "(default: drop and recreate it, and drop it at the end)",
+    )
+
+
+def interrupt(signum: int, frame: object) -> None:
+    """A signal handler: SIGTERM (and SIGHUP) stop the run like Ctrl-C, so that what the script
+    started (gunicorn, workers, the database) is stopped or dropped too."""
+    raise KeyboardInterrupt
+
+
+def run_script(main: Callable[[], int]) -> NoReturn:
+    """Exit with ``main()``; Ctrl-C where main() does not handle it (in the setup) exits with 130."""
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr)
+        sys.exit(130)

@@ -13,31 +13,40 @@ Exits non-zero if any request failed or an answer does not match.
 
 Standard library only on the client side (http.client, threads); the setup uses the portal's
 own management commands and the Django ORM. What it shares with bench/deadline_rush.py (setup,
-gunicorn, the client and the login) is in bench/_common.py.
+gunicorn, the client, the login and the run against gunicorn) is in bench/_common.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from _common import (
+    NETWORK_ERRORS,
     Client,
     ErrorLog,
-    Server,
+    Figures,
+    Serving,
+    add_keep_db,
+    bench_editor,
+    bench_response,
     database_url,
     django_setup,
     drop_database,
-    percentile,
+    failure,
+    floor_upsert,
+    interrupt,
+    open_edition,
     prepare_database,
+    print_ratios,
+    run_script,
     run_threads,
+    run_timed,
 )
 from _common import bench_env as common_env
 from _common import log_in as form_log_in
@@ -62,7 +71,7 @@ MAX_ERROR_BODIES = 5
 
 def bench_env() -> dict[str, str]:
     """The environment of every process: production settings on the bench database."""
-    return common_env(DATABASE_URL)
+    return common_env(DATABASE_URL, BENCH_ENDPOINTS="1")
 
 
 # --- Setup -------------------------------------------------------------------------------------
@@ -103,21 +112,11 @@ def create_fixture(n: int) -> Fixture:
     from django.contrib.auth.hashers import make_password
     from django.db import connections, transaction
 
-    from portal.accounts.models import Membership, MunicipalRole, User
     from portal.municipalities.models import Municipality
-    from surveys.models import (
-        Answer,
-        Question,
-        Response,
-        SettlementCategory,
-        SettlementCategoryOverride,
-        SurveyEdition,
-    )
+    from surveys.models import Answer, Question, SettlementCategory
     from surveys.selectors import survey_state
 
-    edition = SurveyEdition.objects.get(year=YEAR)
-    if edition.status != SurveyEdition.Status.OPEN:
-        raise SystemExit(f"The {YEAR} edition is {edition.status}, not open")
+    edition = open_edition(YEAR)
     question = Question.objects.get(edition=edition, key=QUESTION)
     floor_question = Question.objects.get(edition=edition, key=FLOOR_QUESTION)
     if question.type != "integer":
@@ -138,29 +137,13 @@ def create_fixture(n: int) -> Fixture:
     with transaction.atomic():
         for index, municipality in enumerate(municipalities):
             username = f"{USERNAME_PREFIX}{index + 1:03d}"
-            user, _created = User.objects.update_or_create(
-                username=username,
-                defaults={
-                    "email": f"{username}@bench.kommuneportal.example",
-                    "first_name": "Bench",
-                    "last_name": f"{index + 1:03d}",
-                    "password": hashed,
-                    "is_active": True,
-                },
+            bench_editor(username, f"{index + 1:03d}", hashed, municipality)
+            response = bench_response(
+                edition,
+                municipality,
+                category=SettlementCategory.SETTLES,
+                reason="bench/autosave.py",
             )
-            Membership.objects.update_or_create(
-                user=user, municipality=municipality, defaults={"role": MunicipalRole.EDITOR}
-            )
-            SettlementCategoryOverride.objects.update_or_create(
-                municipality=municipality,
-                year=YEAR,
-                defaults={"category": SettlementCategory.SETTLES, "reason": "bench/autosave.py"},
-            )
-            response, _created = Response.objects.get_or_create(
-                edition=edition, municipality=municipality
-            )
-            if response.is_locked:
-                raise SystemExit(f"The response of {municipality.number} is locked (submitted)")
             stored = Answer.objects.filter(response=response, question=question).first()
             users.append(
                 BenchUser(
@@ -205,7 +188,7 @@ def log_in(client: Client, user: BenchUser) -> str | None:
 
 
 @dataclass
-class PhaseResult:
+class PhaseResult(Figures):
     name: str
     seconds: float
     latencies: list[float] = field(default_factory=list)  # ms, measured window, 200 only
@@ -216,13 +199,6 @@ class PhaseResult:
     elapsed: float = 0.0
     connects: int = 0  # whole phase, warm-up included
     client_cpu: float = 0.0  # share of one core used by this process (the client) in the phase
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.elapsed if self.elapsed else 0.0
-
-    def percentile(self, p: float) -> float:
-        return percentile(self.latencies, p)
 
 
 # One request for one user: returns (ok, error text).
@@ -260,8 +236,8 @@ def run_phase(
                 i += 1
                 try:
                     ok, text = action(client, user)
-                except (OSError, http.client.HTTPException) as exc:
-                    ok, text = False, f"{type(exc).__name__}: {exc}"
+                except NETWORK_ERRORS as exc:
+                    ok, text = False, failure(exc)
                 ended = time.perf_counter()
                 if not ok:
                     errors.add(f"{name} {user.username}: {text}")
@@ -287,10 +263,7 @@ def run_phase(
                 result.connects += client.connects
 
     print(f"Phase {name}: {warmup:.0f} s warm-up, {seconds:.0f} s measured ...", flush=True)
-    cpu = time.process_time()
-    run_threads(worker, groups, stop)
-    wall = time.perf_counter() - start
-    result.client_cpu = (time.process_time() - cpu) / wall
+    _wall, result.client_cpu = run_timed(worker, groups, stop, start)
     result.elapsed = last_end[0] - measure_from
     return result
 
@@ -298,10 +271,11 @@ def run_phase(
 def floor_action(fixture: Fixture) -> Action:
     def act(client: Client, user: BenchUser) -> tuple[bool, str]:
         value = str(user.next_value())
-        path = f"/bench/upsert/{user.response_id}/{fixture.floor_question_id}/"
-        status, body = client.request("POST", path, user.cookies, {"value": value})
-        if status != 200:
-            return False, f"HTTP {status}: {body[:300]!r}"
+        problem = floor_upsert(
+            client, user.cookies, user.response_id, fixture.floor_question_id, value
+        )
+        if problem:
+            return False, problem
         user.floor_last_ok = value
         return True, ""
 
@@ -345,12 +319,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="client threads")
     parser.add_argument("--users", type=int, default=40, help="bench users (organisations)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument(
-        "--keep-db",
-        action="store_true",
-        help=f"reuse {DB_NAME} if it exists and leave it after the run "
-        "(default: drop and recreate it, and drop it at the end)",
-    )
+    add_keep_db(parser, DB_NAME)
     args = parser.parse_args(argv)
     if min(args.concurrency, args.users, args.workers) < 1 or args.seconds <= 0:
         parser.error("--seconds, --concurrency, --users and --workers must be positive")
@@ -367,10 +336,7 @@ def print_table(phases: list[PhaseResult]) -> None:
             f"{r.name:<10}{r.requests:>10}{r.errors:>8}{r.rate:>10.1f}"
             f"{r.percentile(50):>10.1f}{r.percentile(95):>10.1f}"
         )
-    floor, autosave = phases
-    if floor.rate and floor.latencies and autosave.latencies:
-        print(f"autosave/floor throughput: {autosave.rate / floor.rate:.2f}")
-        print(f"autosave/floor p95:        {autosave.percentile(95) / floor.percentile(95):.2f}")
+    print_ratios(*phases)
     for r in phases:
         total = r.requests + r.warmup_requests
         print(
@@ -378,10 +344,6 @@ def print_table(phases: list[PhaseResult]) -> None:
             f"{r.connects} TCP connections for {total} requests; "
             f"client used {r.client_cpu:.0%} of a core)"
         )
-
-
-def interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops the run like Ctrl-C: gunicorn is stopped too
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -399,26 +361,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {len(fixture.users)} bench users, each an editor of one organisation")
     groups = [fixture.users[i::threads] for i in range(threads)]
 
-    stop = threading.Event()
-    errors = ErrorLog(MAX_ERROR_BODIES)
-    server = Server(env, args.workers)
-    failed = False
-    try:
-        server.wait_healthy()
-        print(f"gunicorn on 127.0.0.1:{server.port} (log: {server.log.name})")
-
+    with Serving(env, args.workers, max_errors=MAX_ERROR_BODIES) as serving:
+        serving.wait_healthy()
+        stop = serving.stop
         login_errors: list[str] = []
 
         def login_worker(users: list[BenchUser]) -> None:
-            client = Client(server.port)
+            client = Client(serving.port)
             try:
                 for user in users:
                     if stop.is_set():
                         return
-                    try:
-                        problem = log_in(client, user)
-                    except (OSError, http.client.HTTPException) as exc:
-                        problem = f"{type(exc).__name__}: {exc}"
+                    problem = log_in(client, user)
                     if problem:
                         login_errors.append(f"{user.username}: {problem}")
             finally:
@@ -426,36 +380,22 @@ def main(argv: list[str] | None = None) -> int:
 
         began = time.perf_counter()
         run_threads(login_worker, groups, stop)
-        if login_errors:
-            failed = True
-            print(f"{len(login_errors)} logins failed, e.g.:")
-            for line in login_errors[:MAX_ERROR_BODIES]:
-                print(f"  {line}")
-            print(server.tail())
+        if serving.logins_failed(login_errors):
             return 1
         print(f"Logged in {len(fixture.users)} users in {time.perf_counter() - began:.1f} s")
 
-        common = {"warmup": args.warmup, "seconds": args.seconds, "stop": stop, "errors": errors}
-        floor = run_phase("floor", floor_action(fixture), groups, server.port, **common)
-        autosave = run_phase("autosave", autosave_action(), groups, server.port, **common)
+        common = {
+            "warmup": args.warmup,
+            "seconds": args.seconds,
+            "stop": stop,
+            "errors": serving.errors,
+        }
+        floor = run_phase("floor", floor_action(fixture), groups, serving.port, **common)
+        autosave = run_phase("autosave", autosave_action(), groups, serving.port, **common)
         print_table([floor, autosave])
-
-        if errors.total:
-            failed = True
-            print(f"\n{errors.total} requests failed; the first {len(errors.bodies)}:")
-            for line in errors.bodies:
-                print(f"  {line}")
-            print("gunicorn log (tail):")
-            print(server.tail())
-    except KeyboardInterrupt:
-        stop.set()
-        print("\nInterrupted.", file=sys.stderr)
+        serving.report_errors("{total} requests failed; the first {shown}:")
+    if serving.interrupted:
         return 130
-    finally:
-        stop.set()
-        server.stop(keep_log=failed)
-        if failed:
-            print(f"gunicorn log kept: {server.log.name}")
 
     print()
     stored = stored_answers(fixture, fixture.question_id)
@@ -475,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     jumps = sum(u.version_jumps for u in fixture.users)
     if jumps:
         print(f"surprise: {jumps} autosave replies skipped a version (expected +1 each)")
-    failed = failed or matches != len(fixture.users) or floor_matches != len(fixture.users)
+    failed = serving.failed or matches != len(fixture.users) or floor_matches != len(fixture.users)
 
     if not args.keep_db:
         drop_database(DB_NAME)
@@ -483,8 +423,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:  # during the setup; once gunicorn runs, main() handles it
-        print("\nInterrupted.", file=sys.stderr)
-        sys.exit(130)
+    run_script(main)  # Ctrl-C during the setup; once gunicorn runs, main() handles it

@@ -22,7 +22,9 @@ says whether each goal is met; it asserts nothing about time. Three parts:
 
 Sets up its own PostgreSQL database (``bench_report``: created, migrated, demo data loaded,
 dropped at the end) and uses its own Redis database (``--redis-url``, default db 13). The
-workers are started and stopped by the script, also on error, Ctrl-C or SIGTERM.
+workers are started and stopped by the script, also on error, Ctrl-C or SIGTERM. The plumbing it
+shares with the other benchmarks (environment, database, manage.py, child processes) is in
+bench/_common.py.
 """
 
 from __future__ import annotations
@@ -35,9 +37,7 @@ import os
 import re
 import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -46,13 +46,24 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
+from _common import (
+    ROOT,
+    LoggedProcess,
+    add_keep_db,
+    bench_env,
+    database_url,
+    django_setup,
+    drop_database,
+    interrupt,
+    recreate_database,
+    run_manage,
+    run_script,
+)
+
 CELERY = ROOT / ".venv" / "bin" / "celery"
 
 DB_NAME = "bench_report"
-DATABASE_URL = f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}"
-PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-qAt"]
+DATABASE_URL = database_url(DB_NAME)
 REDIS_URL = "redis://127.0.0.1:6379/13"
 # The keys kombu keeps in Redis for the default queue: cleared before and after every run.
 QUEUE_KEYS = ("celery", "unacked", "unacked_index", "unacked_mutex")
@@ -70,21 +81,9 @@ GOAL_BATCH = 0.65
 WORKER_PREFIX = "bench-report"
 
 
-def bench_env(redis_url: str) -> dict[str, str]:
-    """The environment of the script and its workers: production settings (DEBUG off)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "REDIS_URL", "SQLITE_PATH")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        DATABASE_URL=DATABASE_URL,
-        REDIS_URL=redis_url,
-        CACHE_KEY_PREFIX=CACHE_PREFIX,
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="0",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
+def report_env(redis_url: str) -> dict[str, str]:
+    """The environment of the script and its workers: production settings (DEBUG off), Redis."""
+    return bench_env(DATABASE_URL, REDIS_URL=redis_url, CACHE_KEY_PREFIX=CACHE_PREFIX, DEBUG="0")
 
 
 def load_env(env: dict[str, str]) -> dict[str, str]:
@@ -97,42 +96,14 @@ def load_env(env: dict[str, str]) -> dict[str, str]:
 # --- Setup -------------------------------------------------------------------------------------
 
 
-def psql(sql: str) -> str:
-    done = subprocess.run(
-        [*PSQL, "-d", "postgres", "-c", sql], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"psql failed ({sql}):\n{done.stderr.strip()}")
-    return done.stdout.strip()
-
-
 def manage(env: dict[str, str], *args: str) -> None:
-    started = time.perf_counter()
-    done = subprocess.run(
-        [str(PYTHON), "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    if done.returncode != 0:
-        raise SystemExit(
-            f"manage.py {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}"
-        )
-    print(f"  manage.py {' '.join(args)} ({time.perf_counter() - started:.1f} s)")
+    seconds = run_manage(env, *args, timeout=600)
+    print(f"  manage.py {' '.join(args)} ({seconds:.1f} s)")
 
 
 def prepare_database(env: dict[str, str], *, keep: bool) -> None:
-    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'") == "1"
-    if exists and keep:
-        print(f"Reusing database {DB_NAME} (--keep-db)")
-        return
-    if exists:
-        psql(f'DROP DATABASE "{DB_NAME}" WITH (FORCE)')
-    psql(f'CREATE DATABASE "{DB_NAME}"')
-    print(f"Created database {DB_NAME}")
+    if not recreate_database(DB_NAME, keep=keep):
+        return  # reused as it is (--keep-db)
     loading = load_env(env)
     manage(loading, "migrate", "--noinput", "-v0")
     for command in (
@@ -144,19 +115,9 @@ def prepare_database(env: dict[str, str], *, keep: bool) -> None:
         manage(loading, command)
 
 
-def drop_database() -> None:
-    psql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    print(f"Dropped database {DB_NAME}")
-
-
-def django_setup(env: dict[str, str]) -> None:
-    for name in ("DEBUG", "REDIS_URL", "SQLITE_PATH"):
-        os.environ.pop(name, None)
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+def django_setup_quiet(env: dict[str, str]) -> None:
+    """``django_setup``, with WeasyPrint's and fontTools' warnings left out."""
+    django_setup(env)
     # One warning per font per PDF ("Using fontTools instead of HarfBuzz-Subset") would drown
     # the figures; the workers' logs keep them.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -517,58 +478,37 @@ def part_queries(show: bool) -> dict[str, Any]:
 # --- Part 3: batches on Celery workers ---------------------------------------------------------
 
 
-class Worker:
+class Worker(LoggedProcess):
     """One ``celery worker`` process (and its pool children), in its own session."""
+
+    stop_timeout = 60.0  # SIGTERM is a warm shutdown: the running task (if any) is finished
 
     def __init__(self, env: dict[str, str], name: str, concurrency: int) -> None:
         self.name = name
-        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
-            prefix=f"{name}-", suffix=".log", delete=False
-        )
-        self.proc = subprocess.Popen(
-            [
-                str(CELERY),
-                "-A",
-                "portal",
-                "worker",
-                "--concurrency",
-                str(concurrency),
-                "--pool",
-                "prefork",
-                "-Q",
-                "celery",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--hostname",
-                f"{name}@%h",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C goes to the script, which stops the worker itself
-        )
+        command = [
+            str(CELERY),
+            "-A",
+            "portal",
+            "worker",
+            "--concurrency",
+            str(concurrency),
+            "--pool",
+            "prefork",
+            "-Q",
+            "celery",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--hostname",
+            f"{name}@%h",
+            "--loglevel",
+            "INFO",
+        ]
+        super().__init__(command, env, f"{name}-")
 
-    def tail(self, lines: int = 30) -> str:
-        self.log.flush()
-        text = Path(self.log.name).read_text(encoding="utf-8", errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self, *, keep_log: bool) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()  # warm shutdown: the running task (if any) is finished
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)  # the worker's own session
-                self.proc.wait()
-        self.log.close()
-        if not keep_log:
-            Path(self.log.name).unlink(missing_ok=True)
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the worker's own session
 
 
 class CpuMeter:
@@ -935,12 +875,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--show-queries", action="store_true", help="print every query (part 2)")
     parser.add_argument("--redis-url", default=REDIS_URL, help=f"default {REDIS_URL}")
-    parser.add_argument(
-        "--keep-db",
-        action="store_true",
-        help=f"reuse {DB_NAME} if it exists and leave it after the run "
-        "(default: drop and recreate it, and drop it at the end)",
-    )
+    add_keep_db(parser, DB_NAME)
     args = parser.parse_args(argv)
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     unknown = set(args.parts) - set(PARTS)
@@ -952,10 +887,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--repeat, --municipalities and --rounds must be positive")
     args.numbers = [n.strip() for n in args.numbers.split(",")] if args.numbers else None
     return args
-
-
-def interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt  # SIGTERM/SIGHUP stop the run like Ctrl-C: workers are stopped too
 
 
 def summary(results: dict[str, Any]) -> None:
@@ -994,7 +925,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.reconfigure(line_buffering=True)
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGHUP, interrupt)
-    env = bench_env(args.redis_url)
+    env = report_env(args.redis_url)
     began = time.perf_counter()
     print(
         f"Benchmark report benchmark: parts {', '.join(args.parts)}; year {YEAR}; "
@@ -1003,7 +934,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     try:
         prepare_database(env, keep=args.keep_db)
-        django_setup(env)
+        django_setup_quiet(env)
         freeze_peer_set()
         if "single" in args.parts:
             results["single"] = part_single(args.municipalities, args.numbers, args.repeat)
@@ -1023,15 +954,12 @@ def main(argv: list[str] | None = None) -> int:
 
             connections.close_all()
         if not args.keep_db:
-            drop_database()
+            drop_database(DB_NAME)
+            print(f"Dropped database {DB_NAME}")
     summary(results)
     print(f"(total {time.perf_counter() - began:.0f} s)")
     return 0 if results.get("batch", {}).get("ok", True) else 1
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("\nInterrupted.", file=sys.stderr)
-        sys.exit(130)
+    run_script(main)

@@ -10,30 +10,11 @@ SQLite database unless DATABASE_URL is set (then it uses that database: give it 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["SQLITE_PATH"] = str(
-            Path(tempfile.mkdtemp(prefix="bench-dashboard-")) / "db.sqlite3"
-        )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from _common import django_on_sqlite
 
 
 def build(orgs: int, questions: int):
@@ -140,7 +121,7 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    setup_django()
+    django_on_sqlite("bench-dashboard-")
     edition, admin = build(args.orgs, args.questions)
 
     from surveys.followup import edition_dashboard, representativeness

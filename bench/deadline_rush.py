@@ -23,11 +23,9 @@ own management commands and the Django ORM.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import random
 import signal
-import sys
 import threading
 import time
 from collections import Counter
@@ -36,17 +34,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from _common import (
+    NETWORK_ERRORS,
     Client,
     ErrorLog,
-    Server,
+    Figures,
+    Serving,
+    bench_editor,
     bench_env,
+    bench_response,
     database_url,
     django_setup,
     drop_database,
+    failure,
+    floor_upsert,
+    interrupt,
     log_in,
-    percentile,
+    open_edition,
     prepare_database,
-    run_threads,
+    print_ratios,
+    run_script,
+    run_timed,
 )
 
 DB_NAME = "portal_rush"
@@ -245,15 +252,12 @@ def create_fixture(clients: int) -> Fixture:
     from django.db import connections, transaction
     from django.http import QueryDict
 
-    from portal.accounts.models import Membership, MunicipalRole, User
     from portal.municipalities.selectors import current_organisations
     from surveys import questions as qtypes
-    from surveys.models import Question, Response, SettlementCategoryOverride, SurveyEdition
+    from surveys.models import Question
     from surveys.selectors import survey_state
 
-    edition = SurveyEdition.objects.get(year=YEAR)
-    if edition.status != SurveyEdition.Status.OPEN:
-        raise SystemExit(f"The {YEAR} edition is {edition.status}, not open")
+    edition = open_edition(YEAR)
     floor_ids = [Question.objects.get(edition=edition, key=k).pk for k in FLOOR_QUESTIONS]
     shared_type = Question.objects.get(edition=edition, key=SHARED_QUESTION).type
     if shared_type not in ("text", "textarea"):
@@ -273,19 +277,12 @@ def create_fixture(clients: int) -> Fixture:
     kinds: dict[str, str] = {}
     with transaction.atomic():
         for org_index, municipality in enumerate(organisations):
-            SettlementCategoryOverride.objects.update_or_create(
-                municipality=municipality,
-                year=YEAR,
-                defaults={
-                    "category": CATEGORIES[org_index % len(CATEGORIES)],
-                    "reason": "bench/deadline_rush.py",
-                },
+            response = bench_response(
+                edition,
+                municipality,
+                category=CATEGORIES[org_index % len(CATEGORIES)],
+                reason="bench/deadline_rush.py",
             )
-            response, _created = Response.objects.get_or_create(
-                edition=edition, municipality=municipality
-            )
-            if response.is_locked:
-                raise SystemExit(f"The response of {municipality.number} is locked (submitted)")
             state = survey_state(edition, municipality, response=response, with_people=False)
             if state.answers:
                 raise SystemExit(f"{municipality.number} has answers already: use a fresh database")
@@ -294,19 +291,7 @@ def create_fixture(clients: int) -> Fixture:
             for slot in range(slots):
                 index = len(respondents)
                 username = f"{USERNAME_PREFIX}{index + 1:03d}"
-                user, _created = User.objects.update_or_create(
-                    username=username,
-                    defaults={
-                        "email": f"{username}@bench.kommuneportal.example",
-                        "first_name": "Bench",
-                        "last_name": f"Rush {index + 1:03d}",
-                        "password": hashed,
-                        "is_active": True,
-                    },
-                )
-                Membership.objects.update_or_create(
-                    user=user, municipality=municipality, defaults={"role": MunicipalRole.EDITOR}
-                )
+                user = bench_editor(username, f"Rush {index + 1:03d}", hashed, municipality)
                 if slots == 1:
                     own = questions
                 else:  # every other question each, in the survey's order, and the shared one
@@ -359,7 +344,7 @@ Action = Callable[[Client, Respondent], tuple[str, str]]
 
 
 @dataclass
-class PhaseResult:
+class PhaseResult(Figures):
     """Requests by when they ended: in the warm-up, in the measured window, or after it (the
     queue draining once no new requests are sent). Only the window counts for the figures."""
 
@@ -384,13 +369,6 @@ class PhaseResult:
     @property
     def conflicts(self) -> int:
         return self.count("measured", CONFLICT)
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.elapsed if self.elapsed else 0.0
-
-    def percentile(self, p: float) -> float:
-        return percentile(self.latencies, p)
 
 
 def run_phase(
@@ -433,8 +411,8 @@ def run_phase(
                     break
                 try:
                     outcome, text = action(client, respondent)
-                except (OSError, http.client.HTTPException) as exc:
-                    outcome, text = ERROR, f"{type(exc).__name__}: {exc}"
+                except NETWORK_ERRORS as exc:
+                    outcome, text = ERROR, failure(exc)
                 ended = time.perf_counter()
                 if outcome == ERROR:
                     errors.add(f"{name} {respondent.username} ({respondent.number}): {text}")
@@ -457,20 +435,18 @@ def run_phase(
                 result.connects += client.connects
 
     print(f"Phase {name}: {warmup:g} s warm-up, {seconds:g} s measured ...", flush=True)
-    cpu = time.process_time()
-    run_threads(worker, respondents, stop)
-    wall = time.perf_counter() - start
-    result.client_cpu = (time.process_time() - cpu) / wall
+    _wall, result.client_cpu = run_timed(worker, respondents, stop, start)
     return result
 
 
 def floor_action(client: Client, respondent: Respondent) -> tuple[str, str]:
     value = f"{respondent.username} floor #{respondent.floor_sent}"
     respondent.floor_sent += 1
-    path = f"/bench/upsert/{respondent.response_id}/{respondent.floor_question_id}/"
-    status, body = client.request("POST", path, respondent.cookies, {"value": value})
-    if status != 200:
-        return ERROR, f"HTTP {status}: {body[:300]!r}"
+    problem = floor_upsert(
+        client, respondent.cookies, respondent.response_id, respondent.floor_question_id, value
+    )
+    if problem:
+        return ERROR, problem
     respondent.floor_last_ok = value
     return OK, ""
 
@@ -527,8 +503,6 @@ def log_in_all(
         began = time.perf_counter()
         try:
             problem = log_in(client, respondent.username, PASSWORD, respondent.cookies)
-        except (OSError, http.client.HTTPException) as exc:
-            problem = f"{type(exc).__name__}: {exc}"
         finally:
             client.close()
         ended = time.perf_counter()
@@ -540,10 +514,7 @@ def log_in_all(
             else:
                 result.latencies.append((ended - began) * 1000)
 
-    cpu = time.process_time()
-    run_threads(worker, respondents, stop)
-    result.elapsed = time.perf_counter() - start
-    result.client_cpu = (time.process_time() - cpu) / result.elapsed
+    result.elapsed, result.client_cpu = run_timed(worker, respondents, stop, start)
     return result, problems
 
 
@@ -710,10 +681,7 @@ def print_table(phases: list[PhaseResult], login: PhaseResult) -> None:
             f"{r.name:<10}{r.requests:>10}{r.errors:>8}{r.conflicts:>11}{r.rate:>10.1f}"
             f"{r.percentile(50):>10.1f}{r.percentile(95):>10.1f}"
         )
-    floor, autosave = phases
-    if floor.rate and floor.latencies and autosave.latencies:
-        print(f"autosave/floor throughput: {autosave.rate / floor.rate:.2f}")
-        print(f"autosave/floor p95:        {autosave.percentile(95) / floor.percentile(95):.2f}")
+    print_ratios(*phases)
     print(
         f"(login: all at once, {login.elapsed:.1f} s for {login.requests}; "
         f"client used {login.client_cpu:.0%} of a core)"
@@ -728,14 +696,10 @@ def print_table(phases: list[PhaseResult], login: PhaseResult) -> None:
         )
 
 
-def interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops the run like Ctrl-C: gunicorn is stopped too
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, interrupt)
-    env = bench_env(DATABASE_URL)
+    env = bench_env(DATABASE_URL, BENCH_ENDPOINTS="1")
     server_shape = f"{args.workers} gunicorn workers" + (
         f" × {args.threads} threads" if args.threads > 1 else ""
     )
@@ -778,22 +742,12 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> int:
         f"(the autosave limit is {settings.AUTOSAVE_PER_MINUTE} a minute)"
     )
 
-    stop = threading.Event()
-    errors = ErrorLog(MAX_ERROR_BODIES)
     extra = ["--threads", str(args.threads)] if args.threads > 1 else []
-    server = Server(env, args.workers, extra)
-    failed = False
-    try:
-        server.wait_healthy()
-        print(f"gunicorn on 127.0.0.1:{server.port} (log: {server.log.name})")
+    with Serving(env, args.workers, extra, max_errors=MAX_ERROR_BODIES) as serving:
+        serving.wait_healthy()
         print(f"Logging in {len(respondents)} respondents at once ...", flush=True)
-        login, problems = log_in_all(respondents, server.port, stop)
-        if problems:
-            failed = True
-            print(f"{len(problems)} logins failed, e.g.:")
-            for line in problems[:MAX_ERROR_BODIES]:
-                print(f"  {line}")
-            print(server.tail())
+        login, problems = log_in_all(respondents, serving.port, serving.stop)
+        if serving.logins_failed(problems):
             return 1
         print(f"Logged in {len(respondents)} respondents in {login.elapsed:.1f} s")
 
@@ -801,11 +755,11 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> int:
             "warmup": args.warmup,
             "seconds": args.seconds,
             "think": think,
-            "stop": stop,
-            "errors": errors,
+            "stop": serving.stop,
+            "errors": serving.errors,
         }
-        floor = run_phase("floor", floor_action, respondents, server.port, **common)
-        autosave = run_phase("autosave", autosave_action, respondents, server.port, **common)
+        floor = run_phase("floor", floor_action, respondents, serving.port, **common)
+        autosave = run_phase("autosave", autosave_action, respondents, serving.port, **common)
         print_table([floor, autosave], login)
         for r in (floor, autosave):
             if r.rate > 0.8 * paced:
@@ -813,25 +767,12 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> int:
                     f"note: {r.name} reached {r.rate / paced:.0%} of what the pacing allows, so "
                     "it measures the pacing more than the server (lower --think-ms)"
                 )
-
-        if errors.total:
-            failed = True
-            print(f"\n{errors.total} requests failed (warm-up included); the first few:")
-            for line in errors.bodies:
-                print(f"  {line}")
-            print("gunicorn log (tail):")
-            print(server.tail())
-    except KeyboardInterrupt:
-        stop.set()
-        print("\nInterrupted.", file=sys.stderr)
+        serving.report_errors("{total} requests failed (warm-up included); the first few:")
+    if serving.interrupted:
         return 130
-    finally:
-        stop.set()
-        server.stop(keep_log=failed)
-        if failed:
-            print(f"gunicorn log kept: {server.log.name}")
 
     print()
+    failed = serving.failed
     if not check_database(fixture):
         failed = True
     jumps = sum(r.version_jumps for r in respondents)
@@ -844,8 +785,4 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:  # during the setup; once gunicorn runs, main() handles it
-        print("\nInterrupted.", file=sys.stderr)
-        sys.exit(130)
+    run_script(main)  # Ctrl-C during the setup; once gunicorn runs, main() handles it

@@ -21,16 +21,13 @@ import argparse
 import os
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
+from _common import django_setup, run_manage
 
 YEAR = 2099
 QUESTIONS = 100
@@ -60,28 +57,7 @@ def bench_env(configured: bool, sqlite_path: str | None) -> dict[str, str]:
 
 
 def migrate(env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(
-        [str(PYTHON), "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"manage.py migrate failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
-    return time.perf_counter() - started
-
-
-def django_setup(env: dict[str, str]) -> None:
-    for name in ("DEBUG", "REDIS_URL", "DATABASE_URL"):
-        os.environ.pop(name, None)
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    return run_manage(env, "migrate", "--noinput", "-v0")
 
 
 # --- The edition and its answers ---------------------------------------------------------------

@@ -22,33 +22,10 @@ Uses a temporary SQLite database unless DATABASE_URL is set (then give it a thro
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["SQLITE_PATH"] = str(
-            Path(tempfile.mkdtemp(prefix="bench-housing-")) / "db.sqlite3"
-        )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
+from _common import django_on_sqlite
 
 LANGUAGES = ["Arabisk", "Tigrinja", "Dari", "Somali", "Ukrainsk", "Pashto", "Kurmanji", "Russisk"]
 TENURES = ["municipal_rental", "sublet", "guarantee", "shared", "rent_to_own", "other"]
@@ -200,7 +177,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
 
-    setup_django()
+    django_on_sqlite("bench-housing-", SECURE_SSL_REDIRECT="0", ALLOWED_HOSTS="testserver")
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
