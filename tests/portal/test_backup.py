@@ -62,7 +62,7 @@ def test_dump_and_restore_into_an_empty_database_shows_the_same_data(
         script = (
             "from django.test import Client;"
             "from portal.accounts.models import User;"
-            "c = Client(); c.force_login(User.objects.get(username='admin'));"
+            "c = Client(); c.force_login(User.objects.get(username='editor_a'));"
             "r = c.get('/kommune/4204/');"
             "print(r.status_code, 'Kristiansand' in r.content.decode(), '116' in r.content.decode())"
         )
