@@ -1,8 +1,8 @@
 """What every CSV or Excel download and every uploaded workbook has in common.
 
 Downloads: text that a spreadsheet would take for a formula (it starts with ``=``, ``+``, ``-``,
-``@``, a tab, a carriage return or a line feed, or with spaces and then one of the first four) gets
-a leading apostrophe, in CSV and in XLSX alike (OWASP's advice against CSV injection). Numbers
+``@``, a tab, a carriage return or a line feed, or with spaces and then one of the first four) or
+for an error value (``#N/A`` and the like) gets a leading apostrophe, in CSV and in XLSX alike (OWASP's advice against CSV injection). Numbers
 stay numbers, so a negative number is still a number. The housing upload takes the apostrophe off
 again (``unguard``), so a downloaded file uploads unchanged; for that, text that already starts
 with apostrophes before such a character gets one more.
@@ -51,9 +51,17 @@ class SpreadsheetError(ValueError):
 # --- downloads -------------------------------------------------------------------------------
 
 
+# Text a spreadsheet shows as an error value instead (openpyxl writes it as one, too).
+ERROR_VALUES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+
+
 def needs_guard(text: str) -> bool:
     text = text.lstrip("'")
-    return text.startswith(FORMULA_PREFIXES) or bool(_FORMULA_AFTER_SPACES.match(text))
+    return (
+        text.startswith(FORMULA_PREFIXES)
+        or bool(_FORMULA_AFTER_SPACES.match(text))
+        or text.strip().upper() in ERROR_VALUES
+    )
 
 
 def neutralise(value: Any) -> Any:

@@ -26,8 +26,23 @@ RISKY = [
     "  +1",
     "\u00a0@x",
     "=cmd|' /C calc'!A0",
+    # Error values: a spreadsheet would show an error instead of the answer.
+    "#N/A",
+    "#DIV/0!",
+    "#ref!",
 ]
-HARMLESS = ["Bolig", "", "a=b", "1-2", "'quoted", " spaced", "e-post@kommune.no", "100 %"]
+HARMLESS = [
+    "Bolig",
+    "",
+    "a=b",
+    "1-2",
+    "'quoted",
+    " spaced",
+    "e-post@kommune.no",
+    "100 %",
+    "#1",
+    "#N/A-ish",
+]
 
 
 @pytest.mark.parametrize("text", RISKY)
