@@ -151,8 +151,10 @@ class CodeForm(forms.Form):
         error_messages={"required": _("Enter the six digits shown in the app.")},
     )
 
-    def __init__(self, *args, submit_label=None, **kwargs):
+    def __init__(self, *args, submit_label=None, autofocus=True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not autofocus:
+            self.fields["code"].widget.attrs.pop("autofocus", None)
         self.helper = _helper(submit_label or _("Continue"), form_tag=False)
 
     def clean_code(self):

@@ -10,14 +10,10 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.selectors import confirmed_totp_device, two_factor_required
 
-# Pages a person who has given only the password may still open.
-OPEN_BEFORE_SECOND_FACTOR = {
-    "two_factor_verify",
-    "two_factor_setup",
-    "logout",
-    "language_set",
-    "healthz",
-}
+# Pages a person who has given only the password may still open (view names, with namespace).
+OPEN_BEFORE_SECOND_FACTOR = frozenset(
+    {"two_factor_verify", "two_factor_setup", "logout", "language_set", "healthz"}
+)
 
 
 class TwoFactorMiddleware:
@@ -36,7 +32,7 @@ class TwoFactorMiddleware:
         if not two_factor_required(user) or user.is_verified():
             return None
         match = request.resolver_match
-        if match is not None and match.url_name in OPEN_BEFORE_SECOND_FACTOR:
+        if match is not None and match.view_name in OPEN_BEFORE_SECOND_FACTOR:
             return None
         name = "two_factor_verify" if confirmed_totp_device(user) else "two_factor_setup"
         url = reverse(name)
@@ -44,7 +40,12 @@ class TwoFactorMiddleware:
             url += "?" + urlencode({"next": request.get_full_path()})
         if request.headers.get("Accept", "").startswith("application/json"):
             return JsonResponse(
-                {"error": _("Log in with the code from your authenticator app first."), "url": url},
+                # "message": what the survey page's script shows beside the question.
+                {
+                    "status": "refused",
+                    "message": _("Log in with the code from your authenticator app first."),
+                    "url": url,
+                },
                 status=403,
             )
         return HttpResponseRedirect(url)

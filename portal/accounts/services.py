@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from portal.accounts.models import DirectorateRole, Invitation, Membership, Muni
 from portal.audit.services import audit_log
 from portal.municipalities.models import Municipality
 from portal.queue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
 
 
 def roles_user_may_invite(*, user: User, municipality: Municipality) -> tuple[str, ...]:
@@ -248,45 +251,100 @@ class CodeCheck:
     locked_until: dt.datetime | None = None
 
 
+# Wrong codes in a row that make the wait longer (1, 2, 4 … seconds); past it the wait stays
+# at 2**8 s, about four minutes: slow enough against guessing (three codes of a million are
+# right at any moment), short enough that a few wrong codes do not lock a person out for days.
+CODE_FAILURES_COUNTED = 9
+
+
 def _check_code(device, token: str) -> CodeCheck:
+    """Check a code against the device, locked for the check: concurrent tries are counted one
+    after the other, and a code is accepted once (the device remembers the last time step)."""
+    device = type(device).objects.select_for_update().get(pk=device.pk)
+    if device.throttling_failure_count > CODE_FAILURES_COUNTED:
+        device.throttling_failure_count = CODE_FAILURES_COUNTED
     allowed, info = device.verify_is_allowed()
     if not allowed:
+        logger.warning("two_factor: user %s tried a code while made to wait", device.user_id)
         return CodeCheck(ok=False, locked_until=(info or {}).get("locked_until"))
-    # Counts failures (with a growing wait between tries) and refuses a code used before.
-    return CodeCheck(ok=bool(device.verify_token(token)))
+    if device.verify_token(token):
+        return CodeCheck(ok=True)
+    logger.warning(
+        "two_factor: wrong code for user %s (%s in a row)",
+        device.user_id,
+        device.throttling_failure_count,
+    )
+    return CodeCheck(ok=False)
 
 
-def totp_device_pending(*, user: User):
-    """The not yet confirmed device shown while setting up the app: the same secret on every
-    visit until it is confirmed, so a reload does not invalidate the QR code just scanned."""
+def totp_device_pending(*, user: User, pending_id: int | None = None):
+    """The device shown while setting up the app, not yet confirmed. The same one while the
+    person who asked for it (``pending_id``, kept in their session) reloads the page; anyone
+    else gets a new key, and the old one stops working, so a key seen by someone who had only
+    the password is of no use once the person sets up the app themselves."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
-    if device is None:
-        device = TOTPDevice.objects.create(
-            user=user, name=_("Authenticator app")[:64], confirmed=False
-        )
-    return device
+    unconfirmed = TOTPDevice.objects.filter(user=user, confirmed=False)
+    if pending_id is not None:
+        device = unconfirmed.filter(pk=pending_id).first()
+        if device is not None:
+            return device
+    unconfirmed.delete()
+    return TOTPDevice.objects.create(user=user, name=_("Authenticator app")[:64], confirmed=False)
 
 
 @transaction.atomic
 def totp_device_confirm(*, user: User, device, token: str) -> CodeCheck:
-    """Confirm the device with a first code from the app; it then replaces any other."""
+    """Confirm the device with a first code from the app; it then replaces any other. The
+    person is told by e-mail, so a set-up they did not make does not go unnoticed."""
     if device.user_id != user.pk or device.confirmed:
         raise PermissionDenied
     check = _check_code(device, token)
     if check.ok:
         type(device).objects.filter(user=user).exclude(pk=device.pk).delete()
+        type(device).objects.filter(pk=device.pk).update(confirmed=True)
         device.confirmed = True
-        device.save(update_fields=["confirmed"])
         audit_log(actor=user, action="two_factor.enrolled", obj=user)
+        _notify_two_factor(user, "enrolled")
     return check
 
 
+@transaction.atomic
 def totp_verify(*, user: User, device, token: str) -> CodeCheck:
     if device.user_id != user.pk or not device.confirmed:
         raise PermissionDenied
     return _check_code(device, token)
+
+
+def _notify_two_factor(user: User, event: str) -> None:
+    from portal.accounts.tasks import send_two_factor_notice
+
+    if user.email:
+        enqueue_on_commit(send_two_factor_notice, user.pk, event)
+
+
+TWO_FACTOR_EVENTS = ("enrolled", "reset")
+
+
+def two_factor_notice_send(*, user_id: int, event: str) -> bool:
+    """E-mail the person that two-factor authentication was set up or reset on their account."""
+    if event not in TWO_FACTOR_EVENTS:
+        raise ValueError(event)
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    if user is None:
+        return False
+    with translation.override(user.language):
+        subject = (
+            _("Two-factor authentication was set up on your account")
+            if event == "enrolled"
+            else _("Two-factor authentication was reset on your account")
+        )
+        body = render_to_string(
+            "accounts/email/two_factor_notice.txt",
+            {"user": user, "event": event, "url": settings.PORTAL_BASE_URL + reverse("login")},
+        )
+    send_mail(subject, body, None, [user.email])
+    return True
 
 
 @transaction.atomic
@@ -299,4 +357,5 @@ def two_factor_reset(*, actor: User, user: User) -> int:
         raise PermissionDenied
     removed, _detail = TOTPDevice.objects.filter(user=user).delete()
     audit_log(actor=actor, action="two_factor.reset", obj=user, changes={"devices": [removed, 0]})
+    _notify_two_factor(user, "reset")
     return removed

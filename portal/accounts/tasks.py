@@ -15,6 +15,16 @@ def send_invitation(invitation_id: int) -> bool:
     return services.invitation_send_email(invitation_id=invitation_id)
 
 
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=6,
+)
+def send_two_factor_notice(user_id: int, event: str) -> bool:
+    """Tell a person that two-factor authentication was set up or reset on their account."""
+    return services.two_factor_notice_send(user_id=user_id, event=event)
+
+
 @shared_task
 def send_unsent_invitations() -> int:
     """Run by Celery beat every five minutes, and by each worker as it connects to the broker:

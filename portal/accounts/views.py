@@ -189,6 +189,17 @@ def _code_error(form: CodeForm, check: services.CodeCheck) -> None:
         form.add_error("code", ValidationError(message, code="wrong"))
 
 
+# The key being set up belongs to the session that asked for it (services.totp_device_pending).
+PENDING_DEVICE_SESSION_KEY = "two_factor_pending_device"
+
+
+def _second_factor_given(request: HttpRequest, device) -> None:
+    """The session is now fully logged in: a new session key, so one seen before the code was
+    given (after the password alone) is worth nothing."""
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
@@ -204,7 +215,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             user=request.user, device=device, token=form.cleaned_data["code"]
         )
         if check.ok:
-            otp_login(request, device)
+            _second_factor_given(request, device)
             return redirect(_next_url(request))
         _code_error(form, check)
     return render(
@@ -218,14 +229,23 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """First log-in of a directorate member: connect an authenticator app to the account."""
     if not two_factor_required(request.user) or confirmed_totp_device(request.user):
         return redirect(f"{reverse('two_factor_verify')}?{urlencode({'next': _next_url(request)})}")
-    device = services.totp_device_pending(user=request.user)
-    form = CodeForm(request.POST or None, submit_label=_("Turn on two-factor authentication"))
+    device = services.totp_device_pending(
+        user=request.user, pending_id=request.session.get(PENDING_DEVICE_SESSION_KEY)
+    )
+    request.session[PENDING_DEVICE_SESSION_KEY] = device.pk
+    # The page explains the steps first: the focus stays at the top, for a screen reader too.
+    form = CodeForm(
+        request.POST or None,
+        submit_label=_("Turn on two-factor authentication"),
+        autofocus=False,
+    )
     if request.method == "POST" and form.is_valid():
         check = services.totp_device_confirm(
             user=request.user, device=device, token=form.cleaned_data["code"]
         )
         if check.ok:
-            otp_login(request, device)
+            request.session.pop(PENDING_DEVICE_SESSION_KEY, None)
+            _second_factor_given(request, device)
             messages.success(
                 request,
                 _(

@@ -158,11 +158,14 @@ def _url_names(resolver=None, namespace=""):
             yield entry.name
 
 
+@pytest.mark.parametrize("has_app", [False, True], ids=["no-app-yet", "app-set-up"])
 @pytest.mark.parametrize("who", DIRECTORATE)
-def test_before_the_code_directorate_staff_reach_nothing_else(client, cast, who):
+def test_before_the_code_directorate_staff_reach_nothing_else(client, cast, who, has_app):
     """Every page of the matrix, with the password given but not yet the code."""
     user = cast.member(who)
-    setup = reverse("two_factor_setup")
+    if has_app:
+        TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    setup = reverse("two_factor_verify" if has_app else "two_factor_setup")
     for name in sorted(set(_url_names()) - OPEN_BEFORE_SECOND_FACTOR):
         method, build_kwargs, _expected = MATRIX[name]
         client.force_login(user, second_factor=False)
@@ -179,6 +182,7 @@ def test_an_autosave_or_other_script_call_gets_a_json_answer(client, cast):
     response = client.get(reverse("home"), HTTP_ACCEPT="application/json")
     assert response.status_code == 403
     assert response.json()["url"].startswith(reverse("two_factor_setup"))
+    assert response.json()["status"] == "refused" and response.json()["message"]
 
 
 def test_setup_is_not_offered_again_once_the_app_is_connected(client, cast):
@@ -233,3 +237,82 @@ def test_demo_directorate_users_have_the_published_demo_key(settings, capsys):
     call_command("demo_totp_code")
     printed = capsys.readouterr().out.split()[0]
     assert printed == _code(devices[0])
+
+
+def test_a_key_seen_by_someone_else_stops_working_when_the_person_sets_up(client, cast):
+    """Someone with only the password opens the set-up page and copies the key; when the
+    person opens it themselves, they get a new key and the copied one is worth nothing."""
+    from django.test import Client
+
+    intruder = Client()
+    intruder.force_login(cast.officer, second_factor=False)
+    copied = "".join(intruder.get(reverse("two_factor_setup")).context["secret_groups"])
+    client.force_login(cast.officer, second_factor=False)
+    own = client.get(reverse("two_factor_setup")).context["secret_groups"]
+    assert "".join(own) != copied
+    assert TOTPDevice.objects.filter(user=cast.officer).count() == 1
+    # The intruder's code from the copied key confirms nothing.
+    totp = TOTP(__import__("base64").b32decode(copied))
+    totp.time = time.time()
+    refused = intruder.post(reverse("two_factor_setup"), {"code": f"{totp.token():06d}"})
+    assert refused.status_code == 200
+    assert not TOTPDevice.objects.filter(user=cast.officer, confirmed=True).exists()
+
+
+def test_two_tries_at_once_are_counted_one_after_the_other(cast):
+    """Two requests with the same code at the same moment: one gets in, not both."""
+    device = TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
+    first, second = TOTPDevice.objects.get(pk=device.pk), TOTPDevice.objects.get(pk=device.pk)
+    code = _code(device)
+    assert services.totp_verify(user=cast.admin, device=first, token=code).ok
+    assert not services.totp_verify(user=cast.admin, device=second, token=code).ok
+
+
+def test_the_wait_after_wrong_codes_stops_growing(cast):
+    """Thirty wrong codes do not lock the person out for years: the wait stays at minutes."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    device = TOTPDevice.objects.create(
+        user=cast.admin,
+        name="app",
+        confirmed=True,
+        throttling_failure_count=30,
+        throttling_failure_timestamp=timezone.now() - dt.timedelta(minutes=5),
+    )
+    assert services.totp_verify(user=cast.admin, device=device, token=_code(device)).ok
+
+
+def test_a_wrong_code_is_logged_without_the_code(client, cast, caplog):
+    device = TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
+    wrong = "111111" if _code(device) != "111111" else "222222"
+    with caplog.at_level("WARNING", logger="portal.accounts.services"):
+        services.totp_verify(user=cast.admin, device=device, token=wrong)
+    assert "wrong code for user" in caplog.text and wrong not in caplog.text
+
+
+def test_the_session_gets_a_new_key_once_the_code_is_given(client, cast):
+    device = TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
+    client.force_login(cast.admin, second_factor=False)
+    before = client.session.session_key
+    client.post(reverse("two_factor_verify"), {"code": _code(device)})
+    assert client.session.session_key != before
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_the_person_is_told_by_e_mail_when_the_app_is_set_up_or_reset(
+    client, cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    cast.officer.email = "officer@imdi.example"
+    cast.officer.save()
+    client.force_login(cast.officer, second_factor=False)
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=cast.officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("two_factor_setup"), {"code": _code(device)})
+        services.two_factor_reset(actor=cast.admin, user=cast.officer)
+    assert [m.to for m in mailoutbox] == [["officer@imdi.example"]] * 2
+    assert "cast.officer" not in mailoutbox[0].body
+    assert cast.officer.username in mailoutbox[0].body and "/konto/login/" in mailoutbox[0].body
+    assert mailoutbox[0].subject != mailoutbox[1].subject
