@@ -81,3 +81,19 @@ def test_settlement_officer_searches_and_opens_a_profile(page):
     page.wait_for_load_state()
     assert page.locator("h1").count() == 1
     assert_accessible(page)
+
+
+def test_the_administrator_walks_every_page_of_the_menu(page):
+    """IMDi's administrator logs in (password and code) and opens every page of the main menu
+    and the admin site: each answers, has one heading and passes the accessibility scan."""
+    login(page, "imdi-admin")
+    links = page.locator("#main-menu a.nav-link")
+    targets = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert len(targets) >= 6, targets
+    for href in targets:
+        response = page.goto(href)
+        assert response.status == 200, (href, response.status)
+        assert page.locator("main h1").count() == 1, href
+        assert_accessible(page)
+    response = page.goto("/admin/")
+    assert response.status == 200 and "/admin/login/" not in page.url
