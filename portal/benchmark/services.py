@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal import queue
 from portal.audit.services import audit_log
 from portal.benchmark import peers as peer_math
 from portal.benchmark.models import (
@@ -25,7 +26,6 @@ from portal.benchmark.models import (
     ReportBatch,
 )
 from portal.municipalities.models import KeyFigures, Municipality
-from portal.queue import BROKER_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -158,22 +158,13 @@ def _send_renders(report_ids: list[int], *, only: Q | None = None) -> int:
             BenchmarkReport.objects.filter(pk__in=chunk, queued_at=now).values_list("pk", flat=True)
         )
     todo = [pk for pk in report_ids if pk in marked]
-    for index, pk in enumerate(todo):
-        try:
-            render_report.delay(pk)
-        except BROKER_ERRORS as error:
-            unsent = todo[index:]
-            for start in range(0, len(unsent), 500):
-                BenchmarkReport.objects.filter(
-                    pk__in=unsent[start : start + 500], queued_at=now
-                ).update(queued_at=None)
-            logger.warning(
-                "benchmark: the broker is unavailable (%s); %d report(s) wait until it is back",
-                error,
-                len(unsent),
-            )
-            return index
-    return len(todo)
+    sent = queue.send_each(render_report, todo)
+    unsent = todo[sent:]
+    for start in range(0, len(unsent), 500):
+        BenchmarkReport.objects.filter(pk__in=unsent[start : start + 500], queued_at=now).update(
+            queued_at=None
+        )
+    return sent
 
 
 def _enqueue_report(report_id: int) -> None:
@@ -440,11 +431,9 @@ def _dispatch(batch_id: int) -> None:
         # No broker (the embedded default): make the batch beside the request, not in it.
         threading.Thread(target=_dispatch_in_thread, args=(batch_id,), daemon=True).start()
         return
-    try:
-        dispatch_batch.delay(batch_id)
-    except BROKER_ERRORS as error:
-        # The batch's reports are recorded and wait, unsent: the sweep sends them.
-        logger.warning("benchmark: the broker is unavailable (%s); batch %s waits", error, batch_id)
+    # If the broker refuses, the batch's reports are recorded and wait, unsent: the sweep
+    # (reports_send_waiting) sends them.
+    queue.send(dispatch_batch, batch_id)
 
 
 def _dispatch_in_thread(batch_id: int) -> None:
