@@ -98,9 +98,9 @@ messages: venv
 	DEBUG=1 $(BIN)/python manage.py makemessages -l nb -l nn -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
 
-# After changing surveys/schema.py: regenerate the published schema.
+# After changing surveys/editions/schema.py: regenerate the published schema.
 schema: venv
-	SECRET_KEY=schema $(BIN)/python -c "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'portal.settings'); django.setup(); from surveys.schema import schema_json, SCHEMA_PATH; SCHEMA_PATH.write_text(schema_json(), encoding='utf-8')"
+	SECRET_KEY=schema $(BIN)/python -c "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'portal.settings'); django.setup(); from surveys.editions.schema import schema_json, SCHEMA_PATH; SCHEMA_PATH.write_text(schema_json(), encoding='utf-8')"
 
 # The autosave benchmark against gunicorn + PostgreSQL (bench/README.md).
 bench-autosave: venv

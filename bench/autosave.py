@@ -114,7 +114,7 @@ def create_fixture(n: int) -> Fixture:
 
     from portal.municipalities.models import Municipality
     from surveys.models import Answer, Question, SettlementCategory
-    from surveys.selectors import survey_state
+    from surveys.respondent.selectors import survey_state
 
     edition = open_edition(YEAR)
     question = Question.objects.get(edition=edition, key=QUESTION)

@@ -5,7 +5,7 @@ A script, not a test: it prints figures as ratios against a floor measured in th
 says whether each goal is met; it asserts nothing about time. Three parts:
 
 1. single:  one report end to end (``services.report_generate`` on a fresh pending row, the
-            peer set already frozen) versus WeasyPrint alone (``portal.pdf.render_pdf`` on the
+            peer set already frozen) versus WeasyPrint alone (``portal.core.pdf.render_pdf`` on the
             same finished HTML), for municipalities of different sizes, median of repeats, the
             order alternating. Goal: end to end ÷ WeasyPrint alone ≤ 1.3. Also a breakdown:
             inputs, build, template, PDF, CSV, and the rest (claim, load, store).
@@ -259,7 +259,7 @@ def run_steps(municipality: Any, sample: Sample | None) -> None:
     from portal.benchmark import rendering, services
     from portal.benchmark.report import build_report
     from portal.benchmark.selectors import active_config, report_inputs
-    from portal.pdf import render_pdf
+    from portal.core.pdf import render_pdf
 
     with translation.override(municipality.language):
         t0 = time.perf_counter()

@@ -22,8 +22,8 @@ def build(orgs: int, questions: int):
 
     from portal.accounts.models import DirectorateRole, User
     from portal.municipalities.models import County, KeyFigures, Municipality, Region
+    from surveys.editions.services import edition_import, edition_set_status
     from surveys.models import Answer, Response
-    from surveys.services import edition_import, edition_set_status
 
     region = Region.objects.create(code="bench", name="Bench")
     county = County.objects.create(number="99", name="Bench", valid_from=dt.date(2024, 1, 1))
@@ -124,7 +124,7 @@ def main() -> int:
     django_on_sqlite("bench-dashboard-")
     edition, admin = build(args.orgs, args.questions)
 
-    from surveys.followup import edition_dashboard, representativeness
+    from surveys.followup.status import edition_dashboard, representativeness
     from surveys.models import Answer, Response
 
     def floor():

@@ -93,7 +93,7 @@ Form = list[tuple[str, str]]
 
 
 def fingerprint(value: Any, other_text: str = "") -> str:
-    from surveys.questions import fingerprint as qfingerprint
+    from surveys.respondent.questions import fingerprint as qfingerprint
 
     return qfingerprint(value, other_text)
 
@@ -253,9 +253,9 @@ def create_fixture(clients: int) -> Fixture:
     from django.http import QueryDict
 
     from portal.municipalities.selectors import current_organisations
-    from surveys import questions as qtypes
     from surveys.models import Question
-    from surveys.selectors import survey_state
+    from surveys.respondent import questions as qtypes
+    from surveys.respondent.selectors import survey_state
 
     edition = open_edition(YEAR)
     floor_ids = [Question.objects.get(edition=edition, key=k).pk for k in FLOOR_QUESTIONS]
@@ -564,7 +564,7 @@ def check_database(fixture: Fixture) -> bool:
     from django.db import connections
     from django.db.models import Count
 
-    from portal.audit.models import AuditEntry
+    from portal.core.audit.models import AuditEntry
     from surveys.models import Answer, Question
 
     expected, duplicates = expected_rows(fixture)

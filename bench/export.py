@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark the survey data export (surveys/exports.py). A script, not a test.
+"""Benchmark the survey data export (surveys/analysis/exports.py). A script, not a test.
 
 Builds an edition with 100 questions of every type and 372 organisations with submitted
 responses that answer every question, then times the full-edition export in each format × shape
@@ -155,8 +155,8 @@ def build() -> Any:
     from django.utils import timezone
 
     from portal.municipalities.models import County, Municipality, Region
+    from surveys.editions.services import edition_import
     from surveys.models import Answer, Question, Response
-    from surveys.services import edition_import
 
     region, _ = Region.objects.get_or_create(code="bench", defaults={"name": "IMDi Benchmark"})
     county = County.objects.create(number="99", name="Benchfylke", valid_from=dt.date(2000, 1, 1))
@@ -218,7 +218,7 @@ def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def measure(edition: Any, repeat: int, workdir: Path) -> None:
-    from surveys import exports
+    from surveys.analysis import exports
     from surveys.models import Answer
 
     source = exports.export_source(edition)

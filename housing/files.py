@@ -5,9 +5,9 @@ words a person who made the file in Excel understands (the style of the key-figu
 ``services.housing_lines_upload`` replaces the municipality's lines with the rows, all or nothing.
 
 Downloads never start a text cell with ``= + - @`` (a spreadsheet would run it as a formula):
-such text gets a leading apostrophe, which the upload takes off again (``portal.spreadsheets``).
+such text gets a leading apostrophe, which the upload takes off again (``portal.core.spreadsheets``).
 Uploads never run formulas: an Excel file is read for its stored values only, after its zip's
-table of contents has been checked against the limits in ``portal.spreadsheets``, and every row
+table of contents has been checked against the limits in ``portal.core.spreadsheets``, and every row
 of its first sheet is read, whatever size the sheet claims to have.
 """
 
@@ -25,8 +25,7 @@ from django.utils.translation import gettext as _
 
 from housing.models import MAX_ROOMS, Tenure, housing_line_problems
 from housing.sections import HOUSING_COLUMNS
-from portal.municipalities.key_figure_import import RowError, decode
-from portal.spreadsheets import (
+from portal.core.spreadsheets import (
     EXCEL_MAX_ROWS,
     XLSX_MAGIC,
     SpreadsheetError,
@@ -36,6 +35,7 @@ from portal.spreadsheets import (
     unreadable_xlsx,
     xlsx_value,
 )
+from portal.municipalities.key_figure_import import RowError, decode
 
 logger = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from housing.sections import (
     split_languages,
 )
 from housing.snapshots import CONTACT_FIELDS, HOUSING_FIELDS, STAFFED_FIELDS
+from portal.core.uploads import check_upload_size
 from portal.municipalities.models import Region
-from portal.uploads import check_upload_size
 
 
 def _helper(submit: str | None = None, **attrs) -> FormHelper:

@@ -24,8 +24,8 @@ from housing.presenters import ProfileView, SectionStatus, profile_view
 from housing.sections import SECTION_ORDER, normalise_data
 from housing.snapshots import rows_snapshot
 from portal.accounts.access import visible_municipalities
+from portal.core.queue import sweep_window
 from portal.municipalities.models import KeyFigures, Municipality
-from portal.queue import sweep_window
 
 # --- today's profile -------------------------------------------------------------------
 
@@ -256,7 +256,7 @@ def freshness_overview(
 
 def municipalities_with_unsent_reminders(*, now: dt.datetime | None = None) -> list[int]:
     """The municipalities with a stale-section reminder still waiting to be sent, created between
-    the sweep's cut-off and grace period ago (portal.queue.sweep_window). Their sending task
+    the sweep's cut-off and grace period ago (portal.core.queue.sweep_window). Their sending task
     sends all of the municipality's waiting reminders in one go."""
     oldest, newest = sweep_window(now)
     return list(

@@ -28,10 +28,10 @@ from housing.models import (
 from housing.sections import SERVICE_FACTS, normalise_data
 from housing.snapshots import HOUSING_FIELDS, ROW_MODELS, row_dict, section_snapshot
 from portal.accounts.access import Perm, perms_for
-from portal.audit.services import audit_log, diff_fields
+from portal.core.audit.services import audit_log, diff_fields
+from portal.core.queue import enqueue_each_on_commit
 from portal.municipalities.key_figure_import import RowError
 from portal.municipalities.models import Municipality
-from portal.queue import enqueue_each_on_commit
 
 
 def _require_edit(actor, municipality: Municipality) -> None:

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from housing import mailing, selectors, services
-from portal import queue
+from portal.core import queue
 
 TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError)
 
@@ -24,6 +24,6 @@ def queue_stale_reminders() -> int:
 @shared_task
 def send_unsent_reminders() -> int:
     """Run by Celery beat every five minutes, and by each worker as it connects to the broker:
-    sends again the stale-section reminders the broker never took (see portal.queue). Returns
+    sends again the stale-section reminders the broker never took (see portal.core.queue). Returns
     how many tasks were sent; a reminder goes out once however often this runs."""
     return queue.send_each(send_stale_reminders, selectors.municipalities_with_unsent_reminders())

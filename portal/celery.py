@@ -13,7 +13,7 @@ app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The sweeps that send what the broker could not take while it was down (see portal.queue).
+# The sweeps that send what the broker could not take while it was down (see portal.core.queue).
 # Beat runs each of them too (CELERY_BEAT_SCHEDULE).
 WAITING_WORK = (
     "portal.benchmark.tasks.send_waiting_reports",

@@ -14,7 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import (
+from portal.core.env import (
     check_redis_url,
     env_bool,
     env_int,
@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "portal.municipalities",
     "portal.accounts",
-    "portal.audit",
+    "portal.core.audit",
     "portal.benchmark",
     "surveys",
     "housing",
@@ -159,7 +159,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "portal.benchmark.tasks.send_waiting_reports",
         "schedule": 60.0,
     },
-    # E-mails the broker did not take while Redis was down (portal.queue; workers also send
+    # E-mails the broker did not take while Redis was down (portal.core.queue; workers also send
     # these sweeps as they reconnect).
     "accounts-send-unsent-invitations": {
         "task": "portal.accounts.tasks.send_unsent_invitations",
@@ -179,7 +179,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 300),
     # A Redis that does not answer (rather than refusing the connection) would otherwise hold a
     # request that sends a task forever; with these, sending gives up after about 4 s and the
-    # request carries on (portal.queue). Redis answers a worker's waiting BRPOP within a
+    # request carries on (portal.core.queue). Redis answers a worker's waiting BRPOP within a
     # second, so these do not cut it short.
     "socket_connect_timeout": 2,
     "socket_timeout": 2,
@@ -284,12 +284,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 KEY_FIGURE_UPLOAD_MAX_BYTES = env_int("KEY_FIGURE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 HOUSING_UPLOAD_MAX_BYTES = env_int("HOUSING_UPLOAD_MAX_BYTES", 2 * 1024 * 1024)
 SURVEY_DEFINITION_MAX_BYTES = env_int("SURVEY_DEFINITION_MAX_BYTES", 2 * 1024 * 1024)
-# No more than this of any one uploaded file is kept, in memory or on disk (portal/uploads.py).
+# No more than this of any one uploaded file is kept, in memory or on disk (portal/core/uploads.py).
 UPLOAD_MAX_BYTES = max(
     KEY_FIGURE_UPLOAD_MAX_BYTES, HOUSING_UPLOAD_MAX_BYTES, SURVEY_DEFINITION_MAX_BYTES
 )
 FILE_UPLOAD_HANDLERS = [
-    "portal.uploads.CappedUploadHandler",
+    "portal.core.uploads.CappedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

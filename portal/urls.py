@@ -21,7 +21,7 @@ urlpatterns = [
 ]
 
 if settings.BENCH_ENDPOINTS:
-    from surveys.bench_views import bench_upsert
+    from surveys.respondent.bench_views import bench_upsert
 
     urlpatterns.append(
         path("bench/upsert/<int:response_id>/<int:question_id>/", bench_upsert, name="bench_upsert")

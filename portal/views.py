@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET
 from housing.selectors import stale_sections_for
 from portal.accounts.models import DirectorateRole
 from portal.accounts.selectors import memberships_of
-from portal.audit.selectors import audit_entries
+from portal.core.audit.selectors import audit_entries
 from portal.municipalities.models import KeyFigures
 from portal.municipalities.selectors import current_organisations
-from surveys import selectors as survey_selectors
+from surveys.respondent import selectors as survey_selectors
 
 
 @login_required

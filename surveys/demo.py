@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
-from surveys.definition import parse_definition
-from surveys.models import Answer, SurveyEdition
-from surveys.services import _earlier_question, edition_import, edition_set_status
+from surveys.editions.definition import parse_definition
+from surveys.editions.services import _earlier_question, edition_import, edition_set_status
+from surveys.followup.status import edition_organisations
+from surveys.models import Answer, Response, SurveyEdition
 
 EDITIONS_DIR = Path(__file__).resolve().parent / "editions"
 SHIPPED = [
@@ -50,11 +52,6 @@ def load_demo_answers(
     something to show. Deterministic (seeded), idempotent, and only for organisations that
     have not answered; never for the demo users' own organisations."""
     import random
-
-    from django.utils import timezone
-
-    from surveys.followup import edition_organisations
-    from surveys.models import Response
 
     edition = SurveyEdition.objects.filter(year=year).first()
     if (

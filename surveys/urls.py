@@ -1,6 +1,8 @@
 from django.urls import include, path
 
-from surveys import directorate_views, followup_views, views
+from surveys.editions import views as directorate_views
+from surveys.followup import views as followup_views
+from surveys.respondent import views
 
 urlpatterns = [
     path(

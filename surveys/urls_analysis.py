@@ -1,11 +1,12 @@
 from django.urls import path  # noqa: F401
 
-from surveys import analysis_views, export_views
+from surveys.analysis import export_views
+from surveys.analysis import views as analysis_views
 
-# Analysis and export pages (surveys/analysis_views.py, surveys/export_views.py).
+# Analysis and export pages (surveys/analysis/views.py, surveys/analysis/export_views.py).
 urlpatterns: list = []
 
-# Analysis (surveys/analysis_views.py).
+# Analysis (surveys/analysis/views.py).
 urlpatterns += [
     path(
         "direktoratet/undersokelser/<int:year>/analyse/",
@@ -24,7 +25,7 @@ urlpatterns += [
     ),
 ]
 
-# Data export (surveys/export_views.py).
+# Data export (surveys/analysis/export_views.py).
 urlpatterns += [
     path(
         "direktoratet/undersokelser/<int:year>/eksport/",

@@ -35,5 +35,7 @@ def ago(**delta) -> dt.datetime:
 
 
 def queue_warnings(caplog) -> list[str]:
-    """The lines portal.queue logged, each as 'LEVEL message'."""
-    return [f"{r.levelname} {r.getMessage()}" for r in caplog.records if r.name == "portal.queue"]
+    """The lines portal.core.queue logged, each as 'LEVEL message'."""
+    return [
+        f"{r.levelname} {r.getMessage()}" for r in caplog.records if r.name == "portal.core.queue"
+    ]

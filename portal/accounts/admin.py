@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.accounts import services
 from portal.accounts.models import Invitation, Membership, User
-from portal.audit.admin import AuditedAdmin
+from portal.core.audit.admin import AuditedAdmin
 
 
 class MembershipInline(admin.TabularInline):

@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from portal import checks  # noqa: F401 - registers the deployment checks
+        from portal.core import checks  # noqa: F401 - registers the deployment checks

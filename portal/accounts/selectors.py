@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from portal.accounts.models import Invitation, Membership, User
-from portal.queue import sweep_window
+from portal.core.queue import sweep_window
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -34,7 +34,7 @@ def open_invitations(municipality) -> QuerySet[Invitation]:
 def invitations_unsent(*, now: dt.datetime | None = None) -> list[int]:
     """The open invitations whose e-mail has not gone out (the broker never took the task, or
     sending failed), oldest first: made between the sweep's cut-off and grace period ago
-    (portal.queue.sweep_window), and not accepted, withdrawn or expired."""
+    (portal.core.queue.sweep_window), and not accepted, withdrawn or expired."""
     now = now or timezone.now()
     oldest, newest = sweep_window(now)
     return list(

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.access import INVITABLE_ROLES, Perm, membership_roles, perms_for
 from portal.accounts.models import DirectorateRole, Invitation, Membership, MunicipalRole, User
-from portal.audit.services import audit_log
+from portal.core.audit.services import audit_log
+from portal.core.queue import enqueue_on_commit
 from portal.municipalities.models import Municipality
-from portal.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

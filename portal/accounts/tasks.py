@@ -2,8 +2,8 @@ import smtplib
 
 from celery import shared_task
 
-from portal import queue
 from portal.accounts import selectors, services
+from portal.core import queue
 
 
 @shared_task(
@@ -28,6 +28,6 @@ def send_two_factor_notice(user_id: int, event: str) -> bool:
 @shared_task
 def send_unsent_invitations() -> int:
     """Run by Celery beat every five minutes, and by each worker as it connects to the broker:
-    sends again the invitation e-mails the broker never took (see portal.queue). Returns how
+    sends again the invitation e-mails the broker never took (see portal.core.queue). Returns how
     many tasks were sent; an invitation is e-mailed once however often this runs."""
     return queue.send_each(send_invitation, selectors.invitations_unsent())

@@ -1,6 +1,6 @@
 """Server-rendered SVG charts for the benchmark report (the HTML page and its WeasyPrint PDF).
 
-The conventions are those of :mod:`surveys.charts`, whose helpers this module reuses:
+The conventions are those of :mod:`surveys.analysis.charts`, whose helpers this module reuses:
 
 * every chart is ``<svg class="chart" role="img" aria-labelledby="ID-title ID-desc">`` with a
   ``<title>`` and a ``<desc>``; the caller writes the description, and the report shows the same
@@ -8,7 +8,7 @@ The conventions are those of :mod:`surveys.charts`, whose helpers this module re
 * every text is escaped with :func:`django.utils.html.escape`; there is no ``style`` attribute
   (the CSP forbids inline style) -- size comes from the ``chart`` class, everything else from
   presentation attributes;
-* coordinates are written with ``_num`` (never localised), shown values with ``format_value``
+* coordinates are written with ``num`` (never localised), shown values with ``format_value``
   (localised exactly like the tables);
 * nothing is told by colour alone: "you" is a larger filled diamond with a text label, peers are
   small open circles, national and reference values are dashed lines with a text label, and the
@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from surveys.charts import (
+from portal.core.svg import (
     CHAR_WIDTH,
     DASHES,
     GRID,
@@ -39,16 +39,14 @@ from surveys.charts import (
     MARKERS,
     OUTLINE,
     SERIES_COLOURS,
-    _EndLabel,
-    _id,
-    _marker,
-    _nice_max,
-    _num,
-    _short,
+    EndLabel,
     format_value,
-)
-from surveys.charts import (
-    _open as _surveys_open,
+    marker,
+    nice_max,
+    num,
+    short_label,
+    svg_id,
+    svg_open,
 )
 
 GOOD = "#1b5e20"  # "you" is on the better side of the peer median
@@ -62,9 +60,9 @@ SMALL = ' font-size="11"'
 
 
 def _open(chart_id: str, width: float, height: float, title: str, description: str) -> list[str]:
-    """As in ``surveys.charts``, with the portal's own font named, so a PDF embeds only the
+    """As in ``surveys.analysis.charts``, with the portal's own font named, so a PDF embeds only the
     fonts shipped in static/fonts (WeasyPrint does not pass the page's font into SVG)."""
-    parts = _surveys_open(chart_id, width, height, title, description)
+    parts = svg_open(chart_id, width, height, title, description)
     parts[0] = parts[0].replace(
         'font-size="13"', 'font-size="13" font-family="Source Sans 3, sans-serif"', 1
     )
@@ -95,7 +93,7 @@ def _axis_max(values: Iterable[float], unit: str, max_value: float | None) -> fl
     highest = max(values, default=0.0)
     if unit == "%" and highest <= 100:
         return 100.0
-    return _nice_max(highest)
+    return nice_max(highest)
 
 
 def _tick(value: float, unit: str) -> str:
@@ -108,7 +106,7 @@ def _clamp(value: float, high: float) -> float:
 
 def _text(x: float, y: float, text: str, anchor: str = "middle", extra: str = "") -> str:
     return (
-        f'<text x="{_num(x)}" y="{_num(y)}" text-anchor="{anchor}" dominant-baseline="middle"'
+        f'<text x="{num(x)}" y="{num(y)}" text-anchor="{anchor}" dominant-baseline="middle"'
         f"{extra}>{escape(text)}</text>"
     )
 
@@ -128,8 +126,8 @@ def _line(
 ) -> str:
     dash = f' stroke-dasharray="{DASH}"' if dashed else ""
     return (
-        f'<line x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2)}" y2="{_num(y2)}" '
-        f'stroke="{colour}" stroke-width="{_num(width)}"{dash}/>'
+        f'<line x1="{num(x1)}" y1="{num(y1)}" x2="{num(x2)}" y2="{num(y2)}" '
+        f'stroke="{colour}" stroke-width="{num(width)}"{dash}/>'
     )
 
 
@@ -149,7 +147,7 @@ def _diamond(x: float, y: float, colour: str, r: float = 8.0) -> str:
     """The "you" marker: larger than every other marker, filled, outlined."""
     points = ((x, y - r), (x + r, y), (x, y + r), (x - r, y))
     return (
-        f'<polygon points="{" ".join(f"{_num(a)},{_num(b)}" for a, b in points)}" '
+        f'<polygon points="{" ".join(f"{num(a)},{num(b)}" for a, b in points)}" '
         f'fill="{colour}" stroke="{OUTLINE}" stroke-width="1.5"/>'
     )
 
@@ -160,7 +158,7 @@ def _peer(x: float, y: float, name: str = "", shown: str = "") -> str:
     tooltip = f"{name}: {shown}" if name and shown else name or shown
     tip = f"<title>{escape(tooltip)}</title>" if tooltip else ""
     return (
-        f'<circle cx="{_num(x)}" cy="{_num(y)}" r="4" fill="{WHITE}" stroke="{INK}" '
+        f'<circle cx="{num(x)}" cy="{num(y)}" r="4" fill="{WHITE}" stroke="{INK}" '
         f'stroke-width="1.5">{tip}</circle>'
     )
 
@@ -226,7 +224,7 @@ def dot_plot(
     ``band_text`` leaves that legend entry out. With ``band_only`` the peers' band and median
     are drawn but no single peer (used when some peer's figure is suppressed).
     """
-    chart_id = _id(chart_id)
+    chart_id = svg_id(chart_id)
     present = [(name, value) for name, value in peers if value is not None]
     width, left, plot_width = 560.0, 24.0, 512.0
     if you is None and not present:
@@ -255,14 +253,14 @@ def dot_plot(
     if spread:
         q1, q2, q3 = spread
         parts.append(
-            f'<g class="band"><rect x="{_num(x_of(q1))}" y="{_num(strip_top)}" '
-            f'width="{_num(max(x_of(q3) - x_of(q1), 1.0))}" height="{_num(strip_bottom - strip_top)}" '
+            f'<g class="band"><rect x="{num(x_of(q1))}" y="{num(strip_top)}" '
+            f'width="{num(max(x_of(q3) - x_of(q1), 1.0))}" height="{num(strip_bottom - strip_top)}" '
             f'fill="{BAND}" stroke="{GRID}" stroke-width="1"/>'
         )
         parts.append(_vline(x_of(q2), strip_top, strip_bottom, INK, 2) + "</g>")
     if national is not None:
         shown = format_value(national, unit)
-        label = f"{_short(national_label)}: {shown}" if national_label else shown
+        label = f"{short_label(national_label)}: {shown}" if national_label else shown
         parts.append(
             f'<g class="national">'
             f"{_vline(x_of(national), strip_top - 4, axis_y, OUTLINE, 1.5, dashed=True)}"
@@ -275,10 +273,10 @@ def dot_plot(
 
     parts.append('<g class="you">')
     if you is None:
-        parts.append(_text(2, you_row, f"{_short(you_label)}: {no_data_text}", "start", BOLD))
+        parts.append(_text(2, you_row, f"{short_label(you_label)}: {no_data_text}", "start", BOLD))
     else:
         colour, position = compare_to_median(you, median, higher_is_better)
-        label = f"{_short(you_label)}: {format_value(you, unit)}"
+        label = f"{short_label(you_label)}: {format_value(you, unit)}"
         if position is not None:
             words = {1: above_text, 0: at_text, -1: below_text}[position]
             label = f"{label} ({words})"
@@ -294,7 +292,7 @@ def dot_plot(
         x += 14 + len(peers_text) * CHAR_WIDTH + 16
     if band_text and spread:
         parts.append(
-            f'<rect x="{_num(x)}" y="{_num(legend_y - 6)}" width="24" height="12" '
+            f'<rect x="{num(x)}" y="{num(legend_y - 6)}" width="24" height="12" '
             f'fill="{BAND}" stroke="{GRID}" stroke-width="1"/>'
         )
         parts.append(_vline(x + 12, legend_y - 6, legend_y + 6, INK, 2))
@@ -318,15 +316,15 @@ def reference_bars(
     max_value: float = 100.0,
     highlight_first: bool = True,
 ) -> SafeString:
-    """Horizontal bars ``(label, value, text at the bar end)`` as in ``surveys.charts.bar_chart``,
+    """Horizontal bars ``(label, value, text at the bar end)`` as in ``surveys.analysis.charts.bar_chart``,
     plus a dashed vertical line at ``reference`` labelled above the bars with ``reference_label``
     as given (the formatted value when the label is empty). With ``highlight_first`` the first
     bar ("you") is dark and outlined, its label and text bold, the other bars lighter. A None
     value draws no bar but still shows its text (e.g. ":" for suppressed); values are clamped to
     0..``max_value``."""
-    chart_id = _id(chart_id)
+    chart_id = svg_id(chart_id)
     max_value = max_value if max_value > 0 else 100.0
-    labels = [_short(label) for label, _v, _t in bars]
+    labels = [short_label(label) for label, _v, _t in bars]
     # Generous: the first label is bold and the PDF's font may be wider than the estimate.
     label_width = min(max((len(label) for label in labels), default=4) * (CHAR_WIDTH + 1) + 16, 360)
     text_width = max((len(text) for _l, _v, text in bars), default=4) * CHAR_WIDTH + 16
@@ -355,8 +353,8 @@ def reference_bars(
                 else ((LIGHT_BAR, INK, 1) if highlight_first else (INK, OUTLINE, 1))
             )
             parts.append(
-                f'<rect x="{_num(label_width)}" y="{_num(middle - bar_height / 2)}" '
-                f'width="{_num(length)}" height="{bar_height}" fill="{fill}" '
+                f'<rect x="{num(label_width)}" y="{num(middle - bar_height / 2)}" '
+                f'width="{num(length)}" height="{bar_height}" fill="{fill}" '
                 f'stroke="{stroke}" stroke-width="{stroke_width}"/>'
             )
         texts.append(_text(label_width - 8, middle, label, "end", weight))
@@ -386,15 +384,15 @@ def trend_chart(
     max_value: float | None = None,
 ) -> SafeString:
     """A five-year trend: years (evenly spaced) on x, values on y, one series per line, drawn
-    exactly like ``surveys.charts.line_chart`` (own colour, marker shape and end label per
+    exactly like ``surveys.analysis.charts.line_chart`` (own colour, marker shape and end label per
     series) except that a missing year (None, or absent) **breaks the line**: the known years
     are joined only to their known neighbours, never across a gap. Points outside ``years``
     are ignored; the end label sits at the last known point."""
-    chart_id = _id(chart_id)
+    chart_id = svg_id(chart_id)
     years = sorted(set(years))
     position = {year: index for index, year in enumerate(years)}
     cleaned = [
-        (_short(label), sorted((y, v) for y, v in points if v is not None and y in position))
+        (short_label(label), sorted((y, v) for y, v in points if v is not None and y in position))
         for label, points in series
     ]
     top_value = _axis_max((v for _l, points in cleaned for _y, v in points), unit, max_value)
@@ -421,10 +419,10 @@ def trend_chart(
     for year in years:
         parts.append(_text(x_of(year), bottom + 20, str(year)))
     parts.append(
-        f'<path d="M{_num(left)} {_num(top)}V{_num(bottom)}H{_num(left + plot_width)}" '
+        f'<path d="M{num(left)} {num(top)}V{num(bottom)}H{num(left + plot_width)}" '
         f'stroke="{OUTLINE}" stroke-width="1" fill="none"/>'
     )
-    ends: list[_EndLabel] = []
+    ends: list[EndLabel] = []
     for index, (label, points) in enumerate(cleaned):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
         shape = MARKERS[index % len(MARKERS)]
@@ -439,15 +437,15 @@ def trend_chart(
         parts.append("<g>")
         for segment in segments:
             if len(segment) > 1:
-                path = " ".join(f"{_num(x_of(y))},{_num(y_of(v))}" for y, v in segment)
+                path = " ".join(f"{num(x_of(y))},{num(y_of(v))}" for y, v in segment)
                 parts.append(
                     f'<polyline points="{path}" fill="none" stroke="{colour}" '
                     f'stroke-width="2"{dash_attr}/>'
                 )
-        parts.extend(_marker(shape, x_of(year), y_of(value), colour) for year, value in points)
+        parts.extend(marker(shape, x_of(year), y_of(value), colour) for year, value in points)
         parts.append("</g>")
         if points:
-            ends.append(_EndLabel(y_of(points[-1][1]), label, shape, colour))
+            ends.append(EndLabel(y_of(points[-1][1]), label, shape, colour))
     # Push the end labels apart so they do not overlap, then back up if they left the plot.
     ends.sort(key=lambda end: end.y)
     for i in range(1, len(ends)):
@@ -455,7 +453,7 @@ def trend_chart(
     overflow = max(ends[-1].y - (bottom + 4), 0.0) if ends else 0.0
     label_x = left + plot_width + 12
     for end in ends:
-        parts.append(_marker(end.shape, label_x + 4, end.y - overflow, end.colour))
+        parts.append(marker(end.shape, label_x + 4, end.y - overflow, end.colour))
         parts.append(_text(label_x + 14, end.y - overflow, end.label, "start"))
     return _close(parts)
 
@@ -467,7 +465,7 @@ def _fraction_ticks(high: float) -> list[float]:
     """Ticks from 0 at a round step (5 %, 10 %, 20 %, 25 %, 50 %, …) with at most 7 of them."""
     step = next(
         (s for s in (0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0) if high / s <= 6),
-        _nice_max(high / 6),
+        nice_max(high / 6),
     )
     return [k * step for k in range(int(high / step + 1e-9) + 1)]
 
@@ -499,7 +497,7 @@ def quadrant_chart(
     table); "you" is a filled diamond with its label, left out when None. Values beyond the axes
     are drawn at the edge (clamped to 0..max). ``max_x`` defaults to max(1.0, largest x × 1.1).
     """
-    chart_id = _id(chart_id)
+    chart_id = svg_id(chart_id)
     if max_x is None or max_x <= 0:
         xs = [x for _n, x, _y in others] + ([you[0]] if you else [])
         max_x = max(1.0, max(xs, default=0.0) * 1.1)
@@ -525,7 +523,7 @@ def quadrant_chart(
         parts.append(_hline(left, right, y_of(tick)))
         parts.append(_text(left - 6, y_of(tick), percent(tick), "end", SMALL))
     parts.append(
-        f'<path d="M{_num(left)} {_num(top)}V{_num(bottom)}H{_num(right)}" '
+        f'<path d="M{num(left)} {num(top)}V{num(bottom)}H{num(right)}" '
         f'stroke="{OUTLINE}" stroke-width="1" fill="none"/>'
     )
     parts.append(_text(4, 12, y_label, "start", BOLD))
@@ -534,7 +532,9 @@ def quadrant_chart(
         f'<g class="splits">{_vline(x_of(x_split), top, bottom, OUTLINE, 1.5, dashed=True)}'
         f"{_hline(left, right, y_of(y_split), OUTLINE, 1.5, dashed=True)}</g>"
     )
-    top_right, top_left, bottom_right, bottom_left = (_short(label) for label in quadrant_labels)
+    top_right, top_left, bottom_right, bottom_left = (
+        short_label(label) for label in quadrant_labels
+    )
     parts.append(_text(right - 6, top + 12, top_right, "end", SMALL))
     parts.append(_text(left + 6, top + 12, top_left, "start", SMALL))
     parts.append(_text(right - 6, bottom - 12, bottom_right, "end", SMALL))
@@ -545,7 +545,7 @@ def quadrant_chart(
     parts.append("</g>")
     if you is not None:
         x, y = x_of(you[0]), y_of(you[1])
-        label = _short(you_label)
+        label = short_label(you_label)
         parts.append('<g class="you">')
         parts.append(_diamond(x, y, INK))
         if x + 12 + len(label) * CHAR_WIDTH > width - 2:

@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from portal.pdf import render_pdf
-from surveys.exports import neutralise
+from portal.core.pdf import render_pdf
+from surveys.analysis.exports import neutralise
 
 PDF_TEMPLATE = "pdf/benchmark_report.html"
 

@@ -28,10 +28,10 @@ from portal.benchmark import charts, indicators, suppression
 from portal.benchmark.peers import VARIABLES
 from portal.benchmark.selectors import REPORT_FORMAT, TREND_YEARS, Figures, ReportInputs
 from portal.municipalities.models import Municipality
-from surveys.analysis import scale_bounds, scale_point_label
-from surveys.context import render_text
+from surveys.analysis.aggregates import scale_bounds, scale_point_label
 from surveys.models import localized
-from surveys.questions import DONT_KNOW, NOT_RELEVANT
+from surveys.respondent.context import render_text
+from surveys.respondent.questions import DONT_KNOW, NOT_RELEVANT
 
 COMPARED_TYPES = ("yes_no", "single", "multi", "scale", "scale_grid", "integer", "percent")
 

@@ -19,7 +19,7 @@ from django.db.models import Count, Max, QuerySet, Sum
 
 from portal.benchmark.models import BenchmarkReport, PeerConfig, PeerSet, PeerSetMember
 from portal.municipalities.models import KeyFigures, KostraGroup, Municipality
-from surveys.analysis import COUNTED, current_successors
+from surveys.analysis.aggregates import COUNTED, current_successors
 from surveys.models import Answer, Question, Response, SurveyEdition
 
 # Bump when the report's content or layout changes, so stored reports are made anew.

@@ -15,8 +15,6 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal import queue
-from portal.audit.services import audit_log
 from portal.benchmark import peers as peer_math
 from portal.benchmark.models import (
     BenchmarkReport,
@@ -25,6 +23,8 @@ from portal.benchmark.models import (
     PeerSetMember,
     ReportBatch,
 )
+from portal.core import queue
+from portal.core.audit.services import audit_log
 from portal.municipalities.models import KeyFigures, Municipality
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from portal.audit.admin import AuditedAdmin
+from portal.core.audit.admin import AuditedAdmin
 from portal.municipalities.models import County, KeyFigures, KostraGroup, Municipality, Region
 
 

@@ -6,8 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.uploads import check_upload_size
 from portal.municipalities.models import County, Municipality, Region, WrittenStandard
-from portal.uploads import check_upload_size
 
 
 class KeyFigureUploadForm(forms.Form):

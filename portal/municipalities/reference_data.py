@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from portal.audit.services import audit_log
+from portal.core.audit.services import audit_log
 from portal.municipalities.models import (
     County,
     KeyFigures,

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.audit.services import (
+from portal.core.audit.services import (
     audit_log,
     audit_log_many,
     build_audit_entry,

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from portal.accounts.access import Perm, get_municipality, perms_for, require_directorate
 from portal.accounts.models import DirectorateRole
 from portal.accounts.selectors import members_of
-from portal.audit.selectors import audit_entries
+from portal.core.audit.selectors import audit_entries
 from portal.municipalities import selectors, services
 from portal.municipalities.forms import (
     KeyFigureUploadForm,

@@ -50,8 +50,8 @@ def _a(cast):
 
 
 def _open_edition():
+    from surveys.editions.services import edition_import, edition_set_status
     from surveys.models import SurveyEdition
-    from surveys.services import edition_import, edition_set_status
     from tests.surveys.conftest import definition
 
     edition = SurveyEdition.objects.filter(year=2026).first() or edition_import(

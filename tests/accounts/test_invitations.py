@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from portal.accounts.models import Invitation, Membership, User
-from portal.audit.models import AuditEntry
+from portal.core.audit.models import AuditEntry
 from tests.broker import ago, broker_down, queue_warnings
 
 

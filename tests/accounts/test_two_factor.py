@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts import services
 from portal.accounts.middleware import OPEN_BEFORE_SECOND_FACTOR
-from portal.audit.models import AuditEntry
+from portal.core.audit.models import AuditEntry
 from tests.accounts.test_access_matrix import MATRIX
 from tests.conftest import PASSWORD
 

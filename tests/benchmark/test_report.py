@@ -122,8 +122,8 @@ def test_no_survey_and_no_submitted_answers(country, cast):
     assert not data["survey"]["available"]
     assert "no survey for 2026" in data["survey"]["reason"]
 
+    from surveys.editions.services import edition_import
     from surveys.models import SurveyEdition
-    from surveys.services import edition_import
     from tests.surveys.conftest import definition
 
     edition = SurveyEdition.objects.filter(year=YEAR).first() or edition_import(

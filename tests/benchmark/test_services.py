@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from portal.audit.models import AuditEntry
 from portal.benchmark.models import PeerConfig, PeerSet, PeerSetMember
 from portal.benchmark.services import peer_set_compute
+from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import KeyFigures, Municipality
 from tests.factories import KeyFiguresFactory, MunicipalityFactory
 

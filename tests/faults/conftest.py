@@ -26,7 +26,7 @@ FIND_QUESTION = """
 import json
 from portal.municipalities.models import Municipality
 from surveys.models import SurveyEdition
-from surveys.selectors import survey_state
+from surveys.respondent.selectors import survey_state
 from portal.benchmark.selectors import report_years
 edition = SurveyEdition.objects.get(status="open")
 municipality = Municipality.objects.get(number="4204", valid_to__isnull=True)

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from housing import files as housing_files
+from portal.core.spreadsheets import XLSX_ILLEGAL_CHARACTERS
 from portal.municipalities import key_figure_import
-from portal.spreadsheets import XLSX_ILLEGAL_CHARACTERS
-from surveys.definition import DefinitionError, parse_definition
+from surveys.editions.definition import DefinitionError, parse_definition
 
 FUZZ = settings(
     max_examples=150,
@@ -104,7 +104,7 @@ def test_key_figure_parser_never_crashes(content):
 @FUZZ
 @given(content=csv_files(KEY_FIGURE_COLUMNS))
 def test_key_figure_import_writes_all_or_nothing(cast, content):
-    from portal.audit.models import AuditEntry
+    from portal.core.audit.models import AuditEntry
     from portal.municipalities.models import KeyFigures
     from portal.municipalities.services import key_figures_import
 
@@ -311,8 +311,8 @@ def test_definition_parser_refuses_alias_bombs():
 @FUZZ
 @given(document=documents)
 def test_edition_import_writes_nothing_on_error(document):
+    from surveys.editions.services import edition_import
     from surveys.models import Question, SurveyEdition
-    from surveys.services import edition_import
 
     before = (SurveyEdition.objects.count(), Question.objects.count())
     try:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from housing import selectors, services
 from housing.diff import diff_section
 from housing.models import HousingLine, ProfileSection, ProfileVersion
-from portal.audit.models import AuditEntry
+from portal.core.audit.models import AuditEntry
 from tests.housing.conftest import age, contact, facts, line, staffed
 
 

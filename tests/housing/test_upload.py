@@ -12,8 +12,8 @@ from openpyxl import Workbook, load_workbook
 
 from housing import files, services
 from housing.models import HousingLine, ProfileVersion
-from portal.audit.models import AuditEntry
-from portal.spreadsheets import XLSX_MAX_UNPACKED_BYTES
+from portal.core.audit.models import AuditEntry
+from portal.core.spreadsheets import XLSX_MAX_UNPACKED_BYTES
 from tests.housing.conftest import line
 
 HEADER = "reference,tenure,rooms,bedrooms,step_free,units,vacant_now,vacant_later,vacant_from,reserved_for_refugees,area,distances,contract_years,notes"

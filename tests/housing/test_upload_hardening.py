@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 
 from housing import files, services
 from housing.models import HousingLine, ProfileVersion
-from portal import spreadsheets
-from portal.audit.models import AuditEntry
+from portal.core import spreadsheets
+from portal.core.audit.models import AuditEntry
 from tests.housing.conftest import line
 from tests.housing.test_upload import upload, xlsx
 from tests.uploads import post_file

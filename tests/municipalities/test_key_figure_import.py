@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from portal.audit.models import AuditEntry
+from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import KeyFigures, KostraGroup
 from portal.municipalities.services import key_figures_import
 from tests.factories import MunicipalityFactory
@@ -375,7 +375,7 @@ def test_a_file_past_every_limit_is_refused_with_its_size(client, cast, orgs, se
     """Past UPLOAD_MAX_BYTES the rest of the file is counted, not kept, and still named."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from portal.uploads import OversizedUpload
+    from portal.core.uploads import OversizedUpload
 
     settings.UPLOAD_MAX_BYTES = 1024
     settings.KEY_FIGURE_UPLOAD_MAX_BYTES = 500

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.audit.models import AuditEntry
+from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import KeyFigures
 from tests.factories import KeyFiguresFactory, MunicipalityFactory
 

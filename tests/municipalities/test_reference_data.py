@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from portal.accounts.demo import DEMO_USERS
 from portal.accounts.models import Membership, User
-from portal.audit.models import AuditEntry
+from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import County, KeyFigures, Municipality, Region
 from portal.municipalities.reference_data import load_demo_key_figures, load_reference_data
 

@@ -1,4 +1,4 @@
-"""portal.queue: tasks are handed to the broker after commit; a broker that is down is one
+"""portal.core.queue: tasks are handed to the broker after commit; a broker that is down is one
 warning, never an error for the request; anything else is still raised."""
 
 import socket
@@ -13,7 +13,7 @@ from django.db import transaction
 from kombu.exceptions import EncodeError
 from kombu.exceptions import OperationalError as BrokerError
 
-from portal import queue
+from portal.core import queue
 from portal.municipalities.models import Municipality
 from tests.broker import queue_warnings
 from tests.factories import MunicipalityFactory

@@ -9,8 +9,8 @@ from django.core.management.base import SystemCheckError
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
-from portal import spreadsheets
-from portal.spreadsheets import SpreadsheetError, check_xlsx, neutralise, unguard, xlsx_value
+from portal.core import spreadsheets
+from portal.core.spreadsheets import SpreadsheetError, check_xlsx, neutralise, unguard, xlsx_value
 
 RISKY = [
     "=1+1",

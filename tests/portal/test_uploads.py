@@ -9,7 +9,7 @@ from django.core.files.uploadhandler import FileUploadHandler, MemoryFileUploadH
 from django.http.multipartparser import MultiPartParser
 from django.utils import translation
 
-from portal.uploads import CappedUploadHandler, OversizedUpload, check_upload_size
+from portal.core.uploads import CappedUploadHandler, OversizedUpload, check_upload_size
 from tests.uploads import multipart
 
 
@@ -80,7 +80,7 @@ def test_an_oversized_upload_is_refused_whatever_the_forms_limit(settings):
 
 
 def test_the_cap_covers_every_upload_form(settings):
-    assert settings.FILE_UPLOAD_HANDLERS[0] == "portal.uploads.CappedUploadHandler"
+    assert settings.FILE_UPLOAD_HANDLERS[0] == "portal.core.uploads.CappedUploadHandler"
     limits = [
         settings.KEY_FIGURE_UPLOAD_MAX_BYTES,
         settings.HOUSING_UPLOAD_MAX_BYTES,

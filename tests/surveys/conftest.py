@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from surveys.services import edition_import, edition_set_status
+from surveys.editions.services import edition_import, edition_set_status
 
 DEFINITION = {
     "year": 2026,

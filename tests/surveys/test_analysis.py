@@ -10,11 +10,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from portal.audit.models import AuditEntry
+from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import KeyFigures, MunicipalitySuccession
-from surveys import analysis, charts, theme_services
+from surveys.analysis import aggregates as analysis
+from surveys.analysis import charts
+from surveys.analysis import services as theme_services
+from surveys.editions.services import edition_import, edition_set_status
 from surveys.models import Answer, Response, Theme
-from surveys.services import edition_import, edition_set_status
 from tests.factories import MunicipalityFactory
 from tests.surveys.conftest import PREVIOUS, definition
 

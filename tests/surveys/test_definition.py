@@ -10,17 +10,17 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from portal.audit.models import AuditEntry
-from surveys.definition import (
+from portal.core.audit.models import AuditEntry
+from surveys.editions.definition import (
     MAX_NESTING,
     DefinitionError,
     load_document,
     parse_definition,
     to_yaml,
 )
+from surveys.editions.schema import schema_json
+from surveys.editions.services import _earlier_question, edition_import
 from surveys.models import Answer, Question, Response, Section, SurveyEdition
-from surveys.schema import schema_json
-from surveys.services import _earlier_question, edition_import
 from tests.surveys.conftest import DEFINITION, PREVIOUS, definition
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +92,7 @@ def test_published_schema_is_in_sync():
     if not SCHEMA_FILE.exists():
         pytest.fail(
             "docs/survey-schema.json is missing; regenerate it with `make schema` "
-            "(writes surveys.schema.schema_json() to surveys.schema.SCHEMA_PATH)"
+            "(writes surveys.editions.schema.schema_json() to surveys.editions.schema.SCHEMA_PATH)"
         )
     assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_json(), (
         "docs/survey-schema.json is out of date; regenerate it with `make schema`"
@@ -976,7 +976,7 @@ def test_upload_page_names_size_and_limit(client, cast, settings):
 
 
 def test_a_failure_half_way_through_an_import_leaves_the_old_edition(db, monkeypatch):
-    from surveys import services
+    from surveys.editions import services
 
     first = edition_import(actor=None, content=definition())
     before = (question_keys(first), Section.objects.count(), AuditEntry.objects.count())

@@ -1,9 +1,9 @@
 """The shipped editions and the demo answers load, validly and idempotently."""
 
-from surveys import questions as qtypes
 from surveys.demo import DEMO_USER_ORGANISATIONS, load_demo_answers, load_shipped_editions
 from surveys.models import Answer, Response, SurveyEdition
-from surveys.services import _revalidate
+from surveys.respondent import questions as qtypes
+from surveys.respondent.services import _revalidate
 
 
 def test_shipped_editions_load_once_with_their_statuses(db):

@@ -11,9 +11,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from surveys import exports
+from surveys.analysis import exports
 from surveys.models import Answer, Question, Response
-from surveys.services import answers_save, response_submit
+from surveys.respondent.services import answers_save, response_submit
 from tests.factories import MembershipFactory, MunicipalityFactory, UserFactory
 
 URL = "/direktoratet/undersokelser/2026/eksport/"
@@ -407,7 +407,7 @@ def test_codebook_covers_every_wide_column(answered, cast, fmt):
 
 
 def test_section_routing_in_codebook(db, cast):
-    from surveys.services import edition_import
+    from surveys.editions.services import edition_import
     from tests.surveys.conftest import definition
 
     doc = definition()

@@ -7,9 +7,10 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from portal.audit.models import AuditEntry
+from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import KeyFigures
-from surveys import followup, services
+from surveys.followup import services
+from surveys.followup import status as followup
 from surveys.models import Answer, DeadlineExtension, FollowUp, Response, ReviewComment
 from surveys.tasks import send_due_reminders, send_follow_up_email
 from tests.broker import ago, broker_down, queue_warnings
@@ -276,7 +277,7 @@ def test_manual_reminder_for_a_filtered_set(client, cast, edition, on_commit):
 
 
 def test_launch_is_announced_once(client, cast, db, on_commit):
-    from surveys.services import edition_import
+    from surveys.editions.services import edition_import
     from tests.surveys.conftest import definition
 
     edition = edition_import(actor=None, content=definition())
@@ -497,7 +498,7 @@ def test_reminders_while_the_broker_is_down_wait_with_one_warning(
 
 
 def test_the_sweep_sends_only_pending_follow_up_emails_of_the_last_two_days(cast, edition):
-    from surveys.selectors import follow_ups_unsent
+    from surveys.followup.selectors import follow_ups_unsent
 
     def entry(status, at, **fields):
         made = FollowUp.objects.create(

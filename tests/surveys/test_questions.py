@@ -1,12 +1,18 @@
-"""Server-side checking and display of every question type (surveys.questions)."""
+"""Server-side checking and display of every question type (surveys.respondent.questions)."""
 
 import pytest
 from django.http import QueryDict
 from django.utils import translation
 
-from surveys.context import OrgContext
 from surveys.models import Question
-from surveys.questions import AnswerInvalid, display, fingerprint, parse, plausibility_warning
+from surveys.respondent.context import OrgContext
+from surveys.respondent.questions import (
+    AnswerInvalid,
+    display,
+    fingerprint,
+    parse,
+    plausibility_warning,
+)
 
 
 def form(fields=None):

@@ -5,11 +5,11 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from portal.audit.models import AuditEntry
+from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import KeyFigures
+from surveys.editions.services import edition_set_status
 from surveys.models import Answer, Response, SectionAssignment
-from surveys.questions import fingerprint
-from surveys.services import edition_set_status
+from surveys.respondent.questions import fingerprint
 from tests.broker import ago, broker_down, queue_warnings
 from tests.factories import MunicipalityFactory
 
@@ -372,7 +372,7 @@ def test_review_lists_answers_and_unanswered_questions(client, cast, edition):
 
 @pytest.mark.parametrize("n", [10, 80])
 def test_opening_a_section_costs_a_constant_number_of_queries(client, cast, n):
-    from surveys.services import edition_import
+    from surveys.editions.services import edition_import
 
     questions = [{"key": f"q{i}", "type": "integer", "text": f"Spørsmål {i}"} for i in range(n)]
     questions[1]["show_if"] = {"answers": [{"question": "q0", "in": [1]}]}
@@ -402,7 +402,7 @@ test_opening_a_section_costs_a_constant_number_of_queries.counts = {}  # type: i
 
 def test_section_query_count_does_not_grow(client, cast):
     """The same page with 10 and with 80 questions costs the same number of queries."""
-    from surveys.services import edition_import
+    from surveys.editions.services import edition_import
 
     counts = []
     # Each edition has a previous one, so both pages also look up last year's answers.
@@ -479,7 +479,7 @@ def test_submitting_works_when_the_broker_is_down_and_the_sweep_sends_the_receip
 
 
 def test_the_sweep_sends_only_missing_receipts_of_the_last_two_days(cast, edition):
-    from surveys.selectors import receipts_unsent
+    from surveys.respondent.selectors import receipts_unsent
 
     def response(status, submitted_at, **fields):
         return Response.objects.create(

@@ -10,9 +10,11 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from portal.accounts.models import Invitation, Membership
-from surveys import questions as qtypes
+from surveys.editions.services import edition_set_status
+from surveys.followup.services import response_return
 from surveys.models import Answer, Response, SectionAssignment
-from surveys.services import answers_save, edition_set_status, response_return, response_submit
+from surveys.respondent import questions as qtypes
+from surveys.respondent.services import answers_save, response_submit
 
 
 def qd(d):

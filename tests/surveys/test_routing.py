@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 
-from portal.audit.models import AuditEntry
+from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import MunicipalitySuccession
-from surveys.context import OrgContext, compute_settlement_category, org_context
-from surveys.routing import attributes_match, visible_questions
-from surveys.services import edition_import, settlement_category_override
+from surveys.editions.services import edition_import, settlement_category_override
+from surveys.respondent.context import OrgContext, compute_settlement_category, org_context
+from surveys.respondent.routing import attributes_match, visible_questions
 from tests.factories import KeyFiguresFactory, MunicipalityFactory
 
 YEAR = 2026  # the edition fixture's year; the window is 2021–2025

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.municipalities.models import Region
-from surveys import exports
+from surveys.analysis import exports
 from surveys.models import SurveyEdition
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from surveys.definition import to_yaml
+from surveys.editions.definition import to_yaml
 from surveys.models import SurveyEdition
 
 

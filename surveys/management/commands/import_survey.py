@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from surveys.definition import DefinitionError, parse_definition
-from surveys.services import _earlier_question, edition_import
+from surveys.editions.definition import DefinitionError, parse_definition
+from surveys.editions.services import _earlier_question, edition_import
 
 
 class Command(BaseCommand):

@@ -1,0 +1,584 @@
+"""Read and check a survey definition document (YAML or JSON).
+
+``parse_definition(content)`` returns the normalised definition or raises ``DefinitionError``
+with every problem found, each pointing at the offending key (``sections[1].questions[3].key``).
+Nothing here touches the database except the optional look-up of earlier editions for option
+mappings, which the caller passes in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import string
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import jsonschema
+import yaml
+from django.conf import settings
+
+from surveys.editions.schema import SCHEMA
+
+# No definition needs more; a deeper document is refused before the recursion limit is near.
+MAX_NESTING = 32
+RESERVED_VALUES = ("dont_know", "not_relevant")
+FIGURE_PLACEHOLDERS = (
+    "requested",
+    "decided",
+    "settled",
+    "unaccompanied_requested",
+    "unaccompanied_decided",
+    "unaccompanied_settled",
+    "population",
+    "intro_completed",
+    "intro_work_or_education_direct",
+    "intro_work_or_education_1y",
+)
+PLACEHOLDERS = frozenset(
+    {
+        "organisation",
+        "year",
+        *FIGURE_PLACEHOLDERS,
+        "requested_last_year",
+        "decided_last_year",
+        "settled_last_year",
+    }
+)
+CHECK_PLACEHOLDERS = PLACEHOLDERS | {"value", "figure", "last_year"}
+CHOICE_TYPES = ("single", "multi", "rank")
+
+
+class DefinitionError(Exception):
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases: no object construction, no expansion bombs, and
+    no nesting deeper than ``MAX_NESTING``."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases (*name) are not allowed", event.start_mark
+            )
+        if self.depth >= MAX_NESTING:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"lists and mappings nested more than {MAX_NESTING} deep are not allowed",
+                self.peek_event().start_mark,
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+# Dates stay text (YYYY-MM-DD), so an impossible date is reported at its key, not raised by YAML.
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
+def load_document(content: bytes | str) -> Any:
+    limit = settings.SURVEY_DEFINITION_MAX_BYTES  # bytes of a file, characters of a text
+    if len(content) > limit:
+        raise DefinitionError([f"the document is larger than {limit // 1024} KiB"])
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DefinitionError(["the document is not UTF-8 text"]) from None
+    if "\x00" in content:
+        raise DefinitionError(["the document is not text"])
+    try:
+        return yaml.load(content, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise DefinitionError([f"{where}{exc.problem or exc}"]) from None
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
+        raise DefinitionError(
+            [f"not a readable YAML or JSON document ({type(exc).__name__})"]
+        ) from None
+
+
+def _path(parts: Iterable[Any]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def _plain(value: Any) -> Any:
+    """YAML dates become ISO strings; everything else is left for the schema to judge."""
+    if isinstance(value, dict):
+        return {_plain_key(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _plain_key(key: Any) -> Any:
+    if isinstance(key, bool):  # YAML 1.1 reads a bare yes/no key as a boolean
+        return "yes" if key else "no"
+    return str(key) if isinstance(key, int | float) else key
+
+
+_COMMON_QUESTION_FIELDS = {"key", "type", "text", "help", "required", "show_if"}
+_QUESTION_FIELDS = {
+    "yes_no": {"allow_dont_know"},
+    "single": {"options", "allow_dont_know"},
+    "multi": {"options", "max_choices", "allow_dont_know"},
+    "rank": {"options", "rank"},
+    "integer": {"min", "max", "unit", "allow_dont_know", "checks"},
+    "percent": {"min", "max", "allow_dont_know", "checks"},
+    "scale": {"scale", "allow_not_relevant", "allow_dont_know"},
+    "scale_grid": {"items", "scale", "allow_not_relevant"},
+    "text": {"max_length"},
+    "textarea": {"max_length"},
+}
+
+_TEXT_HINT = "must be a text: a string, or a mapping with nb (and optionally nn and en)"
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    where = _path(error.absolute_path)
+    if error.validator == "oneOf":
+        subschemas = error.validator_value
+        if any(s.get("type") == "string" for s in subschemas if isinstance(s, dict)):
+            return f"{where}: {_TEXT_HINT}"
+        if any("last_year" in json.dumps(s) for s in subschemas):
+            return f"{where}: a check needs either last_year, or key_figure with max_ratio and/or min_ratio"
+        return f"{where}: needs exactly one of in, not_in and answered"
+    if error.validator == "not" and isinstance(error.instance, dict):
+        kind = error.instance.get("type", "?")
+        allowed = _QUESTION_FIELDS.get(kind, set()) | _COMMON_QUESTION_FIELDS
+        misplaced = sorted(set(error.instance) - allowed)
+        if misplaced:
+            return "; ".join(
+                f"{where}.{name}: '{name}' does not belong to a '{kind}' question"
+                for name in misplaced
+            )
+        return f"{where}: has a field that does not belong to a '{kind}' question"
+    if error.validator == "additionalProperties":
+        return f"{where}: {error.message.replace('Additional properties are not allowed', 'unknown field')}"
+    if error.validator == "pattern" and isinstance(error.instance, str):
+        if error.absolute_path and error.absolute_path[-1] in ("opens", "deadline"):
+            return f"{where}: '{error.instance}' is not a date (YYYY-MM-DD)"
+        return f"{where}: '{error.instance}' is not a valid key (lowercase letters, digits and _, starting with a letter)"
+    if error.validator == "enum":
+        listed = ", ".join(str(v) for v in error.validator_value)
+        return f"{where}: {error.instance!r} is not one of: {listed}"
+    return f"{where}: {error.message}"
+
+
+def _text(value: Any) -> dict[str, str]:
+    if isinstance(value, str):
+        return {"nb": value}
+    return {k: v for k, v in value.items() if v}
+
+
+def _routing_values(question: dict) -> set | None:
+    """The values an ``in``/``not_in`` rule may name for this question (None: any number)."""
+    kind = question["type"]
+    extra = set()
+    if question.get("allow_dont_know"):
+        extra.add("dont_know")
+    if question.get("allow_not_relevant"):
+        extra.add("not_relevant")
+    if kind == "yes_no":
+        return {"yes", "no"} | extra
+    if kind in ("single", "multi"):
+        return {o["key"] for o in question["options"]} | extra
+    if kind == "scale":
+        low, high = _scale_bounds(question)
+        return set(range(low, high + 1)) | extra
+    if kind in ("integer", "percent"):
+        return None
+    return set()
+
+
+def _scale_bounds(question: dict) -> tuple[int, int]:
+    scale = question.get("scale", {})
+    return scale.get("min", 1), scale.get("max", 5)
+
+
+def _mapping_targets(question: dict) -> set:
+    kind = question["type"]
+    targets = set(_routing_values(question) or set())
+    if kind == "rank":
+        targets = {o["key"] for o in question["options"]}
+    if kind == "scale_grid":
+        low, high = _scale_bounds(question)
+        targets = set(range(low, high + 1)) | (
+            {"not_relevant"} if question.get("allow_not_relevant") else set()
+        )
+    if kind in ("integer", "percent") and question.get("allow_dont_know"):
+        targets.add("dont_know")
+    return {str(t) for t in targets}
+
+
+def _placeholders(text: dict[str, str]) -> Iterable[tuple[str, str]]:
+    """(language, problem) for each placeholder problem in a text."""
+    for language, value in text.items():
+        try:
+            fields = list(string.Formatter().parse(value))
+        except ValueError:
+            yield language, "has an unmatched { or } (write {{ or }} for a literal brace)"
+            continue
+        for _literal, name, spec, conversion in fields:
+            if name is None:
+                continue
+            if spec or conversion:
+                yield language, f"placeholder {{{name}}} cannot have a format"
+            else:
+                yield language, f"uses {{{name}}}"
+
+
+def _normalise_yes_no(show_if: dict, questions: dict[str, dict]) -> None:
+    for rule in show_if.get("answers", []):
+        target = questions.get(rule["question"])
+        if target is None or target["type"] != "yes_no":
+            continue
+        for field in ("in", "not_in"):
+            if field in rule:
+                rule[field] = [
+                    ("yes" if v else "no") if isinstance(v, bool) else v for v in rule[field]
+                ]
+
+
+def _list(value: Any) -> list:
+    """A list as it is; anything else (the schema check reports it) as no items."""
+    return value if isinstance(value, list) else []
+
+
+def parse_definition(
+    content: bytes | str | dict,
+    *,
+    earlier_question: Callable[[int, str], dict | None] | None = None,
+) -> dict:
+    """The normalised definition, or DefinitionError listing every problem.
+
+    ``earlier_question(year, key)`` returns the stored definition of a question in an earlier
+    edition (or None); it lets option mappings be checked against the options they come from.
+    """
+    document = _plain(content if isinstance(content, dict) else load_document(content))
+    if not isinstance(document, dict):
+        raise DefinitionError(
+            ["the document must be a mapping with year, title, opens, deadline and sections"]
+        )
+
+    # YAML reads bare yes/no as booleans: accept them in routing rules of yes/no questions.
+    raw_questions: dict[str, dict] = {
+        q["key"]: q
+        for s in _list(document.get("sections"))
+        if isinstance(s, dict)
+        for q in _list(s.get("questions"))
+        if isinstance(q, dict) and isinstance(q.get("key"), str) and isinstance(q.get("type"), str)
+    }
+    for section in _list(document.get("sections")):
+        if not isinstance(section, dict):
+            continue
+        for holder in [
+            section,
+            *[q for q in _list(section.get("questions")) if isinstance(q, dict)],
+        ]:
+            if (
+                isinstance(holder.get("show_if"), dict)
+                and isinstance(holder["show_if"].get("answers"), list)
+                and all(
+                    isinstance(r, dict) and isinstance(r.get("question"), str)
+                    for r in holder["show_if"]["answers"]
+                )
+            ):
+                _normalise_yes_no(holder["show_if"], raw_questions)
+
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    schema_errors = sorted(
+        validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
+    )
+    if schema_errors:
+        messages = [part for e in schema_errors for part in _schema_message(e).split("; ")]
+        raise DefinitionError(list(dict.fromkeys(messages)))
+
+    errors: list[str] = []
+    year = document["year"]
+    for field in ("opens", "deadline"):
+        try:
+            dt.date.fromisoformat(document[field])
+        except ValueError:
+            errors.append(f"{field}: '{document[field]}' is not a real date")
+    if not errors and document["opens"] > document["deadline"]:
+        errors.append("deadline: the deadline is before the opening date")
+    if document.get("previous_year") is not None and document["previous_year"] >= year:
+        errors.append("previous_year: must be an earlier year than the edition's")
+
+    def check_text(path: str, value: Any, allowed: frozenset[str] = PLACEHOLDERS) -> None:
+        for language, problem in _placeholders(_text(value)):
+            if problem.startswith("uses {"):
+                name = problem[6:-1]
+                if not allowed:
+                    errors.append(
+                        f"{path} ({language}): placeholders such as {{{name}}} cannot be used here"
+                    )
+                elif name not in allowed:
+                    errors.append(
+                        f"{path} ({language}): unknown placeholder {{{name}}}; allowed: {', '.join(sorted(allowed))}"
+                    )
+            else:
+                errors.append(f"{path} ({language}): {problem}")
+
+    check_text("title", document["title"], frozenset())
+    if "intro" in document:
+        check_text("intro", document["intro"])
+
+    seen_sections: dict[str, str] = {}
+    seen_questions: dict[str, str] = {}
+    order: dict[str, int] = {}
+    section_of: dict[str, int] = {}
+    questions: dict[str, dict] = {}
+    position = 0
+    for s_index, section in enumerate(document["sections"]):
+        s_path = f"sections[{s_index}]"
+        if section["key"] in seen_sections:
+            errors.append(
+                f"{s_path}.key: '{section['key']}' is used twice (also at {seen_sections[section['key']]})"
+            )
+        seen_sections.setdefault(section["key"], f"{s_path}.key")
+        check_text(f"{s_path}.title", section["title"], frozenset())
+        if "intro" in section:
+            check_text(f"{s_path}.intro", section["intro"])
+        for q_index, question in enumerate(section["questions"]):
+            q_path = f"{s_path}.questions[{q_index}]"
+            key = question["key"]
+            if key in seen_questions:
+                errors.append(
+                    f"{q_path}.key: '{key}' is used twice (also at {seen_questions[key]})"
+                )
+            seen_questions.setdefault(key, f"{q_path}.key")
+            position += 1
+            order.setdefault(key, position)
+            section_of.setdefault(key, s_index)
+            questions.setdefault(key, question)
+            errors.extend(_question_errors(q_path, question))
+            check_text(f"{q_path}.text", question["text"])
+            if "help" in question:
+                check_text(f"{q_path}.help", question["help"])
+            for o_index, option in enumerate(question.get("options", [])):
+                check_text(f"{q_path}.options[{o_index}].label", option["label"], frozenset())
+            for c_index, check in enumerate(question.get("checks", [])):
+                if "message" in check:
+                    check_text(
+                        f"{q_path}.checks[{c_index}].message", check["message"], CHECK_PLACEHOLDERS
+                    )
+
+    # Routing: only earlier questions, and only values those questions can have.
+    position = 0
+    for s_index, section in enumerate(document["sections"]):
+        s_path = f"sections[{s_index}]"
+        if "show_if" in section:
+            errors.extend(
+                _routing_errors(
+                    f"{s_path}.show_if",
+                    section["show_if"],
+                    questions,
+                    lambda k, s=s_index: section_of.get(k, s) < s,
+                )
+            )
+        for q_index, question in enumerate(section["questions"]):
+            position += 1
+            if "show_if" in question:
+                errors.extend(
+                    _routing_errors(
+                        f"{s_path}.questions[{q_index}].show_if",
+                        question["show_if"],
+                        questions,
+                        lambda k, p=position: order.get(k, p) < p,
+                    )
+                )
+
+    seen_mappings: set[tuple[str, int]] = set()
+    for m_index, mapping in enumerate(document.get("option_mappings", [])):
+        m_path = f"option_mappings[{m_index}]"
+        question = questions.get(mapping["question"])
+        if question is None:
+            errors.append(
+                f"{m_path}.question: '{mapping['question']}' is not a question of this edition"
+            )
+            continue
+        if mapping["from_year"] >= year:
+            errors.append(
+                f"{m_path}.from_year: must be an earlier year than the edition's ({year})"
+            )
+        if (mapping["question"], mapping["from_year"]) in seen_mappings:
+            errors.append(
+                f"{m_path}: '{mapping['question']}' from {mapping['from_year']} is mapped twice"
+            )
+        seen_mappings.add((mapping["question"], mapping["from_year"]))
+        targets = _mapping_targets(question)
+        for source, target in mapping["map"].items():
+            if str(target) not in targets:
+                errors.append(
+                    f"{m_path}.map.{source}: '{target}' is not an option of '{mapping['question']}' "
+                    f"(its options: {', '.join(sorted(targets))})"
+                )
+        if earlier_question is not None:
+            earlier = earlier_question(mapping["from_year"], mapping["question"])
+            if earlier is not None:
+                sources = _mapping_targets(earlier)
+                for source in mapping["map"]:
+                    if str(source) not in sources:
+                        errors.append(
+                            f"{m_path}.map.{source}: '{source}' is not an option of '{mapping['question']}' "
+                            f"in {mapping['from_year']}"
+                        )
+
+    if errors:
+        raise DefinitionError(errors)
+    return _normalised(document)
+
+
+def _question_errors(path: str, question: dict) -> list[str]:
+    errors = []
+    kind = question["type"]
+    options = question.get("options", [])
+    keys = [o["key"] for o in options]
+    for index, key in enumerate(keys):
+        if key in RESERVED_VALUES:
+            errors.append(
+                f"{path}.options[{index}].key: '{key}' is reserved; use allow_dont_know / allow_not_relevant"
+            )
+        elif keys.index(key) != index:
+            errors.append(f"{path}.options[{index}].key: '{key}' is used twice in this question")
+    item_keys = [i["key"] for i in question.get("items", [])]
+    for index, key in enumerate(item_keys):
+        if item_keys.index(key) != index:
+            errors.append(f"{path}.items[{index}].key: '{key}' is used twice in this question")
+    if "max_choices" in question and question["max_choices"] > len(options):
+        errors.append(
+            f"{path}.max_choices: {question['max_choices']} is more than the {len(options)} options"
+        )
+    if "rank" in question and question["rank"] > len(options):
+        errors.append(f"{path}.rank: {question['rank']} is more than the {len(options)} options")
+    if kind != "multi" and any(o.get("exclusive") for o in options):
+        errors.append(f"{path}.options: only a 'multi' question can have an exclusive option")
+    if kind == "rank" and any(o.get("other") for o in options):
+        errors.append(f"{path}.options: a ranking cannot have an 'other, please describe' option")
+    low, high = question.get("min"), question.get("max")
+    if low is not None and high is not None and low > high:
+        errors.append(f"{path}.min: {low} is more than max {high}")
+    if kind == "percent":
+        for field, value in (("min", low), ("max", high)):
+            if value is not None and not 0 <= value <= 100:
+                errors.append(f"{path}.{field}: a percentage is between 0 and 100, not {value}")
+    if kind == "integer":
+        for field, value in (("min", low), ("max", high)):
+            if value is not None and value != int(value):
+                errors.append(f"{path}.{field}: must be a whole number for an integer question")
+    if kind in ("scale", "scale_grid"):
+        s_low, s_high = _scale_bounds(question)
+        if s_low >= s_high:
+            errors.append(f"{path}.scale: min ({s_low}) must be less than max ({s_high})")
+    if question.get("allow_dont_know") and kind in ("scale_grid", "rank", "text", "textarea"):
+        errors.append(
+            f"{path}.allow_dont_know: a '{kind}' question cannot have a “don't know” answer"
+        )
+    return errors
+
+
+def _routing_errors(path: str, show_if: dict, questions: dict[str, dict], is_earlier) -> list[str]:
+    errors = []
+    for index, rule in enumerate(show_if.get("answers", [])):
+        r_path = f"{path}.answers[{index}]"
+        key = rule["question"]
+        target = questions.get(key)
+        if target is None:
+            errors.append(f"{r_path}.question: '{key}' is not a question of this edition")
+            continue
+        if not is_earlier(key):
+            errors.append(
+                f"{r_path}.question: '{key}' is asked later; a rule can only depend on an earlier question"
+            )
+            continue
+        allowed = _routing_values(target)
+        for field in ("in", "not_in"):
+            if field not in rule:
+                continue
+            if allowed is not None and not allowed:
+                errors.append(
+                    f"{r_path}.{field}: a '{target['type']}' question can only be routed on with answered"
+                )
+                continue
+            for value in rule[field]:
+                if allowed is None:
+                    if (
+                        not (isinstance(value, int | float) and not isinstance(value, bool))
+                        and value not in RESERVED_VALUES
+                    ):
+                        errors.append(f"{r_path}.{field}: '{value}' is not a number")
+                elif value not in allowed:
+                    listed = ", ".join(str(v) for v in sorted(allowed, key=str))
+                    errors.append(
+                        f"{r_path}.{field}: '{value}' is not an answer of '{key}' (its answers: {listed})"
+                    )
+    return errors
+
+
+def _normalised(document: dict) -> dict:
+    """Texts as {language: text}; everything else as written."""
+
+    def texts(obj: dict, fields: Iterable[str]) -> dict:
+        out = dict(obj)
+        for field in fields:
+            if field in out:
+                out[field] = _text(out[field])
+        return out
+
+    doc = texts(document, ("title", "intro"))
+    doc["sections"] = []
+    for section in document["sections"]:
+        s = texts(section, ("title", "intro"))
+        s["questions"] = []
+        for question in section["questions"]:
+            q = texts(question, ("text", "help", "unit"))
+            if "options" in q:
+                q["options"] = [texts(o, ("label",)) for o in q["options"]]
+            if "items" in q:
+                q["items"] = [texts(i, ("label",)) for i in q["items"]]
+            if "scale" in q:
+                q["scale"] = texts(q["scale"], ("min_label", "max_label"))
+            if "checks" in q:
+                q["checks"] = [texts(c, ("message",)) for c in q["checks"]]
+            s["questions"].append(q)
+        doc["sections"].append(s)
+    doc.setdefault("option_mappings", [])
+    return doc
+
+
+def to_yaml(definition: dict) -> str:
+    """The definition as a readable YAML document; a bokmål-only text becomes a plain string."""
+
+    def simplify(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"nb"} and isinstance(value["nb"], str):
+                return value["nb"]
+            return {k: simplify(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [simplify(v) for v in value]
+        return value
+
+    return yaml.safe_dump(simplify(definition), allow_unicode=True, sort_keys=False, width=100)

@@ -1,0 +1,237 @@
+"""Turn survey state into what the question templates render."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from surveys.models import Answer, Question, localized
+from surveys.respondent import questions as qtypes
+from surveys.respondent.context import render_text
+from surveys.respondent.selectors import LastYear, SurveyState
+
+
+@dataclass
+class Choice:
+    value: str
+    label: str
+    checked: bool
+    other: bool = False
+    input_id: str = ""
+
+
+@dataclass
+class QuestionView:
+    question: Question
+    text: str
+    help: str
+    value: Any
+    other_text: str
+    version: int
+    fingerprint: str
+    hidden: bool = False
+    error: str = ""
+    warning: str = ""
+    explanation: str = ""
+    confirmed: bool = False
+    conflict: Any = None
+    last_year: str = ""
+    last_year_available: bool = False
+    updated: str = ""
+    choices: list[Choice] = field(default_factory=list)
+    grid: list[dict] = field(default_factory=list)
+    rank_places: list[dict] = field(default_factory=list)
+    number_text: str = ""
+    dont_know: bool = False
+    comments: list = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.question.key
+
+    @property
+    def name(self) -> str:
+        return qtypes.field_name(self.question)
+
+    @property
+    def unit(self) -> str:
+        return localized(self.question.config.get("unit"))
+
+    @property
+    def display(self) -> str:
+        return qtypes.display(self.question, self.value, self.other_text)
+
+    @property
+    def describedby(self) -> str:
+        ids = []
+        if self.help:
+            ids.append(f"{self.name}-help")
+        if self.error:
+            ids.append(f"{self.name}-error")
+        if self.warning:
+            ids.append(f"{self.name}-warning")
+        return " ".join(ids)
+
+
+def _choices(question: Question, value: Any) -> list[Choice]:
+    config = question.config
+    chosen = value if isinstance(value, list) else [value]
+    chosen = [str(c) for c in chosen]
+    out: list[Choice] = []
+    if question.type == "yes_no":
+        out = [Choice("yes", _("Yes"), "yes" in chosen), Choice("no", _("No"), "no" in chosen)]
+    elif question.type in ("single", "multi"):
+        out = [
+            Choice(o["key"], localized(o["label"]), o["key"] in chosen, bool(o.get("other")))
+            for o in question.options
+        ]
+    elif question.type == "scale":
+        scale = config.get("scale", {})
+        low, high = scale.get("min", 1), scale.get("max", 5)
+        for point in range(low, high + 1):
+            label = str(point)
+            if point == low and scale.get("min_label"):
+                label = f"{point} – {localized(scale['min_label'])}"
+            elif point == high and scale.get("max_label"):
+                label = f"{point} – {localized(scale['max_label'])}"
+            out.append(Choice(str(point), label, str(point) in chosen))
+        if config.get("allow_not_relevant"):
+            out.append(
+                Choice(qtypes.NOT_RELEVANT, _("Not relevant"), qtypes.NOT_RELEVANT in chosen)
+            )
+    if config.get("allow_dont_know") and question.type in ("yes_no", "single", "multi", "scale"):
+        out.append(Choice(qtypes.DONT_KNOW, _("Don't know"), qtypes.DONT_KNOW in chosen))
+    for index, choice in enumerate(out):
+        choice.input_id = f"{qtypes.field_name(question)}-{index}"
+    return out
+
+
+def question_view(
+    question: Question,
+    state: SurveyState,
+    *,
+    last_year: LastYear | None = None,
+    submitted: dict[str, tuple[Any, str]] | None = None,
+    errors: dict[str, str] | None = None,
+    conflicts: dict[str, Any] | None = None,
+    warnings: dict[str, str] | None = None,
+    raw: Any = None,
+) -> QuestionView:
+    """``raw``: the form data of a save that failed, so what the person typed is shown again."""
+    answer: Answer | None = state.answers.get(question.key)
+    stored_value = answer.value if answer else None
+    stored_other = answer.other_text if answer else ""
+    value, other = stored_value, stored_other
+    if submitted and question.key in submitted:
+        value, other = submitted[question.key]
+    typed = _typed(question, raw) if raw is not None else None
+    if typed is not None:
+        value, other = typed
+    conflict = (conflicts or {}).get(question.key)
+    version = conflict.version if conflict else (answer.version if answer else 0)
+    fingerprint = qtypes.fingerprint(stored_value, stored_other)
+    if raw is not None and conflict is None and typed is not None:
+        # Re-shown after a failed save: keep the version and fingerprint the page had, so
+        # what the person typed is still compared with what a colleague may have saved since.
+        with contextlib.suppress(TypeError, ValueError):
+            version = int(raw.get(qtypes.field_name(question, "version"), version))
+        fingerprint = raw.get(qtypes.field_name(question, "orig")) or fingerprint
+    view = QuestionView(
+        question=question,
+        text=render_text(question.text, state.org.placeholders()),
+        help=render_text(question.help, state.org.placeholders()),
+        value=value,
+        other_text=other,
+        version=version,
+        fingerprint=fingerprint,
+        hidden=question.key not in state.visible,
+        error=(errors or {}).get(question.key, ""),
+        warning=(warnings or {}).get(question.key) or (answer.warning if answer else ""),
+        explanation=answer.explanation if answer else "",
+        confirmed=answer.confirmed if answer else False,
+        conflict=conflict,
+        comments=state.comments.get(question.pk, []),
+    )
+    if answer and answer.updated_by:
+        view.updated = _("Last changed by %(name)s") % {"name": answer.updated_by}
+    if last_year and question.key in last_year.answers:
+        old_value, old_other = last_year.answers[question.key]
+        view.last_year = qtypes.display(question, old_value, old_other)
+        view.last_year_available = bool(view.last_year)
+    view.choices = _choices(question, value)
+    config = question.config
+    if question.type == "scale_grid":
+        scale = config.get("scale", {})
+        low, high = scale.get("min", 1), scale.get("max", 5)
+        points = [str(p) for p in range(low, high + 1)]
+        if config.get("allow_not_relevant"):
+            points.append(qtypes.NOT_RELEVANT)
+        current = value if isinstance(value, dict) else {}
+        view.grid = [
+            {
+                "key": item["key"],
+                "label": localized(item["label"]),
+                "name": qtypes.field_name(question, item["key"]),
+                "points": [
+                    {
+                        "value": p,
+                        "checked": str(current.get(item["key"])) == p,
+                        "id": f"{qtypes.field_name(question, item['key'])}-{i}",
+                    }
+                    for i, p in enumerate(points)
+                ],
+            }
+            for item in config["items"]
+        ]
+        view.grid_header = [  # type: ignore[attr-defined]
+            (_("Not relevant") if p == qtypes.NOT_RELEVANT else p) for p in points
+        ]
+        view.scale_labels = (  # type: ignore[attr-defined]
+            localized(scale.get("min_label")),
+            localized(scale.get("max_label")),
+        )
+    if question.type == "rank":
+        ranked = value if isinstance(value, list) else []
+        view.rank_places = [
+            {
+                "place": place,
+                "name": qtypes.field_name(question, str(place)),
+                "selected": ranked[place - 1] if place <= len(ranked) else "",
+            }
+            for place in range(1, config["rank"] + 1)
+        ]
+        view.choices = [Choice(o["key"], localized(o["label"]), False) for o in question.options]
+    if question.type in ("integer", "percent"):
+        view.dont_know = value == qtypes.DONT_KNOW
+        view.number_text = "" if value in (None, qtypes.DONT_KNOW) else str(value)
+    if raw is not None and typed is not None:
+        view.explanation = (raw.get(qtypes.field_name(question, "explanation")) or "").strip()
+        view.confirmed = bool(raw.get(qtypes.field_name(question, "confirm")))
+    return view
+
+
+def _typed(question: Question, raw: Any) -> tuple[Any, str] | None:
+    """What the person typed for this question, as a value the templates can show, or None."""
+    prefix = qtypes.field_name(question)
+    if not any(k == prefix or k.startswith(prefix + "-") for k in raw):
+        return None
+    other = raw.get(qtypes.field_name(question, "other")) or ""
+    kind = question.type
+    if kind == "multi":
+        return list(raw.getlist(prefix)), other
+    if kind == "rank":
+        return [
+            raw.get(qtypes.field_name(question, str(i))) or ""
+            for i in range(1, question.config["rank"] + 1)
+        ], ""
+    if kind == "scale_grid":
+        return {
+            i["key"]: raw.get(qtypes.field_name(question, i["key"]))
+            for i in question.config["items"]
+        }, ""
+    if kind in ("integer", "percent") and raw.get(qtypes.field_name(question, "dk")):
+        return qtypes.DONT_KNOW, ""
+    return raw.get(prefix) or None, other

@@ -1,0 +1,68 @@
+"""Which sections and questions an organisation sees, given its attributes and its answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from surveys.respondent.context import OrgContext
+
+
+def attributes_match(show_if: Mapping[str, Any], org: OrgContext) -> bool:
+    if (
+        "settlement_category" in show_if
+        and org.settlement_category not in show_if["settlement_category"]
+    ):
+        return False
+    if "kind" in show_if and org.kind not in show_if["kind"]:
+        return False
+    return not ("region" in show_if and org.region not in show_if["region"])
+
+
+def _rule_holds(rule: Mapping[str, Any], value: Any) -> bool:
+    answered = value is not None and value != "" and value != [] and value != {}
+    if "answered" in rule:
+        return answered is rule["answered"]
+    if not answered:
+        return "not_in" in rule
+    values = value if isinstance(value, list) else [value]
+    listed = rule.get("in", rule.get("not_in", []))
+    numbers = {float(x) for x in listed if isinstance(x, int | float) and not isinstance(x, bool)}
+    hit = any(v in listed or (isinstance(v, int | float) and float(v) in numbers) for v in values)
+    return hit if "in" in rule else not hit
+
+
+def visible_questions(
+    sections: Iterable[Any], questions: Iterable[Any], org: OrgContext, answers: Mapping[str, Any]
+) -> tuple[set[str], set[str]]:
+    """(visible section keys, visible question keys).
+
+    Sections and questions are taken in document order; a rule that looks at a hidden question
+    sees no answer. ``answers`` maps question key to its stored value.
+    """
+    by_section: dict[int, list[Any]] = {}
+    for question in sorted(questions, key=lambda q: q.position):
+        by_section.setdefault(question.section_id, []).append(question)
+    visible_sections: set[str] = set()
+    visible: set[str] = set()
+    for section in sorted(sections, key=lambda s: s.position):
+        rules = section.show_if or {}
+        if not (attributes_match(rules, org) and _answers_hold(rules, answers, visible)):
+            continue
+        visible_sections.add(section.key)
+        for question in by_section.get(section.pk, []):
+            rules = question.show_if or {}
+            if attributes_match(rules, org) and _answers_hold(rules, answers, visible):
+                visible.add(question.key)
+    return visible_sections, visible
+
+
+def _answers_hold(
+    show_if: Mapping[str, Any], answers: Mapping[str, Any], visible: set[str]
+) -> bool:
+    for rule in show_if.get("answers", []):
+        key = rule["question"]
+        value = answers.get(key) if key in visible else None
+        if not _rule_holds(rule, value):
+            return False
+    return True

@@ -1,0 +1,229 @@
+"""Reads for the survey pages: each costs a fixed number of queries, whatever the size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from portal.core.queue import sweep_window
+from portal.municipalities.models import Municipality
+from surveys.models import (
+    Answer,
+    Question,
+    Response,
+    ReviewComment,
+    Section,
+    SectionAssignment,
+    SurveyEdition,
+)
+from surveys.respondent.context import OrgContext, org_context, with_predecessors
+from surveys.respondent.routing import visible_questions
+
+
+def open_edition() -> SurveyEdition | None:
+    return SurveyEdition.objects.filter(status=SurveyEdition.Status.OPEN).order_by("-year").first()
+
+
+def edition_by_year(year: int) -> SurveyEdition | None:
+    return SurveyEdition.objects.filter(year=year).first()
+
+
+@dataclass
+class LastYear:
+    year: int
+    answers: dict[str, tuple[Any, str]]  # key -> (value mapped onto this edition, other text)
+
+
+def last_year_answers(edition: SurveyEdition, municipality: Municipality) -> LastYear | None:
+    """The organisation's answers in the previous edition (its predecessors' for a merged one),
+    with the old options mapped onto this edition's."""
+    previous = (
+        (
+            SurveyEdition.objects.filter(year=edition.previous_year)
+            if edition.previous_year
+            else SurveyEdition.objects.filter(year__lt=edition.year).exclude(
+                status=SurveyEdition.Status.DRAFT
+            )
+        )
+        .order_by("-year")
+        .first()
+    )
+    if previous is None:
+        return None
+    ids = with_predecessors(municipality)
+    rows = (
+        Answer.objects.filter(
+            response__edition=previous, response__municipality_id__in=ids, value__isnull=False
+        )
+        .filter(response__status__in=[Response.Status.SUBMITTED, Response.Status.APPROVED])
+        .select_related("question")
+        .order_by("response__municipality_id")
+    )
+    answers: dict[str, tuple[Any, str]] = {}
+    for answer in rows:
+        key = answer.question.key
+        if key in answers:
+            continue  # a merged municipality: the first predecessor's answer is shown
+        mapping = edition.mapping_from(previous.year, key)
+        answers[key] = (_map(answer.value, mapping), answer.other_text)
+    return LastYear(previous.year, answers)
+
+
+def _map(value: Any, mapping: dict[str, Any]) -> Any:
+    if not mapping:
+        return value
+    if isinstance(value, list):
+        # Two old options may map onto one new one: keep each once, in order.
+        return list(dict.fromkeys(mapping.get(str(v), v) for v in value))
+    if isinstance(value, dict):
+        return {k: mapping.get(str(v), v) for k, v in value.items()}
+    return mapping.get(str(value), value)
+
+
+_STRUCTURE: dict[tuple[int, str], tuple[list[Section], list[Question]]] = {}
+
+
+def edition_structure(edition: SurveyEdition) -> tuple[list[Section], list[Question]]:
+    """An edition's sections and questions, kept in memory per process until the edition changes.
+
+    The key includes ``updated_at``, which every import, status or settings change moves on.
+    Callers must not change the objects.
+    """
+    key = (edition.pk, edition.updated_at.isoformat())
+    cached = _STRUCTURE.get(key)
+    if cached is None:
+        sections = list(Section.objects.filter(edition=edition).order_by("position"))
+        questions = list(
+            Question.objects.filter(edition=edition).select_related("section").order_by("position")
+        )
+        cached = (sections, questions)
+        if len(_STRUCTURE) > 50:
+            _STRUCTURE.clear()
+        _STRUCTURE[key] = cached
+    return cached
+
+
+@dataclass
+class SurveyState:
+    """Everything a survey page shows: structure, answers, routing and progress."""
+
+    edition: SurveyEdition
+    municipality: Municipality
+    org: OrgContext
+    response: Response | None
+    sections: list[Section]
+    questions: list[Question]
+    answers: dict[str, Answer]
+    visible_sections: set[str]
+    visible: set[str]
+    assignments: dict[int, SectionAssignment] = field(default_factory=dict)
+    comments: dict[int | None, list[ReviewComment]] = field(default_factory=dict)
+
+    def values(self) -> dict[str, Any]:
+        return {key: a.value for key, a in self.answers.items()}
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    def section_by_pk(self, pk: int) -> Section | None:
+        return next((s for s in self.sections if s.pk == pk), None)
+
+    def questions_in(self, section: Section, visible_only: bool = True) -> list[Question]:
+        return [
+            q
+            for q in self.questions
+            if q.section_id == section.pk and (not visible_only or q.key in self.visible)
+        ]
+
+    def is_answered(self, key: str) -> bool:
+        answer = self.answers.get(key)
+        return answer is not None and answer.value is not None
+
+    def progress(self, section: Section) -> tuple[int, int]:
+        shown = self.questions_in(section)
+        return sum(1 for q in shown if self.is_answered(q.key)), len(shown)
+
+    def total_progress(self) -> tuple[int, int]:
+        shown = [q for q in self.questions if q.key in self.visible]
+        return sum(1 for q in shown if self.is_answered(q.key)), len(shown)
+
+    def unanswered(self) -> list[Question]:
+        return [q for q in self.questions if q.key in self.visible and not self.is_answered(q.key)]
+
+    def warnings(self) -> list[Answer]:
+        return [a for k, a in self.answers.items() if k in self.visible and a.needs_confirmation]
+
+
+def survey_state(
+    edition: SurveyEdition,
+    municipality: Municipality,
+    *,
+    response: Response | None = None,
+    with_people: bool = True,
+) -> SurveyState:
+    """Sections, questions, answers, routing: a constant number of queries.
+
+    ``with_people=False`` skips assignments and review comments (the save path needs neither).
+    """
+    if response is None:
+        response = (
+            Response.objects.filter(edition=edition, municipality=municipality)
+            .select_related("last_section")
+            .first()
+        )
+    sections, questions = edition_structure(edition)
+    answers: dict[str, Answer] = {}
+    assignments: dict[int, SectionAssignment] = {}
+    comments: dict[int | None, list[ReviewComment]] = {}
+    if response is not None:
+        by_id = {q.pk: q for q in questions}
+        for answer in Answer.objects.filter(response=response).select_related("updated_by"):
+            answer.question = by_id[answer.question_id]
+            answers[answer.question.key] = answer
+        if with_people:
+            assignments = {
+                a.section_id: a
+                for a in SectionAssignment.objects.filter(response=response).select_related(
+                    "assignee"
+                )
+            }
+            for comment in ReviewComment.objects.filter(response=response).select_related("author"):
+                comments.setdefault(comment.question_id, []).append(comment)
+    org = org_context(municipality, edition)
+    visible_sections, visible = visible_questions(
+        sections, questions, org, {k: a.value for k, a in answers.items()}
+    )
+    return SurveyState(
+        edition=edition,
+        municipality=municipality,
+        org=org,
+        response=response,
+        sections=sections,
+        questions=questions,
+        answers=answers,
+        visible_sections=visible_sections,
+        visible=visible,
+        assignments=assignments,
+        comments=comments,
+    )
+
+
+# --- e-mails the broker never took -----------------------------------------------------------
+
+
+def receipts_unsent(*, now: dt.datetime | None = None) -> list[int]:
+    """The submitted responses whose receipt has not been sent, submitted between the sweep's
+    cut-off and grace period ago, oldest first. (Once a response is approved or returned, its
+    receipt is no longer sent.)"""
+    oldest, newest = sweep_window(now)
+    return list(
+        Response.objects.filter(
+            status=Response.Status.SUBMITTED,
+            receipt_sent_at=None,
+            submitted_at__gte=oldest,
+            submitted_at__lt=newest,
+        )
+        .order_by("submitted_at", "pk")
+        .values_list("pk", flat=True)
+    )

@@ -1,0 +1,413 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from portal.accounts import throttle
+from portal.accounts.access import Perm, get_municipality, perms_for
+from portal.accounts.models import Membership, User
+from surveys.models import Response, SurveyEdition
+from surveys.respondent import questions as qtypes
+from surveys.respondent import selectors, services
+from surveys.respondent.context import render_text
+from surveys.respondent.pdf import render_response_pdf
+from surveys.respondent.presenters import question_view
+
+
+def _edition(year: int, *, include_draft: bool = False) -> SurveyEdition:
+    edition = selectors.edition_by_year(year)
+    if edition is None or (edition.status == SurveyEdition.Status.DRAFT and not include_draft):
+        raise Http404
+    return edition
+
+
+def _load(request: HttpRequest, number: str, year: int, perm: Perm = Perm.SURVEY):
+    municipality = get_municipality(request.user, number, perm)
+    edition = _edition(year)
+    return municipality, edition, selectors.survey_state(edition, municipality)
+
+
+def _int_or(raw: str | None, default: int) -> int:
+    try:
+        return int(raw) if raw is not None else default
+    except ValueError:
+        return default
+
+
+def _can_edit(request, municipality, edition, state) -> bool:
+    return (
+        Perm.EDIT in perms_for(request.user, municipality)
+        and edition.status == SurveyEdition.Status.OPEN
+        and not (state.response and state.response.is_locked)
+    )
+
+
+@login_required
+def survey_overview(request: HttpRequest, number: str, year: int) -> HttpResponse:
+    municipality, edition, state = _load(request, number, year)
+    rows = []
+    mine = []
+    for section in state.sections:
+        if section.key not in state.visible_sections:
+            continue
+        answered, total = state.progress(section)
+        assignment = state.assignments.get(section.pk)
+        row = {"section": section, "answered": answered, "total": total, "assignment": assignment}
+        (mine if assignment and assignment.assignee_id == request.user.pk else rows).append(row)
+    answered, total = state.total_progress()
+    colleagues = (
+        Membership.objects.filter(municipality=municipality, role__in=["editor", "signatory"])
+        .select_related("user")
+        .order_by("user__first_name")
+    )
+    return render(
+        request,
+        "surveys/overview.html",
+        {
+            "municipality": municipality,
+            "edition": edition,
+            "state": state,
+            "mine": mine,
+            "rows": rows,
+            "answered": answered,
+            "total": total,
+            "can_edit": _can_edit(request, municipality, edition, state),
+            "can_submit": Perm.SUBMIT in perms_for(request.user, municipality),
+            "colleagues": [m.user for m in colleagues],
+            "category": state.org.settlement_category,
+            "edition_intro": render_text(edition.intro, state.org.placeholders()),
+            "general_comments": state.comments.get(None, []),
+        },
+    )
+
+
+def _section_context(request, municipality, edition, state, section, **extra) -> dict[str, Any]:
+    last_year = selectors.last_year_answers(edition, municipality)
+    can_edit = _can_edit(request, municipality, edition, state)
+    views = [
+        question_view(q, state, last_year=last_year, **extra)
+        for q in state.questions_in(section, visible_only=False)
+        if q.key in state.visible or can_edit  # hidden questions are rendered hidden for routing
+    ]
+    visible_sections = [s for s in state.sections if s.key in state.visible_sections]
+    index = next((i for i, s in enumerate(visible_sections) if s.pk == section.pk), 0)
+    return {
+        "municipality": municipality,
+        "edition": edition,
+        "state": state,
+        "section": section,
+        "section_intro": render_text(section.intro, state.org.placeholders()),
+        "questions": views,
+        "can_edit": can_edit,
+        "previous_section": visible_sections[index - 1] if index > 0 else None,
+        "next_section": visible_sections[index + 1] if index + 1 < len(visible_sections) else None,
+        "sections": [(s, *state.progress(s)) for s in visible_sections],
+        "error_count": len(extra.get("errors") or {}) + len(extra.get("conflicts") or {}),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_section(request: HttpRequest, number: str, year: int, section_key: str) -> HttpResponse:
+    municipality, edition, state = _load(request, number, year)
+    section = state.section(section_key)
+    if section is None or section.key not in state.visible_sections:
+        raise Http404
+    if request.method == "POST":
+        if not _can_edit(request, municipality, edition, state):
+            if Perm.EDIT not in perms_for(request.user, municipality):
+                raise PermissionDenied
+            messages.error(request, _("The answers can no longer be changed."))
+            return redirect("survey_section", number=number, year=year, section_key=section_key)
+        posted = {k for k in request.POST if k.startswith("q-")}
+        keys = [
+            q.key
+            for q in state.questions_in(section, visible_only=False)
+            if q.key in state.visible
+            or any(p == f"q-{q.key}" or p.startswith(f"q-{q.key}-") for p in posted)
+        ]
+        copy = request.POST.get("same_as_last_year", "")
+        result = services.answers_save(
+            actor=request.user,
+            edition=edition,
+            municipality=municipality,
+            data=request.POST,
+            keys=keys,
+            copy_last_year=copy if copy in keys else "",
+        )
+        if result.refused:
+            return render(
+                request,
+                "surveys/refused.html",
+                {"message": result.refused, "municipality": municipality, "edition": edition},
+                status=400,
+            )
+        if result.ok:
+            if result.warnings:
+                messages.warning(
+                    request, _("Saved. Some numbers look unusual: confirm or explain them below.")
+                )
+            else:
+                messages.success(request, _("Saved."))
+            target = section
+            go = request.POST.get("go")
+            fresh = selectors.survey_state(edition, municipality)
+            visible = [s for s in fresh.sections if s.key in fresh.visible_sections]
+            if go in ("next", "previous") and section in visible and not result.warnings:
+                index = visible.index(section) + (1 if go == "next" else -1)
+                if 0 <= index < len(visible):
+                    target = visible[index]
+                elif go == "next":
+                    return redirect("survey_review", number=number, year=year)
+            url = reverse("survey_section", args=[number, year, target.key])
+            return redirect(f"{url}#{'q-' + copy if copy and target == section else 'main'}")
+        state = selectors.survey_state(edition, municipality)
+        context = _section_context(
+            request,
+            municipality,
+            edition,
+            state,
+            section,
+            submitted=result.submitted,
+            errors=result.errors,
+            conflicts=result.conflicts,
+            warnings=result.warnings,
+            raw=request.POST,
+        )
+        context["save_failed"] = True
+        return render(request, "surveys/section.html", context, status=200)
+    return render(
+        request,
+        "surveys/section.html",
+        _section_context(request, municipality, edition, state, section),
+    )
+
+
+@login_required
+@require_POST
+def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonResponse:
+    """One question saved as it is answered (the page's script). Answers JSON."""
+    municipality = get_municipality(request.user, number, Perm.EDIT)
+    if throttle.hit("autosave", str(request.user.pk), window=60) > settings.AUTOSAVE_PER_MINUTE:
+        message = _(
+            "The answers are coming faster than the portal takes them. Wait a minute and "
+            "change the answer again; what you typed is still on the page."
+        )
+        return JsonResponse({"status": "refused", "message": message}, status=429)
+    edition = _edition(year)
+    key = request.POST.get("question", "")
+    try:
+        result = services.answers_save(
+            actor=request.user,
+            edition=edition,
+            municipality=municipality,
+            data=request.POST,
+            keys=[key],
+            copy_last_year=key if request.POST.get("same_as_last_year") == key else "",
+        )
+    except services.SurveyClosed as exc:
+        return JsonResponse({"status": "refused", "message": " ".join(exc.messages)}, status=400)
+    if result.refused:
+        return JsonResponse({"status": "refused", "message": result.refused}, status=400)
+    if result.errors:
+        return JsonResponse({"status": "invalid", "errors": result.errors}, status=422)
+    if result.conflicts:
+        conflict = result.conflicts[key]
+        return JsonResponse(
+            {
+                "status": "conflict",
+                "question": key,
+                "theirs": conflict.theirs_display,
+                "yours": conflict.yours_display,
+                "by": conflict.by,
+                "at": time_format(timezone.localtime(conflict.at), "H:i"),
+                "version": conflict.version,
+            },
+            status=409,
+        )
+    answer = result.answers.get(key)
+    question = answer.question if answer else None
+    if key not in result.saved:
+        # Nothing was written (the value is what the page already had): keep the page's own
+        # version, so a colleague's newer answer still raises a conflict on the next change.
+        return JsonResponse(
+            {
+                "status": "saved",
+                "question": key,
+                "version": _int_or(request.POST.get(f"q-{key}-version"), 0),
+                "fingerprint": request.POST.get(f"q-{key}-orig", ""),
+                "display": "",
+                "warning": "",
+                "visible": sorted(result.visible),
+                "progress": {
+                    "answered": result.answered,
+                    "total": result.total,
+                    "section_answered": result.section_progress.get(question.section_id, (0, 0))[0]
+                    if question
+                    else 0,
+                    "section_total": result.section_progress.get(question.section_id, (0, 0))[1]
+                    if question
+                    else 0,
+                },
+                "saved_at": time_format(timezone.localtime(), "H:i"),
+            }
+        )
+    section_answered, section_total = result.section_progress.get(
+        question.section_id if question else 0, (0, 0)
+    )
+    answered, total = result.answered, result.total
+    return JsonResponse(
+        {
+            "status": "saved",
+            "question": key,
+            "version": answer.version if answer else 0,
+            "fingerprint": qtypes.fingerprint(
+                answer.value if answer else None, answer.other_text if answer else ""
+            ),
+            "display": qtypes.display(question, answer.value, answer.other_text)
+            if answer and question
+            else "",
+            "warning": result.warnings.get(key, ""),
+            "visible": sorted(result.visible),
+            "progress": {
+                "answered": answered,
+                "total": total,
+                "section_answered": section_answered,
+                "section_total": section_total,
+            },
+            "saved_at": time_format(timezone.localtime(), "H:i"),
+        }
+    )
+
+
+@login_required
+@require_POST
+def section_assign(request: HttpRequest, number: str, year: int, section_key: str) -> HttpResponse:
+    municipality = get_municipality(request.user, number, Perm.EDIT)
+    edition = _edition(year)
+    if edition.status != SurveyEdition.Status.OPEN:
+        raise Http404
+    state = selectors.survey_state(edition, municipality)
+    section = state.section(section_key)
+    if section is None:
+        raise Http404
+    response = services.response_start(
+        actor=request.user, edition=edition, municipality=municipality
+    )
+    assignee = None
+    raw = request.POST.get("assignee", "")
+    if raw:
+        assignee = User.objects.filter(pk=raw if raw.isdigit() else 0).first()
+        if assignee is None:
+            messages.error(request, _("Choose a colleague from the list."))
+            return redirect("survey_overview", number=number, year=year)
+    try:
+        services.section_assign(
+            actor=request.user,
+            response=response,
+            section=section,
+            assignee=assignee,
+            unit=request.POST.get("unit", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("The section “%(section)s” was assigned.") % {"section": section.title_text}
+        )
+    return redirect("survey_overview", number=number, year=year)
+
+
+@login_required
+def survey_review(request: HttpRequest, number: str, year: int) -> HttpResponse:
+    municipality, edition, state = _load(request, number, year)
+    last_year = selectors.last_year_answers(edition, municipality)
+    blocks = []
+    for section in state.sections:
+        if section.key in state.visible_sections:
+            blocks.append(
+                {
+                    "section": section,
+                    "questions": [
+                        question_view(q, state, last_year=last_year)
+                        for q in state.questions_in(section)
+                    ],
+                }
+            )
+    answered, total = state.total_progress()
+    perms = perms_for(request.user, municipality)
+    return render(
+        request,
+        "surveys/review.html",
+        {
+            "municipality": municipality,
+            "edition": edition,
+            "state": state,
+            "blocks": blocks,
+            "answered": answered,
+            "total": total,
+            "warnings": state.warnings(),
+            "can_submit": Perm.SUBMIT in perms
+            and edition.status == SurveyEdition.Status.OPEN
+            and not (state.response and state.response.is_locked),
+            "is_signatory_role": Perm.SUBMIT in perms,
+        },
+    )
+
+
+@login_required
+@require_POST
+def survey_submit(request: HttpRequest, number: str, year: int) -> HttpResponse:
+    municipality = get_municipality(request.user, number, Perm.SUBMIT)
+    edition = _edition(year)
+    response = Response.objects.filter(edition=edition, municipality=municipality).first()
+    if response is None:
+        messages.error(request, _("There are no answers to submit yet."))
+        return redirect("survey_review", number=number, year=year)
+    try:
+        services.response_submit(
+            actor=request.user,
+            response=response,
+            on_behalf_of=request.POST.get("on_behalf_of", ""),
+            confirmed=bool(request.POST.get("confirm")),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("survey_review", number=number, year=year)
+    messages.success(
+        request,
+        _(
+            "Thank you! The answers were submitted. A receipt with a PDF copy is on its way by e-mail."
+        ),
+    )
+    return redirect("survey_overview", number=number, year=year)
+
+
+@login_required
+def survey_pdf(request: HttpRequest, number: str, year: int) -> HttpResponse:
+    municipality = get_municipality(request.user, number, Perm.SURVEY)
+    edition = _edition(year)
+    response = (
+        Response.objects.filter(edition=edition, municipality=municipality)
+        .select_related("edition", "municipality", "submitted_by")
+        .first()
+    )
+    if response is None:
+        raise Http404
+    pdf = render_response_pdf(response)
+    reply = HttpResponse(pdf, content_type="application/pdf")
+    reply["Content-Disposition"] = (
+        f'attachment; filename="kommuneundersokelsen-{year}-{municipality.number}.pdf"'
+    )
+    return reply
