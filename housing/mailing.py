@@ -106,7 +106,7 @@ def _send(municipality: Municipality, reminders: list[StaleReminder]) -> int:
             key=lambda s: SECTION_ORDER.index(s.key),
         )
         with translation.override(municipality.language):
-            url = settings.PORTAL_BASE_URL + reverse("housing_profile", args=[municipality.number])
+            url = settings.PORTAL_BASE_URL + reverse("housing:profile", args=[municipality.number])
             body = render_to_string(
                 "housing/email/stale_reminder.txt",
                 {"municipality": municipality, "statuses": statuses, "url": url},

@@ -43,7 +43,7 @@ SEARCH_PAGE_SIZE = 50
 
 
 def _profile_url(municipality, anchor: str = "") -> str:
-    url = reverse("housing_profile", args=[municipality.number])
+    url = reverse("housing:profile", args=[municipality.number])
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -189,7 +189,7 @@ def housing_line_form(request: HttpRequest, number: str, pk: int | None = None) 
             actor=request.user, municipality=municipality, line=line, **form.cleaned_data
         )
         messages.success(request, _("The housing line is saved."))
-        return redirect("housing_lines", number=municipality.number)
+        return redirect("housing:lines", number=municipality.number)
     return render(
         request,
         "housing/row_form.html",
@@ -198,8 +198,8 @@ def housing_line_form(request: HttpRequest, number: str, pk: int | None = None) 
             "form": form,
             "object": line,
             "title": _("Change housing line") if line else _("New housing line"),
-            "back": reverse("housing_lines", args=[municipality.number]),
-            "delete_url": reverse("housing_line_delete", args=[municipality.number, line.pk])
+            "back": reverse("housing:lines", args=[municipality.number]),
+            "delete_url": reverse("housing:line_delete", args=[municipality.number, line.pk])
             if line
             else "",
         },
@@ -213,7 +213,7 @@ def housing_line_delete(request: HttpRequest, number: str, pk: int) -> HttpRespo
     line = get_object_or_404(HousingLine, pk=pk, municipality=municipality)
     services.housing_line_delete(actor=request.user, line=line)
     messages.success(request, _("The housing line is deleted."))
-    return redirect("housing_lines", number=municipality.number)
+    return redirect("housing:lines", number=municipality.number)
 
 
 @login_required
@@ -272,7 +272,7 @@ def housing_upload(request: HttpRequest, number: str) -> HttpResponse:
                 )
                 % {"lines": report.lines, "units": report.units, "before": report.replaced},
             )
-            return redirect("housing_lines", number=municipality.number)
+            return redirect("housing:lines", number=municipality.number)
     return render(
         request,
         "housing/upload.html",
@@ -346,7 +346,9 @@ def staffed_housing_form(request: HttpRequest, number: str, pk: int | None = Non
             "object": home,
             "title": _("Change staffed housing") if home else _("New staffed housing"),
             "back": _profile_url(municipality, SectionKey.STAFFED_HOUSING),
-            "delete_url": reverse("staffed_housing_delete", args=[municipality.number, home.pk])
+            "delete_url": reverse(
+                "housing:staffed_housing_delete", args=[municipality.number, home.pk]
+            )
             if home
             else "",
         },
@@ -384,7 +386,7 @@ def contact_form(request: HttpRequest, number: str, pk: int | None = None) -> Ht
             "object": contact,
             "title": _("Change contact person") if contact else _("New contact person"),
             "back": _profile_url(municipality, SectionKey.CONTACTS),
-            "delete_url": reverse("contact_delete", args=[municipality.number, contact.pk])
+            "delete_url": reverse("housing:contact_delete", args=[municipality.number, contact.pk])
             if contact
             else "",
         },
@@ -486,7 +488,7 @@ def settlement_search_export(request: HttpRequest) -> HttpResponse:
             contact.get("role", ""),
             contact.get("email", ""),
             contact.get("phone", ""),
-            base + reverse("housing_profile", args=[row.municipality.number]),
+            base + reverse("housing:profile", args=[row.municipality.number]),
         ]
         writer.writerow([files.safe_cell(c) for c in cells])
     response = HttpResponse(

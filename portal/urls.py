@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from portal import views
 from portal.accounts import views as login_views
+from surveys.respondent.bench_views import bench_upsert
 
 admin.site.site_header = "Kommuneportalen"
 admin.site.site_title = "Kommuneportalen"
@@ -12,7 +13,7 @@ admin.site.login = login_views.admin_login  # type: ignore[method-assign]
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("konto/", include("portal.accounts.urls")),
+    path("", include("portal.accounts.urls")),
     path("", include("portal.municipalities.urls")),
     path("", include("surveys.urls")),
     path("", include("housing.urls")),
@@ -21,8 +22,6 @@ urlpatterns = [
 ]
 
 if settings.BENCH_ENDPOINTS:
-    from surveys.respondent.bench_views import bench_upsert
-
     urlpatterns.append(
         path("bench/upsert/<int:response_id>/<int:question_id>/", bench_upsert, name="bench_upsert")
     )

@@ -1,78 +1,62 @@
-from django.urls import include, path
+from django.urls import path
 
-from surveys.editions import views as directorate_views
+from portal.core.urls import organisation
+from surveys.analysis import export_views
+from surveys.analysis import views as analysis_views
+from surveys.editions import views as edition_views
 from surveys.followup import views as followup_views
 from surveys.respondent import views
 
-urlpatterns = [
+app_name = "surveys"
+
+S = "undersokelse/<int:year>/"  # one organisation's answers to one year's survey
+E = "direktoratet/undersokelser/<int:year>/"  # one year's edition, for the directorate
+
+# The respondent: one organisation answering (surveys/respondent/views.py).
+respondent = organisation(
+    path(S, views.survey_overview, name="overview"),
+    path(f"{S}lagre/", views.survey_autosave, name="autosave"),
+    path(f"{S}gjennomgang/", views.survey_review, name="review"),
+    path(f"{S}send-inn/", views.survey_submit, name="submit"),
+    path(f"{S}svar.pdf", views.survey_pdf, name="pdf"),
+    path(f"{S}del/<slug:section_key>/", views.survey_section, name="section"),
+    path(f"{S}del/<slug:section_key>/tildel/", views.section_assign, name="section_assign"),
+)
+
+# Editions: the directorate's questionnaires (surveys/editions/views.py).
+editions = [
+    path("direktoratet/undersokelser/", edition_views.edition_list, name="edition_list"),
+    path(E, edition_views.edition_detail, name="edition_detail"),
+    path(f"{E}definisjon.yaml", edition_views.edition_export, name="edition_export"),
+    path(f"{E}forhandsvisning/", edition_views.edition_preview_pick, name="edition_preview_pick"),
     path(
-        "kommune/<str:number>/undersokelse/<int:year>/",
-        views.survey_overview,
-        name="survey_overview",
-    ),
-    path(
-        "kommune/<str:number>/undersokelse/<int:year>/lagre/",
-        views.survey_autosave,
-        name="survey_autosave",
-    ),
-    path(
-        "kommune/<str:number>/undersokelse/<int:year>/gjennomgang/",
-        views.survey_review,
-        name="survey_review",
-    ),
-    path(
-        "kommune/<str:number>/undersokelse/<int:year>/send-inn/",
-        views.survey_submit,
-        name="survey_submit",
-    ),
-    path(
-        "kommune/<str:number>/undersokelse/<int:year>/svar.pdf", views.survey_pdf, name="survey_pdf"
-    ),
-    path(
-        "kommune/<str:number>/undersokelse/<int:year>/del/<slug:section_key>/",
-        views.survey_section,
-        name="survey_section",
-    ),
-    path(
-        "kommune/<str:number>/undersokelse/<int:year>/del/<slug:section_key>/tildel/",
-        views.section_assign,
-        name="section_assign",
-    ),
-    path("direktoratet/undersokelser/", directorate_views.edition_list, name="edition_list"),
-    path(
-        "direktoratet/undersokelser/<int:year>/",
-        directorate_views.edition_detail,
-        name="edition_detail",
-    ),
-    path(
-        "direktoratet/undersokelser/<int:year>/definisjon.yaml",
-        directorate_views.edition_export,
-        name="edition_export",
-    ),
-    path(
-        "direktoratet/undersokelser/<int:year>/forhandsvisning/",
-        directorate_views.edition_preview_pick,
-        name="edition_preview_pick",
-    ),
-    path(
-        "direktoratet/undersokelser/<int:year>/forhandsvisning/<str:number>/",
-        directorate_views.edition_preview,
+        f"{E}forhandsvisning/<str:number>/",
+        edition_views.edition_preview,
         name="edition_preview",
     ),
+]
+
+# Follow-up: who has answered, reminders, review (surveys/followup/views.py).
+followup = [
+    path(f"{E}oppfolging/", followup_views.edition_dashboard, name="edition_dashboard"),
     path(
-        "direktoratet/undersokelser/<int:year>/oppfolging/",
-        followup_views.edition_dashboard,
-        name="edition_dashboard",
-    ),
-    path(
-        "direktoratet/undersokelser/<int:year>/oppfolging/<str:number>/",
+        f"{E}oppfolging/<str:number>/",
         followup_views.organisation_follow_up,
         name="organisation_follow_up",
     ),
     path(
-        "direktoratet/undersokelser/<int:year>/representativitet/",
+        f"{E}representativitet/",
         followup_views.edition_representativeness,
         name="edition_representativeness",
     ),
-    path("", include("surveys.urls_analysis")),
 ]
+
+# Analysis and the data export (surveys/analysis/).
+analysis = [
+    path(f"{E}analyse/", analysis_views.edition_analysis, name="edition_analysis"),
+    path(f"{E}analyse/<slug:key>/", analysis_views.question_analysis, name="question_analysis"),
+    path(f"{E}analyse/<slug:key>/temaer/", analysis_views.question_themes, name="question_themes"),
+    path(f"{E}eksport/", export_views.edition_export_data, name="edition_export_data"),
+]
+
+urlpatterns = [respondent, *editions, *followup, *analysis]

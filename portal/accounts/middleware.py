@@ -12,7 +12,13 @@ from portal.accounts.selectors import confirmed_totp_device, two_factor_required
 
 # Pages a person who has given only the password may still open (view names, with namespace).
 OPEN_BEFORE_SECOND_FACTOR = frozenset(
-    {"two_factor_verify", "two_factor_setup", "logout", "language_set", "healthz"}
+    {
+        "accounts:two_factor_verify",
+        "accounts:two_factor_setup",
+        "accounts:logout",
+        "accounts:language_set",
+        "healthz",
+    }
 )
 
 
@@ -34,7 +40,11 @@ class TwoFactorMiddleware:
         match = request.resolver_match
         if match is not None and match.view_name in OPEN_BEFORE_SECOND_FACTOR:
             return None
-        name = "two_factor_verify" if confirmed_totp_device(user) else "two_factor_setup"
+        name = (
+            "accounts:two_factor_verify"
+            if confirmed_totp_device(user)
+            else "accounts:two_factor_setup"
+        )
         url = reverse(name)
         if request.method in ("GET", "HEAD"):
             url += "?" + urlencode({"next": request.get_full_path()})

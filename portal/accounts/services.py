@@ -54,7 +54,7 @@ def invitation_send_email(*, invitation_id: int) -> bool:
 
 
 def _send_invitation_email(invitation: Invitation) -> None:
-    url = settings.PORTAL_BASE_URL + reverse("invitation_accept", args=[invitation.token])
+    url = settings.PORTAL_BASE_URL + reverse("accounts:invitation_accept", args=[invitation.token])
     with translation.override(invitation.municipality.language):
         context = {
             "invitation": invitation,
@@ -341,7 +341,11 @@ def two_factor_notice_send(*, user_id: int, event: str) -> bool:
         )
         body = render_to_string(
             "accounts/email/two_factor_notice.txt",
-            {"user": user, "event": event, "url": settings.PORTAL_BASE_URL + reverse("login")},
+            {
+                "user": user,
+                "event": event,
+                "url": settings.PORTAL_BASE_URL + reverse("accounts:login"),
+            },
         )
     send_mail(subject, body, None, [user.email])
     return True

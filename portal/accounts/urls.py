@@ -1,9 +1,12 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path, reverse_lazy
 
 from portal.accounts import forms, views
+from portal.core.urls import organisation
 
-urlpatterns = [
+app_name = "accounts"
+
+konto = [
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -21,6 +24,7 @@ urlpatterns = [
             form_class=forms.ResetForm,
             email_template_name="accounts/email/password_reset.txt",
             subject_template_name="accounts/email/password_reset_subject.txt",
+            success_url=reverse_lazy("accounts:password_reset_done"),
         ),
         name="password_reset",
     ),
@@ -32,7 +36,9 @@ urlpatterns = [
     path(
         "password-reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html", form_class=forms.NewPasswordForm
+            template_name="accounts/password_reset_confirm.html",
+            form_class=forms.NewPasswordForm,
+            success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
         name="password_reset_confirm",
     ),
@@ -45,9 +51,20 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("language/", views.language_set, name="language_set"),
-]
-
-urlpatterns += [
     path("two-factor/", views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+]
+
+urlpatterns = [
+    path("konto/", include(konto)),
+    # The people of one municipality or city district: invitations and who may do what.
+    organisation(
+        path("personer/", views.members, name="members"),
+        path(
+            "personer/invitasjon/<int:pk>/trekk-tilbake/",
+            views.invitation_revoke,
+            name="invitation_revoke",
+        ),
+        path("personer/<int:pk>/fjern/", views.membership_remove, name="membership_remove"),
+    ),
 ]

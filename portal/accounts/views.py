@@ -54,7 +54,7 @@ def members(request: HttpRequest, number: str) -> HttpResponse:
                 request,
                 _("An invitation has been sent to %(email)s.") % {"email": invitation.email},
             )
-            return redirect("members", number=municipality.number)
+            return redirect("accounts:members", number=municipality.number)
     perms = perms_for(request.user, municipality)
     return render(
         request,
@@ -78,7 +78,7 @@ def invitation_revoke(request: HttpRequest, number: str, pk: int) -> HttpRespons
     messages.success(
         request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
     )
-    return redirect("members", number=municipality.number)
+    return redirect("accounts:members", number=municipality.number)
 
 
 @login_required
@@ -94,7 +94,7 @@ def membership_remove(request: HttpRequest, number: str, pk: int) -> HttpRespons
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("%(name)s was removed.") % {"name": membership.user})
-    return redirect("members", number=municipality.number)
+    return redirect("accounts:members", number=municipality.number)
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,7 +118,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 _("You now have access to %(organisation)s.")
                 % {"organisation": invitation.municipality.name},
             )
-            return redirect("municipality_detail", number=invitation.municipality.number)
+            return redirect("municipalities:detail", number=invitation.municipality.number)
         mismatch = (request.user.email or "").casefold() != invitation.email.casefold()
         return render(
             request,
@@ -208,7 +208,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         return redirect(_next_url(request))
     device = confirmed_totp_device(request.user)
     if device is None:
-        return redirect(f"{reverse('two_factor_setup')}?{urlencode({'next': _next_url(request)})}")
+        return redirect(
+            f"{reverse('accounts:two_factor_setup')}?{urlencode({'next': _next_url(request)})}"
+        )
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         check = services.totp_verify(
@@ -228,7 +230,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """First log-in of a directorate member: connect an authenticator app to the account."""
     if not two_factor_required(request.user) or confirmed_totp_device(request.user):
-        return redirect(f"{reverse('two_factor_verify')}?{urlencode({'next': _next_url(request)})}")
+        return redirect(
+            f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': _next_url(request)})}"
+        )
     device = services.totp_device_pending(
         user=request.user, pending_id=request.session.get(PENDING_DEVICE_SESSION_KEY)
     )
@@ -275,4 +279,6 @@ def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
 
     if request.user.is_authenticated:
         raise PermissionDenied
-    return redirect_to_login(request.GET.get("next") or reverse("admin:index"), reverse("login"))
+    return redirect_to_login(
+        request.GET.get("next") or reverse("admin:index"), reverse("accounts:login")
+    )

@@ -40,7 +40,7 @@ def _status_payload(report: BenchmarkReport) -> dict:
         "status": report.status,
         "label": str(report.get_status_display()),
         "ready": report.is_ready,
-        "url": reverse("benchmark_report", args=[report.municipality.number, report.identifier]),
+        "url": reverse("benchmark:report", args=[report.municipality.number, report.identifier]),
     }
 
 
@@ -63,7 +63,7 @@ def report_home(request: HttpRequest, number: str) -> HttpResponse:
             except services.ReportRequestInvalid as error:
                 form.add_error(None, str(error))
             else:
-                return redirect("benchmark_report", municipality.number, report.identifier)
+                return redirect("benchmark:report", municipality.number, report.identifier)
     else:
         form = ReportRequestForm(
             years=years,
@@ -149,7 +149,7 @@ def benchmark_admin(request: HttpRequest) -> HttpResponse:
             request,
             _("Saved as %(config)s. Reports made from now on use it.") % {"config": config},
         )
-        return redirect("benchmark_admin")
+        return redirect("benchmark:admin")
     return render(
         request,
         "benchmark/admin.html",
@@ -174,13 +174,13 @@ def batch_start(request: HttpRequest) -> HttpResponse:
     form = BatchStartForm(request.POST, years=selectors.report_years())
     if not form.is_valid():
         messages.error(request, _("Choose a year that has figures or a survey."))
-        return redirect("benchmark_admin")
+        return redirect("benchmark:admin")
     try:
         batch = services.batch_start(actor=request.user, year=form.cleaned_data["year"])
     except services.ReportRequestInvalid as error:
         messages.error(request, str(error))
-        return redirect("benchmark_admin")
-    return redirect("benchmark_batch", batch.pk)
+        return redirect("benchmark:admin")
+    return redirect("benchmark:batch", batch.pk)
 
 
 @login_required
@@ -222,4 +222,4 @@ def batch_resume(request: HttpRequest, batch_id: int) -> HttpResponse:
         )
         % {"n": sent},
     )
-    return redirect("benchmark_batch", batch.pk)
+    return redirect("benchmark:batch", batch.pk)

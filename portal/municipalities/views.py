@@ -84,7 +84,7 @@ def municipality_settings(request: HttpRequest, number: str) -> HttpResponse:
             actor=request.user, municipality=municipality, **form.cleaned_data
         )
         messages.success(request, _("Saved."))
-        return redirect("municipality_detail", number=municipality.number)
+        return redirect("municipalities:detail", number=municipality.number)
     return render(
         request, "municipalities/settings.html", {"municipality": municipality, "form": form}
     )
@@ -116,7 +116,7 @@ def key_figure_import(request: HttpRequest) -> HttpResponse:
                     "unchanged": report.unchanged,
                 },
             )
-            return redirect("key_figure_import")
+            return redirect("municipalities:key_figure_import")
     return render(
         request, "municipalities/key_figure_import.html", {"form": form, "report": report}
     )

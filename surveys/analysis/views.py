@@ -277,7 +277,7 @@ def question_themes(request: HttpRequest, year: int, key: str) -> HttpResponse:
             else None,
             "form": form,
             "may_create": may_create,
-            "analysis_url": reverse("question_analysis", args=[edition.year, question.key]),
+            "analysis_url": reverse("surveys:question_analysis", args=[edition.year, question.key]),
         },
         status=400 if form.errors else 200,
     )

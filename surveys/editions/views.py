@@ -93,7 +93,7 @@ def edition_list(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, _("The %(year)s edition was saved as a draft.") % {"year": edition.year}
             )
-            return redirect("edition_detail", year=edition.year)
+            return redirect("surveys:edition_detail", year=edition.year)
     editions = SurveyEdition.objects.annotate(
         started=Count("responses", distinct=True),
         submitted=Count(
@@ -133,7 +133,7 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
                     request,
                     _("The edition is now: %(status)s.") % {"status": edition.get_status_display()},
                 )
-            return redirect("edition_detail", year=year)
+            return redirect("surveys:edition_detail", year=year)
         if "reminder_days" in request.POST:
             settings_form = EditionSettingsForm(request.POST)
             if settings_form.is_valid():
@@ -145,13 +145,13 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
                     messages.error(request, " ".join(exc.messages))
                 else:
                     messages.success(request, _("Saved."))
-                    return redirect("edition_detail", year=year)
+                    return redirect("surveys:edition_detail", year=year)
             else:
                 messages.error(
                     request,
                     " ".join(str(e) for errors in settings_form.errors.values() for e in errors),
                 )
-            return redirect("edition_detail", year=year)
+            return redirect("surveys:edition_detail", year=year)
         if category_form.is_valid():
             municipality = Municipality.objects.filter(
                 number=category_form.cleaned_data["number"].strip(), valid_to__isnull=True
@@ -173,7 +173,7 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
                     _("The settlement category of %(name)s was saved.")
                     % {"name": municipality.name},
                 )
-                return redirect("edition_detail", year=year)
+                return redirect("surveys:edition_detail", year=year)
     settings_form = EditionSettingsForm(
         initial={
             "deadline": edition.deadline,
@@ -269,5 +269,5 @@ def edition_preview_pick(request: HttpRequest, year: int) -> HttpResponse:
     number = request.POST.get("number", "").strip()
     if not Municipality.objects.filter(number=number, valid_to__isnull=True).exists():
         messages.error(request, _("No current municipality or city district has this number."))
-        return redirect("edition_detail", year=year)
-    return redirect("edition_preview", year=year, number=number)
+        return redirect("surveys:edition_detail", year=year)
+    return redirect("surveys:edition_preview", year=year, number=number)

@@ -79,7 +79,7 @@ def send_follow_up_email(*, follow_up_id: int) -> bool:
             return False
         with translation.override(entry.municipality.language):
             url = settings.PORTAL_BASE_URL + reverse(
-                "survey_overview", args=[entry.municipality.number, entry.edition.year]
+                "surveys:overview", args=[entry.municipality.number, entry.edition.year]
             )
             body = render_to_string(
                 TEMPLATES[entry.kind],

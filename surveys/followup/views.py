@@ -230,7 +230,7 @@ def organisation_follow_up(request: HttpRequest, year: int, number: str) -> Http
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            return redirect("organisation_follow_up", year=year, number=number)
+            return redirect("surveys:organisation_follow_up", year=year, number=number)
     state = selectors.survey_state(edition, municipality, response=response)
     blocks = []
     for section in state.sections:

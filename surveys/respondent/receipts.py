@@ -46,7 +46,7 @@ def send_receipt(*, response_id: int) -> bool:
         with translation.override(response.municipality.language):
             pdf = render_response_pdf(response)
             url = settings.PORTAL_BASE_URL + reverse(
-                "survey_overview", args=[response.municipality.number, response.edition.year]
+                "surveys:overview", args=[response.municipality.number, response.edition.year]
             )
             body = render_to_string("surveys/email/receipt.txt", {"response": response, "url": url})
             subject = _("Receipt: %(survey)s – %(organisation)s") % {

@@ -129,7 +129,7 @@ def survey_section(request: HttpRequest, number: str, year: int, section_key: st
             if Perm.EDIT not in perms_for(request.user, municipality):
                 raise PermissionDenied
             messages.error(request, _("The answers can no longer be changed."))
-            return redirect("survey_section", number=number, year=year, section_key=section_key)
+            return redirect("surveys:section", number=number, year=year, section_key=section_key)
         posted = {k for k in request.POST if k.startswith("q-")}
         keys = [
             q.key
@@ -169,8 +169,8 @@ def survey_section(request: HttpRequest, number: str, year: int, section_key: st
                 if 0 <= index < len(visible):
                     target = visible[index]
                 elif go == "next":
-                    return redirect("survey_review", number=number, year=year)
-            url = reverse("survey_section", args=[number, year, target.key])
+                    return redirect("surveys:review", number=number, year=year)
+            url = reverse("surveys:section", args=[number, year, target.key])
             return redirect(f"{url}#{'q-' + copy if copy and target == section else 'main'}")
         state = selectors.survey_state(edition, municipality)
         context = _section_context(
@@ -311,7 +311,7 @@ def section_assign(request: HttpRequest, number: str, year: int, section_key: st
         assignee = User.objects.filter(pk=raw if raw.isdigit() else 0).first()
         if assignee is None:
             messages.error(request, _("Choose a colleague from the list."))
-            return redirect("survey_overview", number=number, year=year)
+            return redirect("surveys:overview", number=number, year=year)
     try:
         services.section_assign(
             actor=request.user,
@@ -326,7 +326,7 @@ def section_assign(request: HttpRequest, number: str, year: int, section_key: st
         messages.success(
             request, _("The section “%(section)s” was assigned.") % {"section": section.title_text}
         )
-    return redirect("survey_overview", number=number, year=year)
+    return redirect("surveys:overview", number=number, year=year)
 
 
 @login_required
@@ -374,7 +374,7 @@ def survey_submit(request: HttpRequest, number: str, year: int) -> HttpResponse:
     response = Response.objects.filter(edition=edition, municipality=municipality).first()
     if response is None:
         messages.error(request, _("There are no answers to submit yet."))
-        return redirect("survey_review", number=number, year=year)
+        return redirect("surveys:review", number=number, year=year)
     try:
         services.response_submit(
             actor=request.user,
@@ -384,14 +384,14 @@ def survey_submit(request: HttpRequest, number: str, year: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("survey_review", number=number, year=year)
+        return redirect("surveys:review", number=number, year=year)
     messages.success(
         request,
         _(
             "Thank you! The answers were submitted. A receipt with a PDF copy is on its way by e-mail."
         ),
     )
-    return redirect("survey_overview", number=number, year=year)
+    return redirect("surveys:overview", number=number, year=year)
 
 
 @login_required

@@ -96,19 +96,31 @@ MEMBERS_AND_FOLLOW_UP = {
 MATRIX = {
     "home": ("get", None, LOGGED_IN_200),
     "healthz": ("get", None, ALL_200),
-    "login": ("get", None, {**dict.fromkeys(CAST_NAMES, 302), "anonymous": 200}),
-    "logout": ("get", None, dict.fromkeys(CAST_NAMES, 405)),
-    "password_reset": ("get", None, ALL_200),
-    "password_reset_done": ("get", None, ALL_200),
-    "password_reset_confirm": ("get", lambda c: {"uidb64": "MQ", "token": "set-password"}, ALL_200),
-    "password_reset_complete": ("get", None, ALL_200),
-    "invitation_accept": ("get", lambda c: {"token": _invitation(c).token}, ALL_200),
-    "language_set": ("get", None, dict.fromkeys(CAST_NAMES, 405)),
+    "accounts:login": ("get", None, {**dict.fromkeys(CAST_NAMES, 302), "anonymous": 200}),
+    "accounts:logout": ("get", None, dict.fromkeys(CAST_NAMES, 405)),
+    "accounts:password_reset": ("get", None, ALL_200),
+    "accounts:password_reset_done": ("get", None, ALL_200),
+    "accounts:password_reset_confirm": (
+        "get",
+        lambda c: {"uidb64": "MQ", "token": "set-password"},
+        ALL_200,
+    ),
+    "accounts:password_reset_complete": ("get", None, ALL_200),
+    "accounts:invitation_accept": ("get", lambda c: {"token": _invitation(c).token}, ALL_200),
+    "accounts:language_set": ("get", None, dict.fromkeys(CAST_NAMES, 405)),
     # Fully logged in (the cast's directorate staff have given their code), both pages send
     # everyone on; tests/accounts/test_two_factor.py covers the steps in between.
-    "two_factor_verify": ("get", None, {**dict.fromkeys(CAST_NAMES, 302), "anonymous": LOGIN}),
-    "two_factor_setup": ("get", None, {**dict.fromkeys(CAST_NAMES, 302), "anonymous": LOGIN}),
-    "municipality_detail": (
+    "accounts:two_factor_verify": (
+        "get",
+        None,
+        {**dict.fromkeys(CAST_NAMES, 302), "anonymous": LOGIN},
+    ),
+    "accounts:two_factor_setup": (
+        "get",
+        None,
+        {**dict.fromkeys(CAST_NAMES, 302), "anonymous": LOGIN},
+    ),
+    "municipalities:detail": (
         "get",
         _a,
         {
@@ -123,7 +135,7 @@ MATRIX = {
             "admin": 200,
         },
     ),
-    "municipality_settings": (
+    "municipalities:settings": (
         "get",
         _a,
         {
@@ -138,7 +150,7 @@ MATRIX = {
             "admin": 200,
         },
     ),
-    "members": (
+    "accounts:members": (
         "get",
         _a,
         {
@@ -153,7 +165,7 @@ MATRIX = {
             "admin": 200,
         },
     ),
-    "invitation_revoke": (
+    "accounts:invitation_revoke": (
         "post",
         lambda c: {"number": c.a.number, "pk": _invitation(c).pk},
         {
@@ -168,7 +180,7 @@ MATRIX = {
             "admin": 302,
         },
     ),
-    "membership_remove": (
+    "accounts:membership_remove": (
         "post",
         lambda c: {"number": c.a.number, "pk": c.viewer_a.memberships.get().pk},
         {
@@ -183,11 +195,11 @@ MATRIX = {
             "admin": 302,
         },
     ),
-    "survey_overview": ("get", _survey, MEMBERS_AND_FOLLOW_UP),
-    "survey_section": ("get", lambda c: _survey(c, section_key="services"), MEMBERS_AND_FOLLOW_UP),
-    "survey_review": ("get", _survey, MEMBERS_AND_FOLLOW_UP),
-    "survey_pdf": ("get", _survey_with_response, MEMBERS_AND_FOLLOW_UP),
-    "survey_autosave": (
+    "surveys:overview": ("get", _survey, MEMBERS_AND_FOLLOW_UP),
+    "surveys:section": ("get", lambda c: _survey(c, section_key="services"), MEMBERS_AND_FOLLOW_UP),
+    "surveys:review": ("get", _survey, MEMBERS_AND_FOLLOW_UP),
+    "surveys:pdf": ("get", _survey_with_response, MEMBERS_AND_FOLLOW_UP),
+    "surveys:autosave": (
         "post",
         _survey,
         {  # an empty save names no question: refused (400) for those who may edit
@@ -202,7 +214,7 @@ MATRIX = {
             "admin": 400,
         },
     ),
-    "section_assign": (
+    "surveys:section_assign": (
         "post",
         lambda c: _survey(c, section_key="services"),
         {
@@ -217,7 +229,7 @@ MATRIX = {
             "admin": 302,
         },
     ),
-    "survey_submit": (
+    "surveys:submit": (
         "post",
         _survey,
         {
@@ -232,25 +244,29 @@ MATRIX = {
             "admin": 403,  # IMDi never submits on a municipality's behalf
         },
     ),
-    "edition_dashboard": ("get", _edition, FOLLOW_UP_ONLY),
-    "edition_representativeness": ("get", _edition, FOLLOW_UP_ONLY),
-    "organisation_follow_up": (
+    "surveys:edition_dashboard": ("get", _edition, FOLLOW_UP_ONLY),
+    "surveys:edition_representativeness": ("get", _edition, FOLLOW_UP_ONLY),
+    "surveys:organisation_follow_up": (
         "get",
         lambda c: {**_edition(c), "number": c.a.number},
         {**FOLLOW_UP_ONLY, "adviser_other": 404},
     ),
-    "edition_export_data": ("get", _edition, FOLLOW_UP_ONLY),
-    "edition_analysis": ("get", _edition, FOLLOW_UP_ONLY),
-    "question_analysis": ("get", lambda c: {**_edition(c), "key": "has_plan"}, FOLLOW_UP_ONLY),
-    "question_themes": ("get", lambda c: {**_edition(c), "key": "advice"}, FOLLOW_UP_ONLY),
-    "edition_list": ("get", None, ADMIN_ONLY),
-    "edition_detail": ("get", _edition, ADMIN_ONLY),
-    "edition_export": ("get", _edition, ADMIN_ONLY),
-    "edition_preview": ("get", lambda c: {**_edition(c), "number": c.a.number}, ADMIN_ONLY),
-    "edition_preview_pick": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
-    "municipality_list": ("get", None, DIRECTORATE_ONLY),
-    "key_figure_import": ("get", None, ADMIN_ONLY),
-    "audit_log": ("get", None, ADMIN_ONLY),
+    "surveys:edition_export_data": ("get", _edition, FOLLOW_UP_ONLY),
+    "surveys:edition_analysis": ("get", _edition, FOLLOW_UP_ONLY),
+    "surveys:question_analysis": (
+        "get",
+        lambda c: {**_edition(c), "key": "has_plan"},
+        FOLLOW_UP_ONLY,
+    ),
+    "surveys:question_themes": ("get", lambda c: {**_edition(c), "key": "advice"}, FOLLOW_UP_ONLY),
+    "surveys:edition_list": ("get", None, ADMIN_ONLY),
+    "surveys:edition_detail": ("get", _edition, ADMIN_ONLY),
+    "surveys:edition_export": ("get", _edition, ADMIN_ONLY),
+    "surveys:edition_preview": ("get", lambda c: {**_edition(c), "number": c.a.number}, ADMIN_ONLY),
+    "surveys:edition_preview_pick": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
+    "municipalities:list": ("get", None, DIRECTORATE_ONLY),
+    "municipalities:key_figure_import": ("get", None, ADMIN_ONLY),
+    "municipalities:audit_log": ("get", None, ADMIN_ONLY),
 }
 
 MATRIX.update(HOUSING_MATRIX)
@@ -264,12 +280,12 @@ ADMIN_SITE = {
 }
 
 GET_ONLY_CHECKS = {
-    "invitation_revoke": ONLY_POST,
-    "membership_remove": ONLY_POST,
-    "survey_autosave": ONLY_POST,
-    "survey_submit": ONLY_POST,
-    "section_assign": ONLY_POST,
-    "edition_preview_pick": ONLY_POST,
+    "accounts:invitation_revoke": ONLY_POST,
+    "accounts:membership_remove": ONLY_POST,
+    "surveys:autosave": ONLY_POST,
+    "surveys:submit": ONLY_POST,
+    "surveys:section_assign": ONLY_POST,
+    "surveys:edition_preview_pick": ONLY_POST,
 }
 GET_ONLY_CHECKS.update(HOUSING_GET_ONLY_CHECKS)
 GET_ONLY_CHECKS.update(BENCHMARK_GET_ONLY_CHECKS)

@@ -8,7 +8,7 @@ from tests.conftest import PASSWORD
 
 def _login(client, username, password, address="10.0.0.1"):
     return client.post(
-        reverse("login"),
+        reverse("accounts:login"),
         {"username": username, "password": password},
         REMOTE_ADDR=address,
         HTTP_ACCEPT_LANGUAGE="en",
@@ -92,7 +92,7 @@ def test_autosave_is_rate_limited_per_person(client, cast, settings):
 
     settings.AUTOSAVE_PER_MINUTE = 3
     kwargs = _survey(cast)
-    url = reverse("survey_autosave", kwargs=kwargs)
+    url = reverse("surveys:autosave", kwargs=kwargs)
     client.force_login(cast.editor_a)
     codes = [client.post(url, {"question": ""}).status_code for _ in range(4)]
     assert codes == [400, 400, 400, 429]
@@ -155,7 +155,7 @@ def test_autosave_works_when_the_cache_is_down(client, cast, monkeypatch):
     for name in ("get", "add", "incr", "set", "delete"):
         monkeypatch.setattr(cache, name, down)
     client.force_login(cast.editor_a)
-    url = reverse("survey_autosave", kwargs=_survey(cast))
+    url = reverse("surveys:autosave", kwargs=_survey(cast))
     # The request gets through to the survey (which refuses an empty question in words).
     assert client.post(url, {"question": ""}).status_code == 400
 

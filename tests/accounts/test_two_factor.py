@@ -28,7 +28,7 @@ def _code(device, steps_ahead=0):
 def _password_login(client, user, next_url=""):
     user.set_password(PASSWORD)
     user.save()
-    url = reverse("login") + (f"?next={next_url}" if next_url else "")
+    url = reverse("accounts:login") + (f"?next={next_url}" if next_url else "")
     return client.post(url, {"username": user.username, "password": PASSWORD})
 
 
@@ -42,7 +42,7 @@ def test_first_login_sets_up_the_app_then_lands_where_asked(client, cast):
     response = _follow(
         client, _password_login(client, cast.adviser_a, next_url="/direktoratet/undersokelser/")
     )
-    assert response.request["PATH_INFO"] == reverse("two_factor_setup")
+    assert response.request["PATH_INFO"] == reverse("accounts:two_factor_setup")
     page = response.content.decode()
     assert 'src="data:image/svg+xml' in page  # the QR code, allowed by the CSP (img-src data:)
     device = TOTPDevice.objects.get(user=cast.adviser_a)
@@ -51,11 +51,12 @@ def test_first_login_sets_up_the_app_then_lands_where_asked(client, cast):
     secret = "".join(response.context["secret_groups"])
     assert TOTP(__import__("base64").b32decode(secret)).token() == TOTP(device.bin_key).token()
     # A reload shows the same key: a code from the app just scanned still works.
-    again = client.get(reverse("two_factor_setup"))
+    again = client.get(reverse("accounts:two_factor_setup"))
     assert again.context["secret_groups"] == response.context["secret_groups"]
 
     wrong = client.post(
-        reverse("two_factor_setup"), {"code": "000000", "next": "/direktoratet/undersokelser/"}
+        reverse("accounts:two_factor_setup"),
+        {"code": "000000", "next": "/direktoratet/undersokelser/"},
     )
     if _code(device) == "000000":  # one chance in a million
         pytest.skip("the right code happened to be 000000")
@@ -66,7 +67,8 @@ def test_first_login_sets_up_the_app_then_lands_where_asked(client, cast):
     device.throttle_reset()
 
     done = client.post(
-        reverse("two_factor_setup"), {"code": _code(device), "next": "/direktoratet/undersokelser/"}
+        reverse("accounts:two_factor_setup"),
+        {"code": _code(device), "next": "/direktoratet/undersokelser/"},
     )
     assert done.status_code == 302 and done["Location"] == "/direktoratet/undersokelser/"
     device.refresh_from_db()
@@ -79,21 +81,24 @@ def test_next_login_asks_for_a_fresh_code_and_refuses_a_used_one(client, cast):
     device = TOTPDevice.objects.create(user=cast.officer, name="app", confirmed=True)
     response = _password_login(client, cast.officer)
     response = _follow(client, response)
-    assert response.request["PATH_INFO"] == reverse("two_factor_verify")
+    assert response.request["PATH_INFO"] == reverse("accounts:two_factor_verify")
 
     code = _code(device)
-    ok = client.post(reverse("two_factor_verify"), {"code": code})
+    ok = client.post(reverse("accounts:two_factor_verify"), {"code": code})
     assert ok.status_code == 302 and ok["Location"] == reverse("home")
-    client.post(reverse("logout"))
+    client.post(reverse("accounts:logout"))
 
     _password_login(client, cast.officer)
-    replay = client.post(reverse("two_factor_verify"), {"code": code})
+    replay = client.post(reverse("accounts:two_factor_verify"), {"code": code})
     assert [e.code for e in replay.context["form"].errors.as_data()["code"]] == ["wrong"]
     assert client.get(reverse("home")).status_code == 302  # still not in
     device.refresh_from_db()
     device.throttle_reset()
     # The app's next code (within the tolerated drift of one step) lets the person in.
-    assert client.post(reverse("two_factor_verify"), {"code": _code(device, 1)}).status_code == 302
+    assert (
+        client.post(reverse("accounts:two_factor_verify"), {"code": _code(device, 1)}).status_code
+        == 302
+    )
     assert client.get(reverse("home")).status_code == 200
 
 
@@ -102,23 +107,23 @@ def test_guessing_codes_makes_the_person_wait_longer_each_time(client, cast):
     _password_login(client, cast.admin)
     right = _code(device)
     wrong = "111111" if right != "111111" else "222222"
-    client.post(reverse("two_factor_verify"), {"code": wrong})
+    client.post(reverse("accounts:two_factor_verify"), {"code": wrong})
     # Straight after a wrong code, even the right one is refused, with the wait in seconds.
-    refused = client.post(reverse("two_factor_verify"), {"code": right})
+    refused = client.post(reverse("accounts:two_factor_verify"), {"code": right})
     assert [e.code for e in refused.context["form"].errors.as_data()["code"]] == ["wait"]
     device.refresh_from_db()
     assert device.throttling_failure_count == 1
     # Once the wait is over, the right code works.
     device.throttling_failure_timestamp -= __import__("datetime").timedelta(seconds=5)
     device.save()
-    assert client.post(reverse("two_factor_verify"), {"code": right}).status_code == 302
+    assert client.post(reverse("accounts:two_factor_verify"), {"code": right}).status_code == 302
 
 
 @pytest.mark.parametrize("typed", ["", "12345", "1234567", "abcdef", "١٢٣٤٥٦"])
 def test_a_code_that_is_not_six_digits_is_explained_and_not_counted(client, cast, typed):
     device = TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
     client.force_login(cast.admin, second_factor=False)
-    response = client.post(reverse("two_factor_verify"), {"code": typed})
+    response = client.post(reverse("accounts:two_factor_verify"), {"code": typed})
     assert response.status_code == 200
     assert response.context["form"].errors["code"]
     device.refresh_from_db()
@@ -129,7 +134,9 @@ def test_spaces_in_the_code_are_ignored(client, cast):
     device = TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
     client.force_login(cast.admin, second_factor=False)
     code = _code(device)
-    response = client.post(reverse("two_factor_verify"), {"code": f" {code[:3]} {code[3:]} "})
+    response = client.post(
+        reverse("accounts:two_factor_verify"), {"code": f" {code[:3]} {code[3:]} "}
+    )
     assert response.status_code == 302
 
 
@@ -144,7 +151,8 @@ def test_a_next_address_on_another_site_is_ignored(client, cast):
     device = TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
     client.force_login(cast.admin, second_factor=False)
     response = client.post(
-        reverse("two_factor_verify"), {"code": _code(device), "next": "https://evil.example/"}
+        reverse("accounts:two_factor_verify"),
+        {"code": _code(device), "next": "https://evil.example/"},
     )
     assert response["Location"] == reverse("home")
 
@@ -153,9 +161,9 @@ def _url_names(resolver=None, namespace=""):
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
             if entry.namespace != "admin":
-                yield from _url_names(entry)
+                yield from _url_names(entry, entry.namespace or namespace)
         elif isinstance(entry, URLPattern) and entry.name:
-            yield entry.name
+            yield f"{namespace}:{entry.name}" if namespace else entry.name
 
 
 @pytest.mark.parametrize("has_app", [False, True], ids=["no-app-yet", "app-set-up"])
@@ -165,7 +173,7 @@ def test_before_the_code_directorate_staff_reach_nothing_else(client, cast, who,
     user = cast.member(who)
     if has_app:
         TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-    setup = reverse("two_factor_verify" if has_app else "two_factor_setup")
+    setup = reverse("accounts:two_factor_verify" if has_app else "accounts:two_factor_setup")
     for name in sorted(set(_url_names()) - OPEN_BEFORE_SECOND_FACTOR):
         method, build_kwargs, _expected = MATRIX[name]
         client.force_login(user, second_factor=False)
@@ -181,16 +189,16 @@ def test_an_autosave_or_other_script_call_gets_a_json_answer(client, cast):
     client.force_login(cast.admin, second_factor=False)
     response = client.get(reverse("home"), HTTP_ACCEPT="application/json")
     assert response.status_code == 403
-    assert response.json()["url"].startswith(reverse("two_factor_setup"))
+    assert response.json()["url"].startswith(reverse("accounts:two_factor_setup"))
     assert response.json()["status"] == "refused" and response.json()["message"]
 
 
 def test_setup_is_not_offered_again_once_the_app_is_connected(client, cast):
     TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
     client.force_login(cast.admin, second_factor=False)
-    response = client.get(reverse("two_factor_setup"))
+    response = client.get(reverse("accounts:two_factor_setup"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("two_factor_verify"))
+    assert response["Location"].startswith(reverse("accounts:two_factor_verify"))
     assert TOTPDevice.objects.filter(user=cast.admin).count() == 1
 
 
@@ -207,7 +215,7 @@ def test_an_administrator_resets_a_lost_phone_and_it_is_logged(client, cast):
     assert entry.actor == cast.admin
     # At the next log-in the adviser sets up the app again.
     client.force_login(cast.adviser_a, second_factor=False)
-    assert client.get(reverse("home"))["Location"].startswith(reverse("two_factor_setup"))
+    assert client.get(reverse("home"))["Location"].startswith(reverse("accounts:two_factor_setup"))
 
 
 def test_only_administrators_may_reset(cast):
@@ -246,15 +254,15 @@ def test_a_key_seen_by_someone_else_stops_working_when_the_person_sets_up(client
 
     intruder = Client()
     intruder.force_login(cast.officer, second_factor=False)
-    copied = "".join(intruder.get(reverse("two_factor_setup")).context["secret_groups"])
+    copied = "".join(intruder.get(reverse("accounts:two_factor_setup")).context["secret_groups"])
     client.force_login(cast.officer, second_factor=False)
-    own = client.get(reverse("two_factor_setup")).context["secret_groups"]
+    own = client.get(reverse("accounts:two_factor_setup")).context["secret_groups"]
     assert "".join(own) != copied
     assert TOTPDevice.objects.filter(user=cast.officer).count() == 1
     # The intruder's code from the copied key confirms nothing.
     totp = TOTP(__import__("base64").b32decode(copied))
     totp.time = time.time()
-    refused = intruder.post(reverse("two_factor_setup"), {"code": f"{totp.token():06d}"})
+    refused = intruder.post(reverse("accounts:two_factor_setup"), {"code": f"{totp.token():06d}"})
     assert refused.status_code == 200
     assert not TOTPDevice.objects.filter(user=cast.officer, confirmed=True).exists()
 
@@ -296,7 +304,7 @@ def test_the_session_gets_a_new_key_once_the_code_is_given(client, cast):
     device = TOTPDevice.objects.create(user=cast.admin, name="app", confirmed=True)
     client.force_login(cast.admin, second_factor=False)
     before = client.session.session_key
-    client.post(reverse("two_factor_verify"), {"code": _code(device)})
+    client.post(reverse("accounts:two_factor_verify"), {"code": _code(device)})
     assert client.session.session_key != before
     assert client.get(reverse("home")).status_code == 200
 
@@ -307,10 +315,10 @@ def test_the_person_is_told_by_e_mail_when_the_app_is_set_up_or_reset(
     cast.officer.email = "officer@imdi.example"
     cast.officer.save()
     client.force_login(cast.officer, second_factor=False)
-    client.get(reverse("two_factor_setup"))
+    client.get(reverse("accounts:two_factor_setup"))
     device = TOTPDevice.objects.get(user=cast.officer)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("two_factor_setup"), {"code": _code(device)})
+        client.post(reverse("accounts:two_factor_setup"), {"code": _code(device)})
         services.two_factor_reset(actor=cast.admin, user=cast.officer)
     assert [m.to for m in mailoutbox] == [["officer@imdi.example"]] * 2
     assert "cast.officer" not in mailoutbox[0].body

@@ -66,19 +66,19 @@ def _batch(cast):
 
 
 BENCHMARK_MATRIX = {
-    "benchmark_home": ("get", lambda c: {"number": c.a.number}, VIEW_A),
-    "benchmark_report": ("get", lambda c: _report(c, "pending"), VIEW_A),
-    "benchmark_report_status": ("get", _report, VIEW_A),
-    "benchmark_report_pdf": ("get", _report, VIEW_A),
-    "benchmark_report_csv": ("get", _report, VIEW_A),
-    "benchmark_admin": ("get", None, ADMIN),
-    "benchmark_batch_start": ("post", None, {**ADMIN, "admin": 302}),
-    "benchmark_batch": ("get", _batch, ADMIN),
-    "benchmark_batch_status": ("get", _batch, ADMIN),
-    "benchmark_batch_resume": ("post", _batch, {**ADMIN, "admin": 302}),
+    "benchmark:home": ("get", lambda c: {"number": c.a.number}, VIEW_A),
+    "benchmark:report": ("get", lambda c: _report(c, "pending"), VIEW_A),
+    "benchmark:report_status": ("get", _report, VIEW_A),
+    "benchmark:report_pdf": ("get", _report, VIEW_A),
+    "benchmark:report_csv": ("get", _report, VIEW_A),
+    "benchmark:admin": ("get", None, ADMIN),
+    "benchmark:batch_start": ("post", None, {**ADMIN, "admin": 302}),
+    "benchmark:batch": ("get", _batch, ADMIN),
+    "benchmark:batch_status": ("get", _batch, ADMIN),
+    "benchmark:batch_resume": ("post", _batch, {**ADMIN, "admin": 302}),
 }
 
 BENCHMARK_GET_ONLY_CHECKS = {
-    "benchmark_batch_start": ONLY_POST,
-    "benchmark_batch_resume": ONLY_POST,
+    "benchmark:batch_start": ONLY_POST,
+    "benchmark:batch_resume": ONLY_POST,
 }

@@ -65,7 +65,7 @@ def test_a_request_while_the_broker_is_down_waits_and_is_sent_once_it_is_back(
     client.force_login(cast.editor_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("benchmark_home", args=[cast.a.number]), {"year": YEAR, "language": "nb"}
+            reverse("benchmark:home", args=[cast.a.number]), {"year": YEAR, "language": "nb"}
         )
     report = BenchmarkReport.objects.get()
     assert response.status_code == 302

@@ -23,7 +23,7 @@ def country(cast):
 
 
 def _home(cast):
-    return reverse("benchmark_home", args=[cast.a.number])
+    return reverse("benchmark:home", args=[cast.a.number])
 
 
 @pytest.mark.django_db
@@ -38,7 +38,7 @@ def test_viewer_requests_reads_and_downloads(
     report = BenchmarkReport.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse(
-        "benchmark_report", args=[cast.a.number, report.identifier]
+        "benchmark:report", args=[cast.a.number, report.identifier]
     )
 
     html = client.get(response["Location"]).content.decode()
@@ -48,16 +48,16 @@ def test_viewer_requests_reads_and_downloads(
         assert row["name"] in html
     assert 'role="img"' in html and "<caption>" in html
 
-    pdf = client.get(reverse("benchmark_report_pdf", args=[cast.a.number, report.identifier]))
+    pdf = client.get(reverse("benchmark:report_pdf", args=[cast.a.number, report.identifier]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
     assert f'filename="{report.identifier}.pdf"' in pdf["Content-Disposition"]
     csv_response = client.get(
-        reverse("benchmark_report_csv", args=[cast.a.number, report.identifier])
+        reverse("benchmark:report_csv", args=[cast.a.number, report.identifier])
     )
     assert csv_response.content.startswith("\ufeff".encode())
     assert report.identifier in csv_response.content.decode("utf-8-sig")
 
-    status = client.get(reverse("benchmark_report_status", args=[cast.a.number, report.identifier]))
+    status = client.get(reverse("benchmark:report_status", args=[cast.a.number, report.identifier]))
     assert status.json()["ready"] is True
 
     listing = client.get(_home(cast)).content.decode()
@@ -71,14 +71,14 @@ def test_progress_page_while_waiting(client, cast, country):
     )
     client.force_login(cast.editor_a)
     html = client.get(
-        reverse("benchmark_report", args=[cast.a.number, report.identifier])
+        reverse("benchmark:report", args=[cast.a.number, report.identifier])
     ).content.decode()
     assert 'aria-live="polite"' in html and "js/benchmark." in html
-    status = client.get(reverse("benchmark_report_status", args=[cast.a.number, report.identifier]))
+    status = client.get(reverse("benchmark:report_status", args=[cast.a.number, report.identifier]))
     assert status.json()["status"] == "pending" and not status.json()["ready"]
     # Not ready: nothing to download yet.
     assert (
-        client.get(reverse("benchmark_report_pdf", args=[cast.a.number, "4204-w"])).status_code
+        client.get(reverse("benchmark:report_pdf", args=[cast.a.number, "4204-w"])).status_code
         == 404
     )
 
@@ -97,11 +97,11 @@ def test_another_organisations_report_is_404(client, cast, country):
     client.force_login(cast.editor_a)
     # Under their own number (not theirs to see) and under ours (not our report): 404 both ways.
     for number in (cast.b.number, cast.a.number):
-        url = reverse("benchmark_report_pdf", args=[number, theirs.identifier])
+        url = reverse("benchmark:report_pdf", args=[number, theirs.identifier])
         assert client.get(url).status_code == 404
     client.force_login(cast.admin)
     assert (
-        client.get(reverse("benchmark_report_pdf", args=[cast.b.number, "4601-x"])).status_code
+        client.get(reverse("benchmark:report_pdf", args=[cast.b.number, "4601-x"])).status_code
         == 200
     )
 
@@ -148,7 +148,7 @@ def test_report_list_query_count(client, cast, country, django_assert_max_num_qu
 @pytest.mark.django_db
 def test_admin_saves_peer_settings_as_a_new_version(client, cast, country):
     client.force_login(cast.admin)
-    url = reverse("benchmark_admin")
+    url = reverse("benchmark:admin")
     page = client.get(url)
     assert page.status_code == 200
     ((_config, weights),) = page.context["versions"]
@@ -191,13 +191,13 @@ def test_admin_starts_a_batch_and_follows_it(
 ):
     client.force_login(cast.admin)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("benchmark_batch_start"), {"year": YEAR})
+        response = client.post(reverse("benchmark:batch_start"), {"year": YEAR})
     batch = ReportBatch.objects.get()
-    assert response["Location"] == reverse("benchmark_batch", args=[batch.pk])
-    progress = client.get(reverse("benchmark_batch_status", args=[batch.pk])).json()
+    assert response["Location"] == reverse("benchmark:batch", args=[batch.pk])
+    progress = client.get(reverse("benchmark:batch_status", args=[batch.pk])).json()
     assert progress["total"] == batch.reports.count() == 8 and progress["finished"]
     html = client.get(response["Location"]).content.decode()
     assert "<progress" in html
     # A year without anything is refused in words.
-    refused = client.post(reverse("benchmark_batch_start"), {"year": 1999}, follow=True)
+    refused = client.post(reverse("benchmark:batch_start"), {"year": 1999}, follow=True)
     assert ReportBatch.objects.count() == 1 and "alert-danger" in refused.content.decode()

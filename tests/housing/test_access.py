@@ -43,14 +43,22 @@ def test_state_changing_urls_refuse_get(client, cast, name, who):
 
 
 def test_every_housing_url_pattern_has_a_row():
-    from django.urls import get_resolver
+    from django.urls import URLResolver, get_resolver
 
     from housing import urls
 
-    names = {p.name for p in urls.urlpatterns}
-    assert names == set(HOUSING_MATRIX)
-    resolver_names = {n for n in get_resolver().reverse_dict if isinstance(n, str)}
-    assert names <= resolver_names, "housing.urls is not included in portal/urls.py"
+    def names_in(patterns):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from names_in(p.url_patterns)
+            else:
+                yield p.name
+
+    names = set(names_in(urls.urlpatterns))
+    assert {f"{urls.app_name}:{n}" for n in names} == set(HOUSING_MATRIX)
+    included = get_resolver().namespace_dict.get(urls.app_name)
+    assert included is not None, "housing.urls is not included in portal/urls.py"
+    assert names <= {n for n in included[1].reverse_dict if isinstance(n, str)}
 
 
 def test_editor_of_b_can_neither_read_nor_write_a(client, cast):
