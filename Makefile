@@ -44,6 +44,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	SECRET_KEY=lint $(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The browser tests' Chromium (Debian), and axe-core (npm). Tried by `make test`; where it cannot
 # install them (not root, no network) the browser tests are skipped and say why.

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from surveys.editions.definition import parse_definition
 from surveys.editions.services import _earlier_question, edition_import, edition_set_status
-from surveys.followup.status import edition_organisations
 from surveys.models import Answer, Response, SurveyEdition
+from surveys.respondent.selectors import edition_organisations
 
 EDITIONS_DIR = Path(__file__).resolve().parent / "editions"
 SHIPPED = [

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from portal.accounts.access import visible_municipalities
 from portal.accounts.models import DirectorateRole
 from portal.municipalities.models import KeyFigures, MunicipalitySuccession, Region
-from surveys.followup.status import POPULATION_BANDS, UNKNOWN, population_band
 from surveys.models import Answer, Question, Response, Section, SurveyEdition, Theme, localized
+from surveys.respondent.bands import POPULATION_BANDS, UNKNOWN, population_band
 from surveys.respondent.questions import DONT_KNOW, NOT_RELEVANT
 
 COUNTED = (Response.Status.SUBMITTED, Response.Status.APPROVED)

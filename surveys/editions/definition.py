@@ -19,22 +19,11 @@ import yaml
 from django.conf import settings
 
 from surveys.editions.schema import SCHEMA
+from surveys.respondent.context import FIGURE_PLACEHOLDERS
 
 # No definition needs more; a deeper document is refused before the recursion limit is near.
 MAX_NESTING = 32
 RESERVED_VALUES = ("dont_know", "not_relevant")
-FIGURE_PLACEHOLDERS = (
-    "requested",
-    "decided",
-    "settled",
-    "unaccompanied_requested",
-    "unaccompanied_decided",
-    "unaccompanied_settled",
-    "population",
-    "intro_completed",
-    "intro_work_or_education_direct",
-    "intro_work_or_education_1y",
-)
 PLACEHOLDERS = frozenset(
     {
         "organisation",

@@ -1,5 +1,6 @@
-"""Writes for survey editions: importing a definition, the edition's status and settings, and the
-directorate's settlement-category overrides. Each writes one audit entry."""
+"""Writes for survey editions: importing a definition, the edition's status and settings, its
+launch (opening it and announcing it to every organisation), and the directorate's
+settlement-category overrides. Each writes one audit entry."""
 
 from __future__ import annotations
 
@@ -12,15 +13,18 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
 from portal.core.audit.services import audit_log
+from portal.core.queue import enqueue_each_on_commit
 from portal.municipalities.models import Municipality
 from surveys.editions.definition import DefinitionError, parse_definition
 from surveys.models import (
     Answer,
+    FollowUp,
     Question,
     Section,
     SettlementCategoryOverride,
     SurveyEdition,
 )
+from surveys.respondent.selectors import edition_organisations
 
 QUESTION_CONFIG_FIELDS = (
     "options",
@@ -200,3 +204,39 @@ def edition_settings_update(
     edition.save(update_fields=[*after, "updated_at"])
     audit_log(actor=actor, action="survey.settings", obj=edition, changes=changes)
     return edition
+
+
+@transaction.atomic
+def edition_launch(*, actor: User | None, edition: SurveyEdition) -> int:
+    """Open the edition and announce it to every organisation's signatory and editors (once)."""
+    edition_set_status(actor=actor, edition=edition, status=SurveyEdition.Status.OPEN)
+    if edition.launched_at is not None:
+        return 0
+    edition.launched_at = timezone.now()
+    edition.save(update_fields=["launched_at"])
+    existing = set(
+        FollowUp.objects.filter(edition=edition, dispatch_key="launch").values_list(
+            "municipality_id", flat=True
+        )
+    )
+    entries = [
+        FollowUp(
+            edition=edition,
+            municipality=m,
+            kind=FollowUp.Kind.LAUNCH,
+            dispatch_key="launch",
+            status=FollowUp.Status.PENDING,
+            by=actor,
+        )
+        for m in edition_organisations(edition)
+        if m.pk not in existing
+    ]
+    FollowUp.objects.bulk_create(entries, batch_size=500)
+    ids = list(
+        FollowUp.objects.filter(
+            edition=edition, dispatch_key="launch", status=FollowUp.Status.PENDING
+        ).values_list("pk", flat=True)
+    )
+    # After commit; if the broker is down they stay pending and the sweep sends them later.
+    enqueue_each_on_commit("surveys.tasks.send_follow_up_email", ids)
+    return len(ids)

@@ -20,7 +20,6 @@ from portal.core.uploads import check_upload_size
 from portal.municipalities.models import Municipality
 from surveys.editions import services
 from surveys.editions.definition import DefinitionError, to_yaml
-from surveys.followup.services import edition_launch
 from surveys.models import Response, SettlementCategory, SettlementCategoryOverride, SurveyEdition
 from surveys.respondent import selectors
 from surveys.respondent.presenters import question_view
@@ -121,7 +120,7 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
             if status not in SurveyEdition.Status.values:
                 messages.error(request, _("Unknown status."))
             elif status == SurveyEdition.Status.OPEN:
-                announced = edition_launch(actor=request.user, edition=edition)
+                announced = services.edition_launch(actor=request.user, edition=edition)
                 messages.success(
                     request,
                     _("The edition is open. Launch e-mails on their way: %(count)s.")

@@ -1,4 +1,4 @@
-"""Writes for the directorate's follow-up: launch, review comments, returning and approving,
+"""Writes for the directorate's follow-up: review comments, returning and approving,
 notes, deadline extensions and reminders."""
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from portal.accounts.models import User
 from portal.core.audit.services import audit_log
 from portal.core.queue import enqueue_each_on_commit
 from portal.municipalities.models import Municipality
-from surveys.editions.services import edition_set_status
-from surveys.followup.status import edition_organisations
 from surveys.models import (
     DeadlineExtension,
     FollowUp,
@@ -27,6 +25,7 @@ from surveys.models import (
     ReviewComment,
     SurveyEdition,
 )
+from surveys.respondent.selectors import edition_organisations
 
 
 def _require(actor: User, municipality: Municipality, perm: Perm) -> None:
@@ -347,38 +346,3 @@ def reminders_due(*, edition: SurveyEdition, today: dt.date) -> int:
                 created.append(entry.pk)
         _enqueue_emails(created)
     return len(created)
-
-
-@transaction.atomic
-def edition_launch(*, actor: User | None, edition: SurveyEdition) -> int:
-    """Open the edition and announce it to every organisation's signatory and editors (once)."""
-    edition_set_status(actor=actor, edition=edition, status=SurveyEdition.Status.OPEN)
-    if edition.launched_at is not None:
-        return 0
-    edition.launched_at = timezone.now()
-    edition.save(update_fields=["launched_at"])
-    existing = set(
-        FollowUp.objects.filter(edition=edition, dispatch_key="launch").values_list(
-            "municipality_id", flat=True
-        )
-    )
-    entries = [
-        FollowUp(
-            edition=edition,
-            municipality=m,
-            kind=FollowUp.Kind.LAUNCH,
-            dispatch_key="launch",
-            status=FollowUp.Status.PENDING,
-            by=actor,
-        )
-        for m in edition_organisations(edition)
-        if m.pk not in existing
-    ]
-    FollowUp.objects.bulk_create(entries, batch_size=500)
-    ids = list(
-        FollowUp.objects.filter(
-            edition=edition, dispatch_key="launch", status=FollowUp.Status.PENDING
-        ).values_list("pk", flat=True)
-    )
-    _enqueue_emails(ids)
-    return len(ids)

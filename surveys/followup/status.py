@@ -8,9 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from portal.accounts.access import visible_municipalities
 from portal.municipalities.models import KeyFigures, Municipality, MunicipalitySuccession
 from surveys.models import (
     Answer,
@@ -22,32 +21,19 @@ from surveys.models import (
     SettlementCategoryOverride,
     SurveyEdition,
 )
+from surveys.respondent.bands import (
+    IMMIGRANT_BANDS,
+    POPULATION_BANDS,
+    UNKNOWN,
+    immigrant_band,
+    population_band,
+)
 from surveys.respondent.context import OrgContext, compute_settlement_category
 from surveys.respondent.routing import visible_questions
+from surveys.respondent.selectors import edition_organisations
 
 NOT_STARTED = "not_started"
 STATUS_ORDER = [NOT_STARTED, "in_progress", "returned", "submitted", "approved"]
-POPULATION_BANDS = [
-    (0, 1999, "< 2 000"),
-    (2000, 4999, "2 000–4 999"),
-    (5000, 9999, "5 000–9 999"),
-    (10000, 19999, "10 000–19 999"),
-    (20000, 49999, "20 000–49 999"),
-    (50000, None, "50 000+"),
-]
-IMMIGRANT_BANDS = [(0, 5, "< 5 %"), (5, 10, "5–9,9 %"), (10, 15, "10–14,9 %"), (15, None, "15 % +")]
-UNKNOWN = "unknown"
-
-
-def edition_organisations(edition: SurveyEdition, user=None):
-    """Every municipality and city district that answers this edition (valid when it opened)."""
-    day = edition.opens
-    qs = Municipality.objects.filter(valid_from__lte=day).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
-    )
-    if user is not None:
-        qs = visible_municipalities(user, qs)
-    return qs.select_related("region", "county")
 
 
 @dataclass
@@ -254,24 +240,6 @@ def edition_dashboard(
         total=total,
         answered=answered,
     )
-
-
-def population_band(population: int | None) -> str:
-    if population is None:
-        return UNKNOWN
-    for low, high, label in POPULATION_BANDS:
-        if population >= low and (high is None or population <= high):
-            return label
-    return UNKNOWN
-
-
-def immigrant_band(share: float | None) -> str:
-    if share is None:
-        return UNKNOWN
-    for low, high, label in IMMIGRANT_BANDS:
-        if share >= low and (high is None or share < high):
-            return label
-    return UNKNOWN
 
 
 @dataclass

@@ -11,10 +11,22 @@ from typing import Any
 from django.utils.formats import number_format
 
 from portal.municipalities.models import KeyFigures, Municipality
-from surveys.editions.definition import FIGURE_PLACEHOLDERS
 from surveys.models import SettlementCategory, SettlementCategoryOverride, SurveyEdition, localized
 
 UNKNOWN = "–"
+# The key figures a questionnaire text or check may name, as {placeholder}.
+FIGURE_PLACEHOLDERS = (
+    "requested",
+    "decided",
+    "settled",
+    "unaccompanied_requested",
+    "unaccompanied_decided",
+    "unaccompanied_settled",
+    "population",
+    "intro_completed",
+    "intro_work_or_education_direct",
+    "intro_work_or_education_1y",
+)
 
 
 @dataclass

@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
+
+from portal.accounts.access import visible_municipalities
 from portal.core.queue import sweep_window
 from portal.municipalities.models import Municipality
 from surveys.models import (
@@ -27,6 +30,17 @@ def open_edition() -> SurveyEdition | None:
 
 def edition_by_year(year: int) -> SurveyEdition | None:
     return SurveyEdition.objects.filter(year=year).first()
+
+
+def edition_organisations(edition: SurveyEdition, user=None):
+    """Every municipality and city district that answers this edition (valid when it opened)."""
+    day = edition.opens
+    qs = Municipality.objects.filter(valid_from__lte=day).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+    )
+    if user is not None:
+        qs = visible_municipalities(user, qs)
+    return qs.select_related("region", "county")
 
 
 @dataclass
