@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from portal.core.pdf import render_pdf
-from surveys.analysis.exports import neutralise
+from portal.core.spreadsheets import neutralise
 
 PDF_TEMPLATE = "pdf/benchmark_report.html"
 
