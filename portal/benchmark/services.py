@@ -153,8 +153,6 @@ def _send_renders(report_ids: list[int], *, only: Q | None = None) -> int:
     says so; ``reports_send_waiting`` sends them once the broker is back. A report is made only
     once however many tasks are sent for it (each task claims the row).
     """
-    from portal.benchmark.tasks import render_report
-
     now = timezone.now()
     marked: set[int] = set()
     for start in range(0, len(report_ids), 500):
@@ -167,7 +165,7 @@ def _send_renders(report_ids: list[int], *, only: Q | None = None) -> int:
             BenchmarkReport.objects.filter(pk__in=chunk, queued_at=now).values_list("pk", flat=True)
         )
     todo = [pk for pk in report_ids if pk in marked]
-    sent = queue.send_each(render_report, todo)
+    sent = queue.send_each("portal.benchmark.tasks.render_report", todo)
     unsent = todo[sent:]
     for start in range(0, len(unsent), 500):
         BenchmarkReport.objects.filter(pk__in=unsent[start : start + 500], queued_at=now).update(
@@ -422,15 +420,13 @@ def batch_start(*, actor, year: int) -> ReportBatch:
 
 
 def _dispatch(batch_id: int) -> None:
-    from portal.benchmark.tasks import dispatch_batch
-
     if current_app.conf.task_always_eager and settings.BENCHMARK_BATCH_IN_THREAD:
         # No broker (the embedded default): make the batch beside the request, not in it.
         threading.Thread(target=_dispatch_in_thread, args=(batch_id,), daemon=True).start()
         return
     # If the broker refuses, the batch's reports are recorded and wait, unsent: the sweep
     # (reports_send_waiting) sends them.
-    queue.send(dispatch_batch, batch_id)
+    queue.send("portal.benchmark.tasks.dispatch_batch", batch_id)
 
 
 def _dispatch_in_thread(batch_id: int) -> None:
