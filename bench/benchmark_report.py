@@ -257,7 +257,7 @@ def run_steps(municipality: Any, sample: Sample | None) -> None:
     from django.utils import translation
 
     from portal.benchmark import rendering, services
-    from portal.benchmark.report import build_report
+    from portal.benchmark.report.builder import build_report
     from portal.benchmark.selectors import active_config, report_inputs
     from portal.core.pdf import render_pdf
 

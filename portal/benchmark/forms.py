@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.benchmark.models import PeerConfig
 from portal.benchmark.peers import VARIABLES
+from portal.benchmark.report.labels import variable_labels
 
 LANGUAGE_CHOICES = (("nb", _("Bokmål")), ("nn", _("Nynorsk")), ("en", _("English")))
 
@@ -36,8 +37,6 @@ class BatchStartForm(forms.Form):
 
 
 def _variable_label(name: str) -> str:
-    from portal.benchmark.report import variable_labels
-
     return variable_labels()[name]
 
 

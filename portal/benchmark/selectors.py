@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Count, Max, QuerySet, Sum
 
+from housing.models import HousingLine, ProfileSection, ProfileVersion, StaffedHousing
 from portal.benchmark.models import BenchmarkReport, PeerConfig, PeerSet, PeerSetMember
 from portal.municipalities.models import KeyFigures, KostraGroup, Municipality
 from surveys.analysis.aggregates import COUNTED, current_successors
@@ -79,8 +80,6 @@ def inputs_fingerprint(year: int) -> str:
     so the fingerprint is the same for every organisation: one change anywhere makes every
     report of the year anew on its next request, and nothing else does.
     """
-    from housing.models import ProfileVersion
-
     config = active_config()
     figures = KeyFigures.objects.filter(year__gt=year - 10, year__lte=year).aggregate(
         n=Count("id"), last=Max("updated_at")
@@ -232,8 +231,6 @@ def _figures(row: dict) -> Figures:
 
 
 def _profiles(org_ids: set[int]) -> dict[int, Profile]:
-    from housing.models import HousingLine, ProfileSection, StaffedHousing
-
     profiles: dict[int, Profile] = defaultdict(Profile)
     lines = (
         HousingLine.objects.filter(municipality_id__in=org_ids)

@@ -9,19 +9,28 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.benchmark import peers as peer_math
+from portal.benchmark import rendering
 from portal.benchmark.models import (
     BenchmarkReport,
     PeerConfig,
     PeerSet,
     PeerSetMember,
     ReportBatch,
+)
+from portal.benchmark.report.builder import build_report
+from portal.benchmark.selectors import (
+    active_config,
+    inputs_fingerprint,
+    report_inputs,
+    report_years,
 )
 from portal.core import queue
 from portal.core.audit.services import audit_log
@@ -144,8 +153,6 @@ def _send_renders(report_ids: list[int], *, only: Q | None = None) -> int:
     says so; ``reports_send_waiting`` sends them once the broker is back. A report is made only
     once however many tasks are sent for it (each task claims the row).
     """
-    from portal.benchmark.tasks import render_report
-
     now = timezone.now()
     marked: set[int] = set()
     for start in range(0, len(report_ids), 500):
@@ -158,7 +165,7 @@ def _send_renders(report_ids: list[int], *, only: Q | None = None) -> int:
             BenchmarkReport.objects.filter(pk__in=chunk, queued_at=now).values_list("pk", flat=True)
         )
     todo = [pk for pk in report_ids if pk in marked]
-    sent = queue.send_each(render_report, todo)
+    sent = queue.send_each("portal.benchmark.tasks.render_report", todo)
     unsent = todo[sent:]
     for start in range(0, len(unsent), 500):
         BenchmarkReport.objects.filter(pk__in=unsent[start : start + 500], queued_at=now).update(
@@ -215,8 +222,6 @@ def report_request(
     A report that could not be made is tried again. Asking again while one is being made
     returns that one: it never makes two.
     """
-    from portal.benchmark.selectors import inputs_fingerprint
-
     if language not in REPORT_LANGUAGES:
         raise ReportRequestInvalid(_("Choose bokmål, nynorsk or English."))
     _check_year(year)
@@ -248,8 +253,6 @@ def report_request(
 
 
 def _check_year(year: int) -> None:
-    from portal.benchmark.selectors import report_years
-
     if year not in report_years():
         raise ReportRequestInvalid(
             _("There are no figures or survey for %(year)s, so no report can be made for it.")
@@ -296,10 +299,6 @@ def report_generate(*, report_id: int, claim: str) -> bool:
     Nothing is written until everything is made: the row goes from running to ready in one
     update, guarded by the claim, so a task that lost its claim writes nothing.
     """
-    from portal.benchmark import rendering
-    from portal.benchmark.report import build_report
-    from portal.benchmark.selectors import active_config, report_inputs
-
     if not report_claim(report_id=report_id, claim=claim):
         return False
     report = BenchmarkReport.objects.select_related(
@@ -377,8 +376,6 @@ def batch_start(*, actor, year: int) -> ReportBatch:
     background, one task each. Starting a batch again, or resuming it, never makes a report
     twice (one row per organisation, year, language and inputs; each task claims its row).
     """
-    from portal.benchmark.selectors import inputs_fingerprint
-
     _check_year(year)
     inputs_hash = inputs_fingerprint(year)
     batch = ReportBatch.objects.create(year=year, inputs_hash=inputs_hash, created_by=actor)
@@ -423,22 +420,16 @@ def batch_start(*, actor, year: int) -> ReportBatch:
 
 
 def _dispatch(batch_id: int) -> None:
-    from celery import current_app
-
-    from portal.benchmark.tasks import dispatch_batch
-
     if current_app.conf.task_always_eager and settings.BENCHMARK_BATCH_IN_THREAD:
         # No broker (the embedded default): make the batch beside the request, not in it.
         threading.Thread(target=_dispatch_in_thread, args=(batch_id,), daemon=True).start()
         return
     # If the broker refuses, the batch's reports are recorded and wait, unsent: the sweep
     # (reports_send_waiting) sends them.
-    queue.send(dispatch_batch, batch_id)
+    queue.send("portal.benchmark.tasks.dispatch_batch", batch_id)
 
 
 def _dispatch_in_thread(batch_id: int) -> None:
-    from django.db import connections
-
     try:
         batch_dispatch(batch_id=batch_id)
     finally:

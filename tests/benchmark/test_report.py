@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from portal.benchmark import rendering, services
 from portal.benchmark.models import BenchmarkReport, PeerConfig, ReportBatch
-from portal.benchmark.report import build_report
+from portal.benchmark.report.builder import build_report
 from portal.benchmark.selectors import active_config, report_inputs
 from portal.municipalities.models import KeyFigures, Municipality
 from surveys.models import Answer, Response

@@ -1,0 +1,116 @@
+"""The report's peers and why: each peer's similarity and what drives the distance, and the
+municipality's value against the peer median for each matching variable."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from portal.benchmark.models import PeerSetMember
+from portal.benchmark.report.cells import num, pct
+from portal.benchmark.report.context import Context
+from portal.benchmark.report.labels import variable_labels
+from portal.municipalities.models import Municipality
+
+
+def peers_part(ctx: Context) -> dict[str, Any]:
+    inputs = ctx.inputs
+    labels = variable_labels()
+    if not inputs.peers:
+        reasons = _no_peers_reasons()
+        reason = "district" if ctx.m.kind == Municipality.Kind.DISTRICT else inputs.excluded_reason
+        return {"available": False, "reason": reasons.get(reason, reasons["no_candidates"])}
+    comparison = inputs.peer_set.comparison.get(ctx.m.number, {}) if inputs.peer_set else {}
+    weights = inputs.config.variables if inputs.config else {}
+    rows = [_peer_row(ctx, member, labels) for member in inputs.peers]
+    totals = _driver_totals(inputs.peers, weights)
+    n = len(inputs.peers) or 1
+    variables = [
+        _variable_row(
+            variable,
+            weights[variable],
+            comparison.get(variable, {}),
+            drive=totals.get(variable, 0.0) / n,
+            labels=labels,
+        )
+        for variable in weights
+    ]
+    return {
+        "available": True,
+        "rows": rows,
+        "variables": variables,
+        "count": len(rows),
+    }
+
+
+def _no_peers_reasons() -> dict[str, str]:
+    return {
+        "no_config": _("No peer configuration has been set up yet."),
+        "missing_values": _(
+            "Too few of the matching figures are known for this organisation to choose peers."
+        ),
+        "unknown_size_band": _("The population is not known, so the size band cannot be used."),
+        "no_near_peers": _(
+            "No municipality is similar enough to be a near peer. The report compares with the "
+            "KOSTRA group and the country instead."
+        ),
+        "no_candidates": _("No other municipality could be compared."),
+        "district": _(
+            "City districts are not matched with peers; the report compares with the country."
+        ),
+    }
+
+
+def _peer_row(ctx: Context, member: PeerSetMember, labels: dict[str, str]) -> dict[str, Any]:
+    """One peer's row, with the (at most two) variables that drive most of its distance."""
+    drivers = sorted(member.drivers.items(), key=lambda kv: -kv[1])
+    ctx.csv.add(
+        _("Peers"),
+        _("Similarity (0–100)"),
+        member.peer.name,
+        str(ctx.year),
+        str(round(member.similarity, 1)),
+    )
+    return {
+        "rank": member.rank,
+        "number": member.peer.number,
+        "name": member.peer.name,
+        "similarity": round(member.similarity),
+        "drivers": ", ".join(labels.get(v, v) for v, share in drivers[:2] if share >= 0.2)
+        or _("evenly spread"),
+    }
+
+
+def _driver_totals(members: list[PeerSetMember], weights: dict[str, Any]) -> dict[str, float]:
+    """Each variable's share of the distance, summed over the peers."""
+    totals: dict[str, float] = dict.fromkeys(weights, 0.0)
+    for member in members:
+        for variable, share in member.drivers.items():
+            totals[variable] = totals.get(variable, 0.0) + share
+    return totals
+
+
+def _variable_row(
+    variable: str, weight: Any, values: dict[str, Any], *, drive: float, labels: dict[str, str]
+) -> dict[str, Any]:
+    own, peer = values.get("value"), values.get("peer_median")
+    if variable == "log_population":
+        own_text = num(math.exp(own)) if own is not None else "–"
+        peer_text = num(math.exp(peer)) if peer is not None else "–"
+        label = _("Population")
+    else:
+        decimals = 1 if variable in ("immigrant_share", "settled_per_1000_5y") else 0
+        own_text, peer_text, label = (
+            num(own, decimals),
+            num(peer, decimals),
+            labels.get(variable, variable),
+        )
+    return {
+        "label": label,
+        "weight": num(float(weight), 1),
+        "value": own_text,
+        "peer_median": peer_text,
+        "drive": pct(drive),
+    }
