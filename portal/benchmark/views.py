@@ -21,7 +21,7 @@ from portal.accounts.models import DirectorateRole
 from portal.benchmark import selectors, services
 from portal.benchmark.forms import BatchStartForm, PeerConfigForm, ReportRequestForm
 from portal.benchmark.models import BenchmarkReport, PeerConfig, ReportBatch
-from portal.benchmark.report import variable_labels
+from portal.benchmark.report.labels import variable_labels
 
 
 def _report(request: HttpRequest, number: str, identifier: str, *, heavy: bool = False):

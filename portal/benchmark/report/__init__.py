@@ -12,8 +12,3 @@ One module per part of the report (``peer_explanation``, ``settlement``, ``intro
 what they share: ``context`` (the inputs, the pooled figures and the CSV rows while building),
 ``cells`` (formatting and the table cells) and ``labels``.
 """
-
-from portal.benchmark.report.builder import build_report
-from portal.benchmark.report.labels import variable_labels
-
-__all__ = ["build_report", "variable_labels"]
