@@ -23,7 +23,6 @@ $(STAMP): requirements.lock | $(BIN)/python
 venv: $(STAMP)
 
 migrate: venv
-	mkdir -p var
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
 demo: migrate

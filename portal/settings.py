@@ -7,6 +7,7 @@ and ``EMAIL_URL`` switch to PostgreSQL, Redis with Celery workers, and SMTP.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -99,13 +100,19 @@ _database_url = env_str("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": parse_database_url("DATABASE_URL", _database_url)}
 else:
+    _sqlite_path = env_str("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")) or ""
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
+            "NAME": _sqlite_path,
             "OPTIONS": {"timeout": 20},
         }
     }
+    # SQLite creates the file but not its directory (var/ on a fresh clone). Where the directory
+    # cannot be made (a read-only file system), SQLite says so when it is first opened.
+    if _sqlite_path and _sqlite_path != ":memory:" and not _sqlite_path.startswith("file:"):
+        with contextlib.suppress(OSError):
+            Path(_sqlite_path).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------

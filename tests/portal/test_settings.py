@@ -165,6 +165,19 @@ def test_malformed_environment_stops_start_up():
     assert "DEBUG='perhaps' is not a boolean" in result.stderr
 
 
+def test_migrate_creates_the_directory_of_the_sqlite_database(tmp_path):
+    database = tmp_path / "fresh-clone" / "var" / "db.sqlite3"
+    result = _manage(
+        "migrate",
+        "--noinput",
+        "-v0",
+        SECRET_KEY="a-long-random-production-like-secret-key-0123456789-abcdefghijklmnop",
+        SQLITE_PATH=str(database),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert database.is_file()
+
+
 def test_debug_is_off_unless_asked_for(settings):
     assert settings.DEBUG is False
 
