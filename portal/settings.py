@@ -2,7 +2,9 @@
 
 With no environment variables the portal runs on embedded defaults: SQLite, background
 tasks executed in-process, e-mail printed to the console. ``DATABASE_URL``, ``REDIS_URL``
-and ``EMAIL_URL`` switch to PostgreSQL, Redis with Celery workers, and SMTP.
+and ``EMAIL_URL`` switch to PostgreSQL, Redis with Celery workers, and SMTP. On a local
+checkout ``var/local.env`` (written by ``make migrate``) fills in what the environment does not
+set: ``DEBUG=1`` and a key of its own.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from portal.core.env import (
     env_int,
     env_list,
     env_str,
+    load_local_env,
     parse_database_url,
     parse_email_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Not read when the environment sets SECRET_KEY (production, the tests): see load_local_env.
+load_local_env(Path(env_str("LOCAL_ENV_FILE", str(BASE_DIR / "var" / "local.env")) or ""))
 
 DEBUG = env_bool("DEBUG", default=False)
 
