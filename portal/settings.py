@@ -38,7 +38,10 @@ DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off"
+            " (on a local checkout, `make run` writes one to var/local.env)"
+        )
     # Development only: DEBUG is on, so this key never guards a production site.
     SECRET_KEY = "dev-only-insecure-key-for-local-runs-never-used-in-production"  # noqa: S105
 
