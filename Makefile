@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-# The test suite runs with production settings (DEBUG off) and a throwaway key.
-TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz \
+# The test suite runs with production settings (DEBUG off) and a throwaway key. With SECRET_KEY
+# set, var/local.env is not read (portal/core/env.py), so its DEBUG=1 never reaches the tests.
+TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz \
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 PYTEST_ARGS ?= -n 2
 
@@ -22,8 +23,17 @@ $(STAMP): requirements.lock | $(BIN)/python
 
 venv: $(STAMP)
 
-migrate: venv
+# This checkout's own settings, read by portal/settings.py wherever the environment does not set
+# them (and not at all where it sets SECRET_KEY), so that `python manage.py …` as the docs show
+# it runs in development mode with a key of its own. Written once; delete it for a new key.
+LOCAL_ENV := var/local.env
+
+$(LOCAL_ENV): | $(BIN)/python
 	mkdir -p var
+	umask 077 && $(BIN)/python -c "import secrets; print('DEBUG=1'); print('SECRET_KEY=' + secrets.token_urlsafe(50))" > $@.tmp
+	mv $@.tmp $@
+
+migrate: venv $(LOCAL_ENV)
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
 demo: migrate

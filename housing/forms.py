@@ -17,6 +17,7 @@ from housing.models import (
     Tenure,
     housing_line_problems,
 )
+from housing.search import SearchCriteria
 from housing.sections import (
     CHOICE,
     INT,
@@ -403,8 +404,6 @@ class SettlementSearchForm(forms.Form):
         )
 
     def criteria(self):
-        from housing.search import SearchCriteria
-
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         return SearchCriteria(
             year=data.get("year"),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from housing.models import ContactArea, ContactPerson, ProfileSection, StaleReminder
 from housing.presenters import SectionStatus
 from housing.sections import SECTION_ORDER
+from housing.selectors import reminder_period
 from portal.accounts.models import Membership, MunicipalRole
 from portal.municipalities.models import Municipality
 
@@ -78,8 +79,6 @@ def _send(municipality: Municipality, reminders: list[StaleReminder]) -> int:
     by_section = recipients_by_section(municipality)
     sections = {s.key: s for s in ProfileSection.objects.filter(municipality=municipality)}
     # A part confirmed (or changed) since the reminder was queued is no longer stale: drop it.
-    from housing.services import reminder_period
-
     current = []
     for reminder in reminders:
         section = sections.get(reminder.section)

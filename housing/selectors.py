@@ -84,6 +84,12 @@ def stale_sections_for(
     return out
 
 
+def reminder_period(last_confirmed_at: dt.datetime | None) -> str:
+    """The staleness period a stale-section reminder belongs to: when the section was last
+    confirmed ("never" if it never was). A section confirmed again starts a new period."""
+    return "never" if last_confirmed_at is None else last_confirmed_at.isoformat(timespec="seconds")
+
+
 def current_profile(municipality: Municipality, now: dt.datetime | None = None) -> ProfileView:
     """The profile as it is now: four queries, however many housing lines it has."""
     sections = profile_sections(municipality)

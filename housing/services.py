@@ -26,6 +26,7 @@ from housing.models import (
     StaleReminder,
 )
 from housing.sections import SERVICE_FACTS, normalise_data
+from housing.selectors import reminder_period, stale_sections_for
 from housing.snapshots import HOUSING_FIELDS, ROW_MODELS, row_dict, section_snapshot
 from portal.accounts.access import Perm, perms_for
 from portal.core.audit.services import audit_log, diff_fields
@@ -447,10 +448,6 @@ def housing_rows_for_file(municipality: Municipality) -> list[dict[str, Any]]:
 # --- stale sections and reminders ------------------------------------------------------
 
 
-def reminder_period(last_confirmed_at: dt.datetime | None) -> str:
-    return "never" if last_confirmed_at is None else last_confirmed_at.isoformat(timespec="seconds")
-
-
 @transaction.atomic
 def stale_reminders_due(*, now: dt.datetime | None = None) -> int:
     """Create (once per staleness period) and enqueue a reminder for every stale section.
@@ -460,8 +457,6 @@ def stale_reminders_due(*, now: dt.datetime | None = None) -> int:
     profile (confirmed any section): the directorate announces the profile to the others itself.
     Returns the number of reminders created.
     """
-    from housing.selectors import stale_sections_for
-
     now = now or timezone.now()
     started = set(
         ProfileSection.objects.filter(
@@ -483,9 +478,9 @@ def stale_reminders_due(*, now: dt.datetime | None = None) -> int:
                     StaleReminder(municipality_id=municipality_id, section=key[1], period=key[2])
                 )
     StaleReminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
-    from housing.tasks import send_stale_reminders
-
     # If the broker is down the reminders stay pending; the sweep (send_unsent_reminders)
     # sends them later.
-    enqueue_each_on_commit(send_stale_reminders, sorted({r.municipality_id for r in new}))
+    enqueue_each_on_commit(
+        "housing.tasks.send_stale_reminders", sorted({r.municipality_id for r in new})
+    )
     return len(new)

@@ -2,11 +2,14 @@
 
 With no environment variables the portal runs on embedded defaults: SQLite, background
 tasks executed in-process, e-mail printed to the console. ``DATABASE_URL``, ``REDIS_URL``
-and ``EMAIL_URL`` switch to PostgreSQL, Redis with Celery workers, and SMTP.
+and ``EMAIL_URL`` switch to PostgreSQL, Redis with Celery workers, and SMTP. On a local
+checkout ``var/local.env`` (written by ``make migrate``) fills in what the environment does not
+set: ``DEBUG=1`` and a key of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,18 +23,25 @@ from portal.core.env import (
     env_int,
     env_list,
     env_str,
+    load_local_env,
     parse_database_url,
     parse_email_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Not read when the environment sets SECRET_KEY (production, the tests): see load_local_env.
+load_local_env(Path(env_str("LOCAL_ENV_FILE", str(BASE_DIR / "var" / "local.env")) or ""))
+
 DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off"
+            " (on a local checkout, `make run` writes one to var/local.env)"
+        )
     # Development only: DEBUG is on, so this key never guards a production site.
     SECRET_KEY = "dev-only-insecure-key-for-local-runs-never-used-in-production"  # noqa: S105
 
@@ -99,13 +109,19 @@ _database_url = env_str("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": parse_database_url("DATABASE_URL", _database_url)}
 else:
+    _sqlite_path = env_str("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")) or ""
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "var" / "db.sqlite3")),
+            "NAME": _sqlite_path,
             "OPTIONS": {"timeout": 20},
         }
     }
+    # SQLite creates the file but not its directory (var/ on a fresh clone). Where the directory
+    # cannot be made (a read-only file system), SQLite says so when it is first opened.
+    if _sqlite_path and _sqlite_path != ":memory:" and not _sqlite_path.startswith("file:"):
+        with contextlib.suppress(OSError):
+            Path(_sqlite_path).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------

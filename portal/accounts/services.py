@@ -104,10 +104,8 @@ def invitation_create(
         municipality=municipality,
         changes={"email": [None, email], "role": [None, role]},
     )
-    from portal.accounts.tasks import send_invitation
-
     # A broker that is down is logged; the sweep (send_unsent_invitations) sends it later.
-    enqueue_on_commit(send_invitation, invitation.pk)
+    enqueue_on_commit("portal.accounts.tasks.send_invitation", invitation.pk)
     return invitation
 
 
@@ -317,10 +315,8 @@ def totp_verify(*, user: User, device, token: str) -> CodeCheck:
 
 
 def _notify_two_factor(user: User, event: str) -> None:
-    from portal.accounts.tasks import send_two_factor_notice
-
     if user.email:
-        enqueue_on_commit(send_two_factor_notice, user.pk, event)
+        enqueue_on_commit("portal.accounts.tasks.send_two_factor_notice", user.pk, event)
 
 
 TWO_FACTOR_EVENTS = ("enrolled", "reset")

@@ -8,13 +8,54 @@ silently different configuration.
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """``NAME=value`` lines of a local env file; blank lines and ``#`` comments are skipped, and
+    quotes around a value are removed. A line that is not an assignment raises
+    ``ImproperlyConfigured`` naming the file and line. A missing file reads as empty."""
+    if not path.is_file():
+        return {}
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise ImproperlyConfigured(f"{path}:{number} is not a NAME=value line")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name] = value
+    return values
+
+
+def load_local_env(path: Path, environ: MutableMapping[str, str] | None = None) -> dict[str, str]:
+    """Fill in from the local env file (``var/local.env``, written by ``make migrate``) the
+    variables the environment does not set, so that the documented ``manage.py`` commands run on
+    a checkout where ``make run`` has been run. Returns what was taken from the file.
+
+    The environment always wins. When it sets ``SECRET_KEY`` the file is not read at all: an
+    environment with a key of its own (production, the test suite, the benchmarks) is complete,
+    and a ``DEBUG=1`` from a developer's file must not switch it to development settings.
+    """
+    environ = os.environ if environ is None else environ
+    if "SECRET_KEY" in environ:
+        return {}
+    taken = {name: value for name, value in read_env_file(path).items() if name not in environ}
+    environ.update(taken)
+    return taken
 
 
 def env_str(name: str, default: str | None = None) -> str | None:

@@ -261,6 +261,19 @@ def test_logged_in_user_with_another_address_is_told_and_cannot_join(client, cas
     assert not Membership.objects.filter(user=cast.editor_b, municipality=cast.a).exists()
 
 
+def test_an_invitation_is_accepted_only_by_its_address(client, cast):
+    inv = Invitation.objects.create(
+        municipality=cast.a,
+        email="new.person@kristiansand.kommune.no",
+        role="editor",
+        invited_by=cast.signatory_a,
+        expires_at=timezone.now() + dt.timedelta(days=3),
+    )
+    client.force_login(cast.editor_b)  # editor_b@example.no, not the invited address
+    client.post(f"/konto/invitation/{inv.token}/")
+    assert not Membership.objects.filter(user=cast.editor_b, municipality=cast.a).exists()
+
+
 # --- the broker (Redis) is down ------------------------------------------------------------
 
 

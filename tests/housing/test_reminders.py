@@ -6,7 +6,7 @@ import datetime as dt
 from django.core import mail
 from django.utils import timezone
 
-from housing import services
+from housing import mailing, services
 from housing.models import StaleReminder
 from housing.tasks import queue_stale_reminders, send_stale_reminders, send_unsent_reminders
 from tests.broker import ago, broker_down, queue_warnings
@@ -90,6 +90,21 @@ def test_confirming_starts_a_new_period(cast, on_commit):
     assert on_commit(services.stale_reminders_due) == 1
     assert len(mail.outbox) == 1
     assert StaleReminder.objects.filter(section="health").count() == 2
+
+
+def test_no_reminder_for_a_part_confirmed_after_it_was_queued(cast):
+    contact(cast.a, area="general", name="G", email="g@x.example")
+    services.section_confirm(actor=None, municipality=cast.a, key="transport")
+    age(cast.a, "transport", 100)
+    services.stale_reminders_due()  # queued, not yet sent
+    assert StaleReminder.objects.filter(
+        municipality=cast.a, section="transport", status="pending"
+    ).exists()
+    services.section_confirm(actor=cast.editor_a, municipality=cast.a, key="transport")
+    mail.outbox.clear()
+    mailing.send_stale_reminders(municipality_id=cast.a.pk)
+    assert not any("transport" in m.body.lower() for m in mail.outbox)
+    assert StaleReminder.objects.get(municipality=cast.a, section="transport").status == "failed"
 
 
 def test_the_send_task_is_idempotent(cast):

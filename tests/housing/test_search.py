@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from housing import selectors
 from housing.models import ContactPerson, HousingLine, ProfileSection, StaffedHousing
 from housing.search import SearchCriteria, settlement_search
 from portal.municipalities.models import KeyFigures
@@ -147,6 +148,15 @@ def test_remaining_capacity_and_year(cast):
     rows = {r.municipality.number: r for r in older.rows}
     assert rows["4204"].remaining == 15 and rows["4601"].remaining is None
     assert numbers(search(cast.officer, min_remaining=10, year=2024)) == ["4204"]
+
+
+def test_remaining_is_the_same_in_the_search_and_the_profile(cast):
+    KeyFigures.objects.update_or_create(
+        municipality=cast.a, year=2025, defaults={"decided": 10, "settled": None}
+    )
+    result = settlement_search(user=cast.officer, criteria=SearchCriteria())
+    row = next(r for r in result.rows if r.municipality == cast.a)
+    assert row.remaining == selectors.latest_key_figures(cast.a).remaining == 10
 
 
 def test_each_fact_says_how_fresh_it_is(cast, towns):

@@ -254,6 +254,20 @@ def test_too_many_lines(cast, existing, monkeypatch):
     _unchanged(cast, existing)
 
 
+def test_blank_rows_in_an_upload_do_not_drop_lines(cast):
+    line(cast.a, reference="OLD")
+    rows = ["reference;tenure;rooms;units"]
+    for i in range(3000):
+        rows.append(f"R{i};municipal_rental;3;1")
+        rows.append("")  # a blank separator line after every line
+    content = ("\r\n".join(rows) + "\r\n").encode()
+    report = services.housing_lines_upload(
+        actor=cast.editor_a, municipality=cast.a, content=content, filename="x.csv"
+    )
+    assert report.ok, report.errors[:3]
+    assert HousingLine.objects.filter(municipality=cast.a).count() == 3000
+
+
 def test_the_form_refuses_a_file_too_large_or_of_another_kind(client, cast, settings):
     settings.HOUSING_UPLOAD_MAX_BYTES = 10
     client.force_login(cast.editor_a)

@@ -11,6 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 from portal.core import env
 
 ROOT = Path(__file__).resolve().parents[2]
+# A local env file that does not exist: this checkout's var/local.env is left out.
+NO_LOCAL_ENV = str(ROOT / "tests" / "portal" / "no-such-dir" / "local.env")
 
 
 @pytest.mark.parametrize(
@@ -128,9 +130,10 @@ def _manage(*args, **extra_env):
             "SECURE_SSL_REDIRECT",
             "DATABASE_URL",
             "REDIS_URL",
+            "LOCAL_ENV_FILE",
         }
     }
-    environment.update(extra_env)
+    environment.update({"LOCAL_ENV_FILE": NO_LOCAL_ENV, **extra_env})
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -163,6 +166,51 @@ def test_malformed_environment_stops_start_up():
     result = _manage("check", DEBUG="perhaps")
     assert result.returncode != 0
     assert "DEBUG='perhaps' is not a boolean" in result.stderr
+
+
+_PRINT_SETTINGS = "from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)"
+
+
+def test_a_local_env_file_is_read_where_the_environment_is_silent(tmp_path):
+    local_env = tmp_path / "local.env"
+    local_env.write_text("DEBUG=1\nSECRET_KEY=key-from-the-local-env-file\n", encoding="utf-8")
+    result = _manage("shell", "--no-imports", "-c", _PRINT_SETTINGS, LOCAL_ENV_FILE=str(local_env))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == ["True", "key-from-the-local-env-file"]
+
+    result = _manage(
+        "shell", "--no-imports", "-c", _PRINT_SETTINGS, LOCAL_ENV_FILE=str(local_env), DEBUG="0"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == ["False", "key-from-the-local-env-file"]
+
+
+def test_an_environment_with_a_key_leaves_the_local_env_file_unread(tmp_path):
+    local_env = tmp_path / "local.env"
+    local_env.write_text("DEBUG=1\nSECRET_KEY=key-from-the-local-env-file\n", encoding="utf-8")
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        _PRINT_SETTINGS,
+        LOCAL_ENV_FILE=str(local_env),
+        SECRET_KEY="key-from-the-environment",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == ["False", "key-from-the-environment"]
+
+
+def test_migrate_creates_the_directory_of_the_sqlite_database(tmp_path):
+    database = tmp_path / "fresh-clone" / "var" / "db.sqlite3"
+    result = _manage(
+        "migrate",
+        "--noinput",
+        "-v0",
+        SECRET_KEY="a-long-random-production-like-secret-key-0123456789-abcdefghijklmnop",
+        SQLITE_PATH=str(database),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert database.is_file()
 
 
 def test_debug_is_off_unless_asked_for(settings):

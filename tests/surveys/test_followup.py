@@ -4,14 +4,18 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import KeyFigures
+from surveys.editions.services import edition_set_status
 from surveys.followup import services
 from surveys.followup import status as followup
 from surveys.models import Answer, DeadlineExtension, FollowUp, Response, ReviewComment
+from surveys.respondent.services import answers_save, response_submit
 from surveys.tasks import send_due_reminders, send_follow_up_email
 from tests.broker import ago, broker_down, queue_warnings
 from tests.factories import MunicipalityFactory
@@ -104,6 +108,23 @@ def test_approve_and_the_transitions_that_are_not_allowed(client, cast, edition,
         )
     )
     assert "survey.approved" in statuses
+
+
+def test_a_response_cannot_be_returned_once_the_survey_is_closed(cast, edition):
+    q = QueryDict(mutable=True)
+    q["q-contact_name"] = "Alice"
+    answers_save(
+        actor=cast.editor_a, edition=edition, municipality=cast.a, data=q, keys=["contact_name"]
+    )
+    response = Response.objects.get()
+    response_submit(
+        actor=cast.signatory_a, response=response, on_behalf_of="Rådmann", confirmed=True
+    )
+    edition_set_status(actor=cast.admin, edition=edition, status="closed")
+    with pytest.raises(ValidationError):
+        services.response_return(actor=cast.adviser_a, response=response, message="fix q")
+    response.refresh_from_db()
+    assert response.status == "submitted"
 
 
 def test_adviser_of_another_region_cannot_review(client, cast, edition):

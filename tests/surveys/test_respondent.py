@@ -1,8 +1,11 @@
 """The municipality's fill-in-and-submit experience, through the pages."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from portal.core.audit.models import AuditEntry
@@ -10,8 +13,9 @@ from portal.municipalities.models import KeyFigures
 from surveys.editions.services import edition_set_status
 from surveys.models import Answer, Response, SectionAssignment
 from surveys.respondent.questions import fingerprint
+from surveys.respondent.services import answers_save, response_submit
 from tests.broker import ago, broker_down, queue_warnings
-from tests.factories import MunicipalityFactory
+from tests.factories import KeyFiguresFactory, MunicipalityFactory
 
 BASE = "/kommune/4204/undersokelse/2026"
 
@@ -33,6 +37,23 @@ def answer(key, municipality=None, year=2026):
     if municipality is not None:
         qs = qs.filter(municipality=municipality)
     return qs.first()
+
+
+def qd(d):
+    q = QueryDict(mutable=True)
+    for k, v in d.items():
+        if isinstance(v, list):
+            q.setlist(k, v)
+        else:
+            q[k] = v
+    return q
+
+
+def _inputs(html, name):
+    out = {}
+    for m in re.finditer(rf'<input[^>]*name="({re.escape(name)}[^"]*)"[^>]*value="([^"]*)"', html):
+        out[m.group(1)] = m.group(2)
+    return out
 
 
 @pytest.fixture(autouse=True)
@@ -171,6 +192,198 @@ def test_untouched_fields_do_not_overwrite_a_colleagues_newer_answer(client, cas
     assert answer("contact_name").value == "Karl"
 
 
+def test_an_explanation_on_a_stale_page_does_not_overwrite_a_newer_value(cast, edition):
+    a = cast.a
+    # Editor saves "a" (version 1)
+    r = answers_save(
+        actor=cast.editor_a,
+        edition=edition,
+        municipality=a,
+        data=qd({"q-contact_name": "Alice"}),
+        keys=["contact_name"],
+    )
+    assert r.ok
+    ans = Answer.objects.get(question__key="contact_name")
+    v1, fp1 = ans.version, fingerprint("Alice", "")
+    # Signatory changes it to "Bob" (version 2)
+    r = answers_save(
+        actor=cast.signatory_a,
+        edition=edition,
+        municipality=a,
+        data=qd(
+            {"q-contact_name": "Bob", "q-contact_name-version": str(v1), "q-contact_name-orig": fp1}
+        ),
+        keys=["contact_name"],
+    )
+    assert r.ok
+    assert Answer.objects.get(question__key="contact_name").value == "Bob"
+    # Editor, whose page still shows "Alice" (v1), only ticks confirm / writes an explanation
+    r = answers_save(
+        actor=cast.editor_a,
+        edition=edition,
+        municipality=a,
+        data=qd(
+            {
+                "q-contact_name": "Alice",
+                "q-contact_name-version": str(v1),
+                "q-contact_name-orig": fp1,
+                "q-contact_name-explanation": "see note",
+            }
+        ),
+        keys=["contact_name"],
+    )
+    assert Answer.objects.get(question__key="contact_name").value == "Bob", (
+        "colleague's newer value was overwritten with a stale one"
+    )
+
+
+def test_a_confirmed_warning_on_a_stale_page_does_not_revert_a_colleague(cast, edition):
+    KeyFiguresFactory(municipality=cast.a, year=2026, decided=10)
+    a = cast.a
+    # X = 50 > decided 10 -> warning; editor confirms it
+    r = answers_save(
+        actor=cast.editor_a,
+        edition=edition,
+        municipality=a,
+        data=qd({"q-expected_settled": "50", "q-expected_settled-confirm": "1"}),
+        keys=["expected_settled"],
+    )
+    ans = Answer.objects.get(question__key="expected_settled")
+    assert ans.confirmed and ans.warning
+    v1, fp1 = ans.version, fingerprint(50, "")
+    # signatory corrects it to 8 (no warning)
+    r = answers_save(
+        actor=cast.signatory_a,
+        edition=edition,
+        municipality=a,
+        data=qd(
+            {
+                "q-expected_settled": "8",
+                "q-expected_settled-version": str(v1),
+                "q-expected_settled-orig": fp1,
+                "q-expected_settled-confirm": "1",
+            }
+        ),
+        keys=["expected_settled"],
+    )
+    assert r.ok and Answer.objects.get(question__key="expected_settled").value == 8
+    # editor presses "Save" on the section page loaded earlier, not touching the question:
+    # the form still carries value 50, its fingerprint, version 1 and the ticked checkbox
+    r = answers_save(
+        actor=cast.editor_a,
+        edition=edition,
+        municipality=a,
+        data=qd(
+            {
+                "q-expected_settled": "50",
+                "q-expected_settled-version": str(v1),
+                "q-expected_settled-orig": fp1,
+                "q-expected_settled-confirm": "1",
+                "q-expected_settled-explanation": "",
+            }
+        ),
+        keys=["expected_settled"],
+    )
+    assert Answer.objects.get(question__key="expected_settled").value == 8
+
+
+def test_the_conflict_page_does_not_revert_an_untouched_colleague_change(client, cast, edition):
+    a = cast.a
+    answers_save(
+        actor=cast.editor_a,
+        edition=edition,
+        municipality=a,
+        data=qd({"q-contact_name": "Alice", "q-advice": "x"}),
+        keys=["contact_name", "advice"],
+    )
+    fa, fx = fingerprint("Alice", ""), fingerprint("x", "")
+    # colleague changes both
+    r = answers_save(
+        actor=cast.signatory_a,
+        edition=edition,
+        municipality=a,
+        data=qd(
+            {
+                "q-contact_name": "Bob",
+                "q-contact_name-version": "1",
+                "q-contact_name-orig": fa,
+                "q-advice": "y",
+                "q-advice-version": "1",
+                "q-advice-orig": fx,
+            }
+        ),
+        keys=["contact_name", "advice"],
+    )
+    assert r.ok
+    client.force_login(cast.editor_a)
+    url = f"/kommune/{a.number}/undersokelse/2026/del/services/"
+    # editor's stale page: changes only advice
+    resp = client.post(
+        url,
+        {
+            "q-contact_name": "Alice",
+            "q-contact_name-version": "1",
+            "q-contact_name-orig": fa,
+            "q-advice": "z",
+            "q-advice-version": "1",
+            "q-advice-orig": fx,
+            "go": "stay",
+        },
+    )
+    assert resp.status_code == 200  # conflict page
+    html = resp.content.decode()
+    cn = _inputs(html, "q-contact_name")
+    adv = _inputs(html, "q-advice")
+    # the person keeps their advice: posts the re-rendered form again as it is
+    data = {**cn, **adv, "q-advice": "z", "go": "stay"}
+    data = {k: v for k, v in data.items() if not k.endswith("-confirm")}
+    resp = client.post(url, data)
+    assert Answer.objects.get(question__key="advice").value == "z"
+    assert Answer.objects.get(question__key="contact_name").value == "Bob", (
+        "untouched question reverted to the stale value"
+    )
+
+
+def test_a_no_op_autosave_keeps_the_pages_version(client, cast, edition):
+    a = cast.a
+    q = QueryDict(mutable=True)
+    q["q-contact_name"] = "Alice"
+    answers_save(
+        actor=cast.editor_a, edition=edition, municipality=a, data=q, keys=["contact_name"]
+    )
+    fa = fingerprint("Alice", "")
+    q = QueryDict(mutable=True)
+    q.update({"q-contact_name": "Bob", "q-contact_name-version": "1", "q-contact_name-orig": fa})
+    assert answers_save(
+        actor=cast.signatory_a, edition=edition, municipality=a, data=q, keys=["contact_name"]
+    ).ok
+    client.force_login(cast.editor_a)
+    url = f"/kommune/{a.number}/undersokelse/2026/lagre/"
+    # the editor's field still shows Alice; an input event (typed and deleted a letter) autosaves it
+    r = client.post(
+        url,
+        {
+            "question": "contact_name",
+            "q-contact_name": "Alice",
+            "q-contact_name-version": "1",
+            "q-contact_name-orig": fa,
+        },
+    )
+    body = r.json()
+    print(body["status"], body["version"], body["fingerprint"] == fingerprint("Bob", ""))
+    # survey.js now stores version/orig of Bob's answer in the hidden inputs; the next edit wins silently
+    r = client.post(
+        url,
+        {
+            "question": "contact_name",
+            "q-contact_name": "Carol",
+            "q-contact_name-version": str(body["version"]),
+            "q-contact_name-orig": body["fingerprint"],
+        },
+    )
+    assert r.status_code == 409, "no conflict although the editor never saw Bob's answer"
+
+
 def test_hidden_question_is_refused(editor):
     reply = autosave(editor, "first_time_help", {"q-first_time_help": "Hjelp"})
     assert reply.status_code == 400
@@ -292,6 +505,20 @@ def test_assign_a_section(client, cast, edition):
     client.force_login(cast.signatory_a)
     client.post(f"{BASE}/del/settlement/tildel/", {"assignee": cast.editor_b.pk})
     assert SectionAssignment.objects.get(section__key="settlement").assignee is None
+
+
+def test_sections_cannot_be_assigned_after_submission(client, cast, edition):
+    q = QueryDict(mutable=True)
+    q["q-contact_name"] = "Alice"
+    answers_save(
+        actor=cast.editor_a, edition=edition, municipality=cast.a, data=q, keys=["contact_name"]
+    )
+    response_submit(
+        actor=cast.signatory_a, response=Response.objects.get(), on_behalf_of="R", confirmed=True
+    )
+    client.force_login(cast.editor_a)
+    client.post(f"/kommune/{cast.a.number}/undersokelse/2026/del/services/tildel/", {"unit": "NAV"})
+    assert SectionAssignment.objects.count() == 0
 
 
 def _fill_and_submit(client, cast):
