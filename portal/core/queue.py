@@ -117,6 +117,7 @@ def enqueue_on_commit(task: Any, *args: Any) -> None:
 
 def enqueue_each_on_commit(task: Any, ids: Iterable[int]) -> None:
     """``send_each`` once the current transaction has committed."""
+    task_named(task)  # as in enqueue_on_commit: a wrong name fails at the call
     todo = list(ids)
     if todo:
         transaction.on_commit(lambda: send_each(task, todo), robust=False)

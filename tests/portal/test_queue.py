@@ -15,6 +15,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from portal.core import queue
 from portal.municipalities.models import Municipality
+from surveys.tasks import send_receipt
 from tests.broker import queue_warnings
 from tests.factories import MunicipalityFactory
 
@@ -141,3 +142,12 @@ def test_a_redis_that_does_not_answer_costs_a_send_seconds_not_forever():
     server.close()
     assert not sender.is_alive(), "sending a task waited on a Redis that does not answer"
     assert outcome == {"sent": False, "took": outcome["took"]} and outcome["took"] < 15
+
+
+@pytest.mark.django_db
+def test_a_task_given_by_name_is_found_and_a_wrong_name_fails_at_the_call():
+    assert queue.task_named("surveys.tasks.send_receipt") is send_receipt
+    with transaction.atomic():
+        for enqueue in (queue.enqueue_on_commit, queue.enqueue_each_on_commit):
+            with pytest.raises(ImportError):
+                enqueue("surveys.tasks.no_such_task", [1])
