@@ -2,8 +2,11 @@
 
 import logging
 import os
+import sys
 
 from celery import Celery, bootsteps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -12,6 +15,21 @@ logger = logging.getLogger(__name__)
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def settings_or_one_line() -> None:
+    """A worker or beat started without a key (or with a malformed variable) stops with the
+    message on one line, as manage.py and the web process do, not with a traceback."""
+    try:
+        settings.INSTALLED_APPS  # noqa: B018
+    except ImproperlyConfigured as error:
+        sys.exit(" ".join(str(error).split()))
+
+
+# The celery command reads the settings while it parses its own options, before any signal: check
+# them first. (Imported by anything else, the settings are loaded by whoever imports.)
+if os.path.basename(sys.argv[0]) == "celery":
+    settings_or_one_line()
 
 # The sweeps that send what the broker could not take while it was down (see portal.core.queue).
 # Beat runs each of them too (CELERY_BEAT_SCHEDULE).
