@@ -148,6 +148,30 @@ def test_no_survey_and_no_submitted_answers(country, cast):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("given", [("yes", "no"), ("no", "yes")])
+def test_a_tie_for_the_answer_most_given_goes_to_the_first_in_the_questions_order(
+    country, cast, given
+):
+    """Whatever order the answers came in (and whatever the process's string hashing), the same
+    answers make the same report: yes before no."""
+    from surveys.editions.services import edition_import
+    from surveys.models import SurveyEdition
+    from tests.surveys.conftest import definition
+
+    edition = SurveyEdition.objects.filter(year=YEAR).first() or edition_import(
+        actor=None, content=definition()
+    )
+    question = edition.questions.get(key="has_plan")
+    # Two organisations without key figures: not peers, so the tie is in the country's answers.
+    others = [MunicipalityFactory(number=n, name=f"Kommune {n}") for n in ("4020", "4022")]
+    for m, value in zip(others, given, strict=True):
+        response = Response.objects.create(edition=edition, municipality=m, status="submitted")
+        Answer.objects.create(response=response, municipality=m, question=question, value=value)
+    item = _build(cast.a)["survey"]["themes"][0]["questions"][0]["items"][0]
+    assert (item["you"], item["label"], item["country"]) == ("Not answered", "Yes", "50 %")
+
+
+@pytest.mark.django_db
 def test_oslo_with_no_near_peers(country, cast):
     oslo = MunicipalityFactory(number="0301", name="Oslo")
     KeyFiguresFactory(

@@ -5,6 +5,7 @@ Answers about a municipality's own services are not personal data and are not su
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -133,10 +134,19 @@ def _choice_items(ctx: Context, answers: Answers) -> list[dict]:
         pool = answers.peers or answers.country
         if not pool:
             return []
-        target = max(set(map(str, pool)), key=lambda v: [str(x) for x in pool].count(v))
+        target = _most_given(question, pool)
     label = answer_label(question, target)
     own_text = answer_label(question, own) if own is not None else _("Not answered")
     return [_share_row(ctx, answers, label, lambda v: str(v) == str(target), own_text)]
+
+
+def _most_given(question: Question, pool: list[Any]) -> str:
+    """The answer given most often; a tie goes to the one first in the question's own order
+    (yes before no, the options as listed), so the same answers always make the same report."""
+    counts = Counter(map(str, pool))
+    keys = ["yes", "no"] if question.type == "yes_no" else [o["key"] for o in question.options]
+    order = {key: i for i, key in enumerate([*keys, DONT_KNOW, NOT_RELEVANT])}
+    return min(counts, key=lambda v: (-counts[v], order.get(v, len(order)), v))
 
 
 def _chooses(key: str) -> Callable[[Any], bool]:
