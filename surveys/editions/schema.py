@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from surveys.respondent.context import FIGURE_PLACEHOLDERS
+
 KEY = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,59}$"}
 TEXT = {
     "oneOf": [
@@ -102,20 +104,7 @@ CHECK = {
     "type": "object",
     "properties": {
         "last_year": {"type": "number", "exclusiveMinimum": 0},
-        "key_figure": {
-            "enum": [
-                "requested",
-                "decided",
-                "settled",
-                "unaccompanied_requested",
-                "unaccompanied_decided",
-                "unaccompanied_settled",
-                "population",
-                "intro_completed",
-                "intro_work_or_education_direct",
-                "intro_work_or_education_1y",
-            ]
-        },
+        "key_figure": {"enum": list(FIGURE_PLACEHOLDERS)},
         "max_ratio": {"type": "number", "exclusiveMinimum": 0},
         "min_ratio": {"type": "number", "minimum": 0},
         "message": TEXT,
