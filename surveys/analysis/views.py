@@ -4,7 +4,6 @@ region."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,12 +12,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.access import is_directorate_admin, require_directorate, visible_municipalities
 from portal.accounts.models import DirectorateRole
 from surveys.analysis import aggregates, charts, services
+from surveys.analysis.forms import TagForm, ThemeForm
 from surveys.models import Answer, Question, SurveyEdition, Theme, localized
 from surveys.respondent import selectors
 
@@ -176,20 +175,6 @@ def question_analysis(request: HttpRequest, year: int, key: str) -> HttpResponse
             "themed": question.type in services.THEMED_TYPES,
         },
     )
-
-
-class ThemeForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name of the new theme"), max_length=100)
-
-
-class TagForm(forms.Form):
-    themes = forms.ModelMultipleChoiceField(queryset=Theme.objects.none(), required=False)
-
-    def __init__(self, *args, question: Question, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["themes"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = Theme.objects.filter(question=question)
 
 
 def _scoped_answer(request: HttpRequest, question: Question) -> Answer:

@@ -2,65 +2,23 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.access import Perm, get_municipality, require_directorate
 from portal.accounts.models import DirectorateRole
-from portal.municipalities.models import County, Region
 from surveys.followup import services, status
+from surveys.followup.forms import STATUS_LABELS, DashboardFilter, ExtensionForm, NoteForm
 from surveys.models import FollowUp, Question, Response, SettlementCategory, SurveyEdition
 from surveys.respondent import selectors
 from surveys.respondent.presenters import question_view
 
 DIRECTORATE_FOLLOW_UP = (DirectorateRole.ADMIN, DirectorateRole.REGIONAL_ADVISER)
-STATUS_LABELS = {
-    status.NOT_STARTED: gettext_lazy("Not started"),
-    **dict(Response.Status.choices),
-}
-
-
-class DashboardFilter(forms.Form):
-    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
-    county = forms.ChoiceField(label=gettext_lazy("County"), required=False)
-    category = forms.ChoiceField(
-        label=gettext_lazy("Settlement category"),
-        required=False,
-        choices=[("", gettext_lazy("All")), *SettlementCategory.choices],
-    )
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        choices=[("", gettext_lazy("All")), *STATUS_LABELS.items()],
-    )
-    sort = forms.ChoiceField(
-        label=gettext_lazy("Sort by"),
-        required=False,
-        choices=[
-            ("number", gettext_lazy("Number")),
-            ("name", gettext_lazy("Name")),
-            ("status", gettext_lazy("Status")),
-            ("-progress", gettext_lazy("Share answered")),
-            ("-activity", gettext_lazy("Last activity")),
-        ],
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        regions = Region.objects.all()
-        if user.directorate_role == DirectorateRole.REGIONAL_ADVISER:
-            regions = regions.filter(pk=user.region_id)
-        self.fields["region"].choices = [("", _("All"))] + [(r.code, r.name) for r in regions]
-        self.fields["county"].choices = [("", _("All"))] + [
-            (c.number, f"{c.number} {c.name}") for c in County.objects.filter(valid_to__isnull=True)
-        ]
 
 
 def _edition(year: int) -> SurveyEdition:
@@ -135,28 +93,6 @@ def edition_representativeness(request: HttpRequest, year: int) -> HttpResponse:
         "surveys/followup/representativeness.html",
         {"edition": edition, "tables": [(titles[t.title], t) for t in tables], "totals": totals},
     )
-
-
-class NoteForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Kind"),
-        choices=[
-            (FollowUp.Kind.PHONE, gettext_lazy("Phone call")),
-            (FollowUp.Kind.NOTE, gettext_lazy("Note")),
-        ],
-    )
-    text = forms.CharField(
-        label=gettext_lazy("What was said or done"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=4000,
-    )
-
-
-class ExtensionForm(forms.Form):
-    deadline = forms.DateField(
-        label=gettext_lazy("New deadline"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=300)
 
 
 @login_required
