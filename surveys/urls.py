@@ -11,6 +11,7 @@ app_name = "surveys"
 
 S = "undersokelse/<int:year>/"  # one organisation's answers to one year's survey
 E = "direktoratet/undersokelser/<int:year>/"  # one year's edition, for the directorate
+F = f"{E}oppfolging/<str:number>/"  # one organisation's follow-up of that edition
 
 # The respondent: one organisation answering (surveys/respondent/views.py).
 respondent = organisation(
@@ -39,11 +40,13 @@ editions = [
 # Follow-up: who has answered, reminders, review (surveys/followup/views.py).
 followup = [
     path(f"{E}oppfolging/", followup_views.edition_dashboard, name="edition_dashboard"),
-    path(
-        f"{E}oppfolging/<str:number>/",
-        followup_views.organisation_follow_up,
-        name="organisation_follow_up",
-    ),
+    path(F, followup_views.organisation_follow_up, name="organisation_follow_up"),
+    path(f"{F}notat/", followup_views.follow_up_note, name="follow_up_note"),
+    path(f"{F}frist/", followup_views.follow_up_extend, name="follow_up_extend"),
+    path(f"{F}purring/", followup_views.follow_up_remind, name="follow_up_remind"),
+    path(f"{F}kommentar/", followup_views.review_comment, name="review_comment"),
+    path(f"{F}retur/", followup_views.response_return, name="response_return"),
+    path(f"{F}godkjenn/", followup_views.response_approve, name="response_approve"),
     path(
         f"{E}representativitet/",
         followup_views.edition_representativeness,

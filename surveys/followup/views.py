@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.access import Perm, get_municipality, require_directorate
 from portal.accounts.models import DirectorateRole
+from portal.municipalities.models import Municipality
 from surveys.followup import services, status
 from surveys.followup.forms import STATUS_LABELS, DashboardFilter, ExtensionForm, NoteForm
 from surveys.models import FollowUp, Question, Response, SettlementCategory, SurveyEdition
@@ -95,78 +98,39 @@ def edition_representativeness(request: HttpRequest, year: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def organisation_follow_up(request: HttpRequest, year: int, number: str) -> HttpResponse:
-    """One organisation: its answers to review and comment, its follow-up log, its deadline."""
+@dataclass(frozen=True)
+class _Organisation:
+    """One organisation's part of an edition, as the follow-up pages load it."""
+
+    edition: SurveyEdition
+    municipality: Municipality
+    response: Response | None
+
+
+def _organisation(request: HttpRequest, year: int, number: str) -> _Organisation:
+    """The organisation, if the user follows it up (403 or 404 otherwise), and its answers."""
     require_directorate(request.user, *DIRECTORATE_FOLLOW_UP)
     municipality = get_municipality(request.user, number, Perm.FOLLOW_UP)
     edition = _edition(year)
     response = Response.objects.filter(edition=edition, municipality=municipality).first()
-    note_form = NoteForm(request.POST if request.POST.get("action") == "note" else None)
-    extension_form = ExtensionForm(request.POST if request.POST.get("action") == "extend" else None)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "note" and note_form.is_valid():
-                services.follow_up_note(
-                    actor=request.user,
-                    edition=edition,
-                    municipality=municipality,
-                    **note_form.cleaned_data,
-                )
-                messages.success(request, _("Added to the follow-up log."))
-            elif action == "extend" and extension_form.is_valid():
-                services.deadline_extend(
-                    actor=request.user,
-                    edition=edition,
-                    municipality=municipality,
-                    deadline=extension_form.cleaned_data["deadline"],
-                    reason=extension_form.cleaned_data["reason"],
-                )
-                messages.success(request, _("The deadline was extended."))
-            elif action == "remind":
-                sent = services.reminders_send_now(
-                    actor=request.user, edition=edition, municipalities=[municipality]
-                )
-                messages.success(request, _("Reminders on their way: %(count)s.") % {"count": sent})
-            elif action in ("comment", "return", "approve"):
-                if response is None:
-                    raise ValidationError(_("The organisation has not answered yet."))
-                if action == "comment":
-                    question = None
-                    if request.POST.get("question"):
-                        question = Question.objects.filter(
-                            edition=edition, pk=request.POST["question"]
-                        ).first()
-                        if question is None:
-                            raise ValidationError(_("The question is not in this survey."))
-                    services.review_comment_add(
-                        actor=request.user,
-                        response=response,
-                        question=question,
-                        text=request.POST.get("text", ""),
-                    )
-                    messages.success(request, _("The comment was saved."))
-                elif action == "return":
-                    services.response_return(
-                        actor=request.user, response=response, message=request.POST.get("text", "")
-                    )
-                    messages.success(
-                        request,
-                        _(
-                            "The answers were returned for correction; the municipality has been told."
-                        ),
-                    )
-                else:
-                    services.response_approve(actor=request.user, response=response)
-                    messages.success(request, _("The answers were approved."))
-            else:
-                raise ValidationError(_("Check the form and try again."))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            return redirect("surveys:organisation_follow_up", year=year, number=number)
+    return _Organisation(edition, municipality, response)
+
+
+def _answered(organisation: _Organisation) -> Response:
+    if organisation.response is None:
+        raise ValidationError(_("The organisation has not answered yet."))
+    return organisation.response
+
+
+def _organisation_page(
+    request: HttpRequest,
+    organisation: _Organisation,
+    *,
+    note_form: NoteForm | None = None,
+    extension_form: ExtensionForm | None = None,
+) -> HttpResponse:
+    edition, municipality = organisation.edition, organisation.municipality
+    response = organisation.response
     state = selectors.survey_state(edition, municipality, response=response)
     blocks = []
     for section in state.sections:
@@ -191,9 +155,156 @@ def organisation_follow_up(request: HttpRequest, year: int, number: str) -> Http
             "answered": answered,
             "total": total,
             "log": log,
-            "note_form": note_form,
-            "extension_form": extension_form,
+            "note_form": NoteForm() if note_form is None else note_form,
+            "extension_form": ExtensionForm() if extension_form is None else extension_form,
             "deadline": status.effective_deadline(edition, municipality),
             "general_comments": list(state.comments.get(None, [])),
         },
     )
+
+
+def _refused(
+    request: HttpRequest, organisation: _Organisation, error: ValidationError, **forms
+) -> HttpResponse:
+    """The organisation's page again, with why the action was refused (and its form's errors)."""
+    messages.error(request, " ".join(error.messages))
+    return _organisation_page(request, organisation, **forms)
+
+
+def _done(request: HttpRequest, organisation: _Organisation, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect(
+        "surveys:organisation_follow_up",
+        year=organisation.edition.year,
+        number=organisation.municipality.number,
+    )
+
+
+@login_required
+@require_GET
+def organisation_follow_up(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """One organisation: its answers to review and comment, its follow-up log, its deadline."""
+    return _organisation_page(request, _organisation(request, year, number))
+
+
+@login_required
+@require_POST
+def follow_up_note(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """A phone call or a note in the organisation's follow-up log."""
+    organisation = _organisation(request, year, number)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _refused(
+            request,
+            organisation,
+            ValidationError(_("Check the form and try again.")),
+            note_form=form,
+        )
+    try:
+        services.follow_up_note(
+            actor=request.user,
+            edition=organisation.edition,
+            municipality=organisation.municipality,
+            **form.cleaned_data,
+        )
+    except ValidationError as exc:
+        return _refused(request, organisation, exc, note_form=form)
+    return _done(request, organisation, _("Added to the follow-up log."))
+
+
+@login_required
+@require_POST
+def follow_up_extend(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """A later deadline for this organisation."""
+    organisation = _organisation(request, year, number)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        return _refused(
+            request,
+            organisation,
+            ValidationError(_("Check the form and try again.")),
+            extension_form=form,
+        )
+    try:
+        services.deadline_extend(
+            actor=request.user,
+            edition=organisation.edition,
+            municipality=organisation.municipality,
+            deadline=form.cleaned_data["deadline"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        return _refused(request, organisation, exc, extension_form=form)
+    return _done(request, organisation, _("The deadline was extended."))
+
+
+@login_required
+@require_POST
+def follow_up_remind(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """A reminder to this organisation, now."""
+    organisation = _organisation(request, year, number)
+    try:
+        sent = services.reminders_send_now(
+            actor=request.user,
+            edition=organisation.edition,
+            municipalities=[organisation.municipality],
+        )
+    except ValidationError as exc:
+        return _refused(request, organisation, exc)
+    return _done(request, organisation, _("Reminders on their way: %(count)s.") % {"count": sent})
+
+
+@login_required
+@require_POST
+def review_comment(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """A comment on one answer, or on the answers as a whole."""
+    organisation = _organisation(request, year, number)
+    try:
+        response = _answered(organisation)
+        question = None
+        if request.POST.get("question"):
+            question = Question.objects.filter(
+                edition=organisation.edition, pk=request.POST["question"]
+            ).first()
+            if question is None:
+                raise ValidationError(_("The question is not in this survey."))
+        services.review_comment_add(
+            actor=request.user,
+            response=response,
+            question=question,
+            text=request.POST.get("text", ""),
+        )
+    except ValidationError as exc:
+        return _refused(request, organisation, exc)
+    return _done(request, organisation, _("The comment was saved."))
+
+
+@login_required
+@require_POST
+def response_return(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """The answers back to the organisation for correction, with an optional message."""
+    organisation = _organisation(request, year, number)
+    try:
+        services.response_return(
+            actor=request.user,
+            response=_answered(organisation),
+            message=request.POST.get("text", ""),
+        )
+    except ValidationError as exc:
+        return _refused(request, organisation, exc)
+    return _done(
+        request,
+        organisation,
+        _("The answers were returned for correction; the municipality has been told."),
+    )
+
+
+@login_required
+@require_POST
+def response_approve(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    organisation = _organisation(request, year, number)
+    try:
+        services.response_approve(actor=request.user, response=_answered(organisation))
+    except ValidationError as exc:
+        return _refused(request, organisation, exc)
+    return _done(request, organisation, _("The answers were approved."))

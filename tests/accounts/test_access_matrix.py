@@ -79,6 +79,12 @@ def _edition(cast):
     return {"year": _open_edition().year}
 
 
+def _follow_up(cast):
+    return {**_edition(cast), "number": cast.a.number}
+
+
+FOLLOW_UP_OF_A = {**FOLLOW_UP_ONLY, "adviser_other": 404}  # another region's adviser: not found
+
 MEMBERS_AND_FOLLOW_UP = {
     "anonymous": LOGIN,
     "editor_a": 200,
@@ -246,10 +252,18 @@ MATRIX = {
     ),
     "surveys:edition_dashboard": ("get", _edition, FOLLOW_UP_ONLY),
     "surveys:edition_representativeness": ("get", _edition, FOLLOW_UP_ONLY),
-    "surveys:organisation_follow_up": (
-        "get",
-        lambda c: {**_edition(c), "number": c.a.number},
-        {**FOLLOW_UP_ONLY, "adviser_other": 404},
+    "surveys:organisation_follow_up": ("get", _follow_up, FOLLOW_UP_OF_A),
+    # An empty post: refused, and the organisation's page shown again with why (200)...
+    "surveys:follow_up_note": ("post", _follow_up, FOLLOW_UP_OF_A),
+    "surveys:follow_up_extend": ("post", _follow_up, FOLLOW_UP_OF_A),
+    "surveys:review_comment": ("post", _follow_up, FOLLOW_UP_OF_A),  # nothing answered yet
+    "surveys:response_return": ("post", _follow_up, FOLLOW_UP_OF_A),
+    "surveys:response_approve": ("post", _follow_up, FOLLOW_UP_OF_A),
+    # ... but a reminder needs nothing more: sent, and back to the page.
+    "surveys:follow_up_remind": (
+        "post",
+        _follow_up,
+        {**FOLLOW_UP_OF_A, "adviser_a": 302, "admin": 302},
     ),
     "surveys:edition_export_data": ("get", _edition, FOLLOW_UP_ONLY),
     "surveys:edition_analysis": ("get", _edition, FOLLOW_UP_ONLY),
@@ -286,6 +300,12 @@ GET_ONLY_CHECKS = {
     "surveys:submit": ONLY_POST,
     "surveys:section_assign": ONLY_POST,
     "surveys:edition_preview_pick": ONLY_POST,
+    "surveys:follow_up_note": ONLY_POST,
+    "surveys:follow_up_extend": ONLY_POST,
+    "surveys:follow_up_remind": ONLY_POST,
+    "surveys:review_comment": ONLY_POST,
+    "surveys:response_return": ONLY_POST,
+    "surveys:response_approve": ONLY_POST,
 }
 GET_ONLY_CHECKS.update(HOUSING_GET_ONLY_CHECKS)
 GET_ONLY_CHECKS.update(BENCHMARK_GET_ONLY_CHECKS)

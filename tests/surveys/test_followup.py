@@ -60,11 +60,11 @@ def test_return_with_comments_reopens_and_notifies(client, cast, edition, on_com
     target = edition.questions.get(key="target")
     assert (
         client.post(
-            url, {"action": "comment", "question": target.pk, "text": "Er 60 riktig?"}
+            f"{url}kommentar/", {"question": target.pk, "text": "Er 60 riktig?"}
         ).status_code
         == 302
     )
-    with_callbacks = on_commit(client.post, url, {"action": "return", "text": "Se kommentaren"})
+    with_callbacks = on_commit(client.post, f"{url}retur/", {"text": "Se kommentaren"})
     assert with_callbacks.status_code == 302
     response.refresh_from_db()
     assert response.status == "returned" and response.reviewed_by == cast.adviser_a
@@ -110,12 +110,28 @@ def test_adviser_of_another_region_cannot_review(client, cast, edition):
     submitted(cast, has_plan="yes")
     client.force_login(cast.adviser_other)
     assert client.get(f"{BASE}/oppfolging/{cast.a.number}/").status_code == 404
-    assert (
-        client.post(f"{BASE}/oppfolging/{cast.a.number}/", {"action": "approve"}).status_code == 404
-    )
+    assert client.post(f"{BASE}/oppfolging/{cast.a.number}/godkjenn/").status_code == 404
     assert Response.objects.get().status == "submitted"
     client.force_login(cast.editor_a)
     assert client.get(f"{BASE}/oppfolging/{cast.a.number}/").status_code == 403
+
+
+def test_each_action_posts_to_its_own_address_and_a_refusal_shows_the_page_again(
+    client, cast, edition
+):
+    submitted(cast, has_plan="yes")
+    client.force_login(cast.adviser_a)
+    url = f"{BASE}/oppfolging/{cast.a.number}/"
+    body = client.get(url).content.decode()
+    for slug in ("retur", "godkjenn", "kommentar", "notat", "frist"):
+        assert f'action="{url}{slug}/"' in body, slug
+    assert 'name="action"' not in body
+    refused = client.post(f"{url}notat/", {"kind": "phone", "text": ""})
+    assert refused.status_code == 200
+    assert refused.context["note_form"].errors["text"]
+    assert [m.level_tag for m in refused.context["messages"]] == ["error"]
+    assert client.get(f"{url}notat/").status_code == 405
+    assert not FollowUp.objects.exists()
 
 
 def test_comment_needs_text_and_a_question_of_the_edition(cast, edition, previous_edition):
@@ -216,8 +232,8 @@ def test_organisation_deadline_extension_moves_its_reminders(client, cast, editi
     client.force_login(cast.adviser_a)
     new = edition.deadline + dt.timedelta(days=10)
     client.post(
-        f"{BASE}/oppfolging/{cast.a.number}/",
-        {"action": "extend", "deadline": new.isoformat(), "reason": "Ny kommunedirektør"},
+        f"{BASE}/oppfolging/{cast.a.number}/frist/",
+        {"deadline": new.isoformat(), "reason": "Ny kommunedirektør"},
     )
     assert DeadlineExtension.objects.get(municipality=cast.a).deadline == new
     assert (
@@ -230,8 +246,7 @@ def test_organisation_deadline_extension_moves_its_reminders(client, cast, editi
     assert new.strftime("%Y") in mail.outbox[0].body
     # An extension must be later than the edition's deadline.
     client.post(
-        f"{BASE}/oppfolging/{cast.a.number}/",
-        {"action": "extend", "deadline": edition.opens.isoformat()},
+        f"{BASE}/oppfolging/{cast.a.number}/frist/", {"deadline": edition.opens.isoformat()}
     )
     assert DeadlineExtension.objects.get(municipality=cast.a).deadline == new
 
@@ -297,10 +312,8 @@ def test_launch_is_announced_once(client, cast, db, on_commit):
 def test_phone_call_and_note_in_the_log(client, cast, edition):
     client.force_login(cast.adviser_a)
     url = f"{BASE}/oppfolging/{cast.a.number}/"
-    client.post(
-        url, {"action": "note", "kind": "phone", "text": "Ringte rådgiver, svar kommer fredag"}
-    )
-    client.post(url, {"action": "note", "kind": "phone", "text": ""})
+    client.post(f"{url}notat/", {"kind": "phone", "text": "Ringte rådgiver, svar kommer fredag"})
+    client.post(f"{url}notat/", {"kind": "phone", "text": ""})
     entry = FollowUp.objects.get()
     assert (entry.kind, entry.by, entry.text) == (
         "phone",
@@ -447,9 +460,7 @@ def test_returning_while_the_broker_is_down_answers_and_the_sweep_sends_the_emai
     broker = broker_down(monkeypatch, send_follow_up_email)
     response = submitted(cast, has_plan="yes")
     client.force_login(cast.adviser_a)
-    reply = client.post(
-        f"{BASE}/oppfolging/{cast.a.number}/", {"action": "return", "text": "Se kommentaren"}
-    )
+    reply = client.post(f"{BASE}/oppfolging/{cast.a.number}/retur/", {"text": "Se kommentaren"})
     assert reply.status_code == 302
     response.refresh_from_db()
     assert response.status == "returned"
