@@ -40,6 +40,8 @@ editions = [
 # Follow-up: who has answered, reminders, review (surveys/followup/views.py).
 followup = [
     path(f"{E}oppfolging/", followup_views.edition_dashboard, name="edition_dashboard"),
+    # Before the organisations' pages, whose <number> would take "purring" too.
+    path(f"{E}oppfolging/purring/", followup_views.edition_remind, name="edition_remind"),
     path(F, followup_views.organisation_follow_up, name="organisation_follow_up"),
     path(f"{F}notat/", followup_views.follow_up_note, name="follow_up_note"),
     path(f"{F}frist/", followup_views.follow_up_extend, name="follow_up_extend"),

@@ -9,14 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.access import Perm, get_municipality, require_directorate
 from portal.accounts.models import DirectorateRole
 from portal.municipalities.models import Municipality
 from surveys.followup import services, status
 from surveys.followup.forms import STATUS_LABELS, DashboardFilter, ExtensionForm, NoteForm
+from surveys.followup.status import Dashboard
 from surveys.models import FollowUp, Question, Response, SettlementCategory, SurveyEdition
 from surveys.respondent import selectors
 from surveys.respondent.presenters import question_view
@@ -31,11 +33,8 @@ def _edition(year: int) -> SurveyEdition:
     return edition
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def edition_dashboard(request: HttpRequest, year: int) -> HttpResponse:
-    require_directorate(request.user, *DIRECTORATE_FOLLOW_UP)
-    edition = _edition(year)
+def _dashboard(request: HttpRequest, edition: SurveyEdition) -> tuple[DashboardFilter, Dashboard]:
+    """The dashboard's filter (from the query string) and the organisations it lists."""
     form = DashboardFilter(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     board = status.edition_dashboard(
@@ -47,25 +46,15 @@ def edition_dashboard(request: HttpRequest, year: int) -> HttpResponse:
         status=filters.get("status", ""),
         sort=filters.get("sort") or "number",
     )
-    if request.method == "POST":
-        chosen = set(request.POST.getlist("organisation"))
-        targets = [
-            r.municipality
-            for r in board.rows
-            if str(r.municipality.pk) in chosen or request.POST.get("all")
-        ]
-        if not targets:
-            messages.error(request, _("Choose at least one organisation."))
-        else:
-            try:
-                sent = services.reminders_send_now(
-                    actor=request.user, edition=edition, municipalities=targets
-                )
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            else:
-                messages.success(request, _("Reminders on their way: %(count)s.") % {"count": sent})
-        return redirect(f"{request.path}?{request.GET.urlencode()}")
+    return form, board
+
+
+@login_required
+@require_GET
+def edition_dashboard(request: HttpRequest, year: int) -> HttpResponse:
+    require_directorate(request.user, *DIRECTORATE_FOLLOW_UP)
+    edition = _edition(year)
+    form, board = _dashboard(request, edition)
     return render(
         request,
         "surveys/followup/dashboard.html",
@@ -78,6 +67,35 @@ def edition_dashboard(request: HttpRequest, year: int) -> HttpResponse:
             "query": request.GET.urlencode(),
         },
     )
+
+
+@login_required
+@require_POST
+def edition_remind(request: HttpRequest, year: int) -> HttpResponse:
+    """Reminders now to the chosen organisations of the dashboard's list (its filter is in the
+    query string), or to all of them; back to the dashboard as it was filtered."""
+    require_directorate(request.user, *DIRECTORATE_FOLLOW_UP)
+    edition = _edition(year)
+    _form, board = _dashboard(request, edition)
+    chosen = set(request.POST.getlist("organisation"))
+    targets = [
+        r.municipality
+        for r in board.rows
+        if str(r.municipality.pk) in chosen or request.POST.get("all")
+    ]
+    if not targets:
+        messages.error(request, _("Choose at least one organisation."))
+    else:
+        try:
+            sent = services.reminders_send_now(
+                actor=request.user, edition=edition, municipalities=targets
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Reminders on their way: %(count)s.") % {"count": sent})
+    dashboard = reverse("surveys:edition_dashboard", args=[year])
+    return redirect(f"{dashboard}?{request.GET.urlencode()}")
 
 
 @login_required

@@ -251,6 +251,11 @@ MATRIX = {
         },
     ),
     "surveys:edition_dashboard": ("get", _edition, FOLLOW_UP_ONLY),
+    "surveys:edition_remind": (  # nobody chosen: back to the dashboard with why
+        "post",
+        _edition,
+        {**FOLLOW_UP_ONLY, "adviser_a": 302, "adviser_other": 302, "admin": 302},
+    ),
     "surveys:edition_representativeness": ("get", _edition, FOLLOW_UP_ONLY),
     "surveys:organisation_follow_up": ("get", _follow_up, FOLLOW_UP_OF_A),
     # An empty post: refused, and the organisation's page shown again with why (200)...
@@ -300,6 +305,7 @@ GET_ONLY_CHECKS = {
     "surveys:submit": ONLY_POST,
     "surveys:section_assign": ONLY_POST,
     "surveys:edition_preview_pick": ONLY_POST,
+    "surveys:edition_remind": ONLY_POST,
     "surveys:follow_up_note": ONLY_POST,
     "surveys:follow_up_extend": ONLY_POST,
     "surveys:follow_up_remind": ONLY_POST,

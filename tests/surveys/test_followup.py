@@ -284,11 +284,23 @@ def test_edition_deadline_and_reminder_plan(client, cast, edition):
 def test_manual_reminder_for_a_filtered_set(client, cast, edition, on_commit):
     submitted(cast, cast.b, has_plan="yes")
     client.force_login(cast.admin)
-    on_commit(client.post, f"{BASE}/oppfolging/?region=sor", {"all": "1"})
+    on_commit(client.post, f"{BASE}/oppfolging/purring/?region=sor", {"all": "1"})
     entries = FollowUp.objects.filter(kind="manual_reminder")
     assert [e.municipality for e in entries] == [cast.a]
     assert entries.get().by == cast.admin and entries.get().status == "sent"
     assert len(mail.outbox) == 1
+
+
+def test_the_reminder_form_keeps_the_dashboards_filter(client, cast, edition):
+    client.force_login(cast.admin)
+    page = client.get(f"{BASE}/oppfolging/", {"region": "sor", "sort": "name"})
+    action = f"{BASE}/oppfolging/purring/?region=sor&amp;sort=name"
+    assert f'action="{action}"' in page.content.decode()
+    reply = client.post(f"{BASE}/oppfolging/purring/?region=sor&sort=name", {})
+    assert reply.status_code == 302
+    assert reply["Location"] == f"{BASE}/oppfolging/?region=sor&sort=name"
+    assert not FollowUp.objects.exists()  # nobody chosen: nothing sent
+    assert client.post(f"{BASE}/oppfolging/").status_code == 405
 
 
 def test_launch_is_announced_once(client, cast, db, on_commit):
