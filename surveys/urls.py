@@ -28,6 +28,13 @@ respondent = organisation(
 editions = [
     path("direktoratet/undersokelser/", edition_views.edition_list, name="edition_list"),
     path(E, edition_views.edition_detail, name="edition_detail"),
+    path(f"{E}status/", edition_views.edition_status, name="edition_status"),
+    path(f"{E}innstillinger/", edition_views.edition_settings, name="edition_settings"),
+    path(
+        f"{E}bosettingskategori/",
+        edition_views.settlement_category_override,
+        name="settlement_category_override",
+    ),
     path(f"{E}definisjon.yaml", edition_views.edition_export, name="edition_export"),
     path(f"{E}forhandsvisning/", edition_views.edition_preview_pick, name="edition_preview_pick"),
     path(

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.access import require_directorate
 from portal.accounts.models import DirectorateRole
@@ -56,73 +56,18 @@ def edition_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
+def _any_edition(request: HttpRequest, year: int) -> SurveyEdition:
+    """The edition of this year, drafts too, for IMDi's administrators (403 for others)."""
     require_directorate(request.user, DirectorateRole.ADMIN)
     edition = selectors.edition_by_year(year)
     if edition is None:
         raise Http404
-    category_form = CategoryForm(request.POST if "number" in request.POST else None)
-    if request.method == "POST":
-        if "status" in request.POST:
-            status = request.POST["status"]
-            if status not in SurveyEdition.Status.values:
-                messages.error(request, _("Unknown status."))
-            elif status == SurveyEdition.Status.OPEN:
-                announced = edition_launch(actor=request.user, edition=edition)
-                messages.success(
-                    request,
-                    _("The edition is open. Launch e-mails on their way: %(count)s.")
-                    % {"count": announced},
-                )
-            else:
-                services.edition_set_status(actor=request.user, edition=edition, status=status)
-                messages.success(
-                    request,
-                    _("The edition is now: %(status)s.") % {"status": edition.get_status_display()},
-                )
-            return redirect("surveys:edition_detail", year=year)
-        if "reminder_days" in request.POST:
-            settings_form = EditionSettingsForm(request.POST)
-            if settings_form.is_valid():
-                try:
-                    services.edition_settings_update(
-                        actor=request.user, edition=edition, **settings_form.cleaned_data
-                    )
-                except ValidationError as exc:
-                    messages.error(request, " ".join(exc.messages))
-                else:
-                    messages.success(request, _("Saved."))
-                    return redirect("surveys:edition_detail", year=year)
-            else:
-                messages.error(
-                    request,
-                    " ".join(str(e) for errors in settings_form.errors.values() for e in errors),
-                )
-            return redirect("surveys:edition_detail", year=year)
-        if category_form.is_valid():
-            municipality = Municipality.objects.filter(
-                number=category_form.cleaned_data["number"].strip(), valid_to__isnull=True
-            ).first()
-            if municipality is None:
-                category_form.add_error(
-                    "number", _("No current municipality or city district has this number.")
-                )
-            else:
-                services.settlement_category_override(
-                    actor=request.user,
-                    municipality=municipality,
-                    year=year,
-                    category=category_form.cleaned_data["category"] or None,
-                    reason=category_form.cleaned_data["reason"],
-                )
-                messages.success(
-                    request,
-                    _("The settlement category of %(name)s was saved.")
-                    % {"name": municipality.name},
-                )
-                return redirect("surveys:edition_detail", year=year)
+    return edition
+
+
+def _edition_page(
+    request: HttpRequest, edition: SurveyEdition, *, category_form: CategoryForm | None = None
+) -> HttpResponse:
     settings_form = EditionSettingsForm(
         initial={
             "deadline": edition.deadline,
@@ -131,7 +76,7 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
         }
     )
     sections = edition.sections.prefetch_related("questions").order_by("position")
-    overrides = SettlementCategoryOverride.objects.filter(year=year).select_related(
+    overrides = SettlementCategoryOverride.objects.filter(year=edition.year).select_related(
         "municipality", "set_by"
     )
     return render(
@@ -141,7 +86,7 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
             "edition": edition,
             "sections": sections,
             "overrides": overrides,
-            "category_form": category_form,
+            "category_form": CategoryForm() if category_form is None else category_form,
             "settings_form": settings_form,
             "response_count": Response.objects.filter(edition=edition).count(),
         },
@@ -149,11 +94,85 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
+    return _edition_page(request, _any_edition(request, year))
+
+
+@login_required
+@require_POST
+def edition_status(request: HttpRequest, year: int) -> HttpResponse:
+    """Open (and on the first time announce), close, or back to draft."""
+    edition = _any_edition(request, year)
+    status = request.POST.get("status", "")
+    if status not in SurveyEdition.Status.values:
+        messages.error(request, _("Unknown status."))
+    elif status == SurveyEdition.Status.OPEN:
+        announced = edition_launch(actor=request.user, edition=edition)
+        messages.success(
+            request,
+            _("The edition is open. Launch e-mails on their way: %(count)s.")
+            % {"count": announced},
+        )
+    else:
+        services.edition_set_status(actor=request.user, edition=edition, status=status)
+        messages.success(
+            request, _("The edition is now: %(status)s.") % {"status": edition.get_status_display()}
+        )
+    return redirect("surveys:edition_detail", year=year)
+
+
+@login_required
+@require_POST
+def edition_settings(request: HttpRequest, year: int) -> HttpResponse:
+    """The deadline and the automatic reminders."""
+    edition = _any_edition(request, year)
+    form = EditionSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.edition_settings_update(
+                actor=request.user, edition=edition, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("surveys:edition_detail", year=year)
+
+
+@login_required
+@require_POST
+def settlement_category_override(request: HttpRequest, year: int) -> HttpResponse:
+    """One organisation's settlement category this year, set by hand (or back to computed)."""
+    edition = _any_edition(request, year)
+    form = CategoryForm(request.POST)
+    if form.is_valid():
+        municipality = Municipality.objects.filter(
+            number=form.cleaned_data["number"].strip(), valid_to__isnull=True
+        ).first()
+        if municipality is None:
+            form.add_error("number", _("No current municipality or city district has this number."))
+        else:
+            services.settlement_category_override(
+                actor=request.user,
+                municipality=municipality,
+                year=year,
+                category=form.cleaned_data["category"] or None,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(
+                request,
+                _("The settlement category of %(name)s was saved.") % {"name": municipality.name},
+            )
+            return redirect("surveys:edition_detail", year=year)
+    return _edition_page(request, edition, category_form=form)
+
+
+@login_required
 def edition_export(request: HttpRequest, year: int) -> HttpResponse:
-    require_directorate(request.user, DirectorateRole.ADMIN)
-    edition = selectors.edition_by_year(year)
-    if edition is None:
-        raise Http404
+    edition = _any_edition(request, year)
     reply = HttpResponse(
         to_yaml(edition.definition), content_type="application/yaml; charset=utf-8"
     )

@@ -280,6 +280,11 @@ MATRIX = {
     "surveys:question_themes": ("get", lambda c: {**_edition(c), "key": "advice"}, FOLLOW_UP_ONLY),
     "surveys:edition_list": ("get", None, ADMIN_ONLY),
     "surveys:edition_detail": ("get", _edition, ADMIN_ONLY),
+    # An empty post: no such status, or the settings refused, told on the edition's page...
+    "surveys:edition_status": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
+    "surveys:edition_settings": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
+    # ... or the category form shown again with its errors.
+    "surveys:settlement_category_override": ("post", _edition, ADMIN_ONLY),
     "surveys:edition_export": ("get", _edition, ADMIN_ONLY),
     "surveys:edition_preview": ("get", lambda c: {**_edition(c), "number": c.a.number}, ADMIN_ONLY),
     "surveys:edition_preview_pick": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
@@ -305,6 +310,9 @@ GET_ONLY_CHECKS = {
     "surveys:submit": ONLY_POST,
     "surveys:section_assign": ONLY_POST,
     "surveys:edition_preview_pick": ONLY_POST,
+    "surveys:edition_status": ONLY_POST,
+    "surveys:edition_settings": ONLY_POST,
+    "surveys:settlement_category_override": ONLY_POST,
     "surveys:edition_remind": ONLY_POST,
     "surveys:follow_up_note": ONLY_POST,
     "surveys:follow_up_extend": ONLY_POST,

@@ -255,7 +255,7 @@ def test_edition_deadline_and_reminder_plan(client, cast, edition):
     client.force_login(cast.admin)
     new = edition.deadline + dt.timedelta(days=7)
     response = client.post(
-        f"{BASE}/",
+        f"{BASE}/innstillinger/",
         {"deadline": new.isoformat(), "reminder_days": "2, 14;7", "reminders_before_head": "1"},
     )
     assert response.status_code == 302
@@ -266,7 +266,7 @@ def test_edition_deadline_and_reminder_plan(client, cast, edition):
         1,
     )
     client.post(
-        f"{BASE}/",
+        f"{BASE}/innstillinger/",
         {"deadline": new.isoformat(), "reminder_days": "en uke", "reminders_before_head": "1"},
     )
     edition.refresh_from_db()
@@ -274,7 +274,7 @@ def test_edition_deadline_and_reminder_plan(client, cast, edition):
     client.force_login(cast.adviser_a)
     assert (
         client.post(
-            f"{BASE}/",
+            f"{BASE}/innstillinger/",
             {"deadline": new.isoformat(), "reminder_days": "", "reminders_before_head": "1"},
         ).status_code
         == 403
@@ -309,15 +309,15 @@ def test_launch_is_announced_once(client, cast, db, on_commit):
 
     edition = edition_import(actor=None, content=definition())
     client.force_login(cast.admin)
-    on_commit(client.post, f"{BASE}/", {"status": "open"})
+    on_commit(client.post, f"{BASE}/status/", {"status": "open"})
     edition.refresh_from_db()
     assert edition.status == "open" and edition.launched_at is not None
     recipients = {tuple(sorted(m.to)) for m in mail.outbox}
     assert tuple(sorted(_with_members(cast))) in recipients
     assert (cast.editor_b.email,) in recipients
     sent = len(mail.outbox)
-    client.post(f"{BASE}/", {"status": "closed"})
-    on_commit(client.post, f"{BASE}/", {"status": "open"})
+    client.post(f"{BASE}/status/", {"status": "closed"})
+    on_commit(client.post, f"{BASE}/status/", {"status": "open"})
     assert len(mail.outbox) == sent
 
 
