@@ -68,6 +68,12 @@ analysis = [
     path(f"{E}analyse/", analysis_views.edition_analysis, name="edition_analysis"),
     path(f"{E}analyse/<slug:key>/", analysis_views.question_analysis, name="question_analysis"),
     path(f"{E}analyse/<slug:key>/temaer/", analysis_views.question_themes, name="question_themes"),
+    path(f"{E}analyse/<slug:key>/temaer/nytt/", analysis_views.theme_create, name="theme_create"),
+    path(
+        f"{E}analyse/<slug:key>/temaer/merk/",
+        analysis_views.answer_themes_set,
+        name="answer_themes_set",
+    ),
     path(f"{E}eksport/", export_views.edition_export_data, name="edition_export_data"),
 ]
 

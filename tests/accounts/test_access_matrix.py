@@ -79,6 +79,10 @@ def _edition(cast):
     return {"year": _open_edition().year}
 
 
+def _advice(cast):  # a free-text question, coded into themes
+    return {**_edition(cast), "key": "advice"}
+
+
 def _follow_up(cast):
     return {**_edition(cast), "number": cast.a.number}
 
@@ -277,7 +281,14 @@ MATRIX = {
         lambda c: {**_edition(c), "key": "has_plan"},
         FOLLOW_UP_ONLY,
     ),
-    "surveys:question_themes": ("get", lambda c: {**_edition(c), "key": "advice"}, FOLLOW_UP_ONLY),
+    "surveys:question_themes": ("get", _advice, FOLLOW_UP_ONLY),
+    # Only administrators create themes; an empty name is refused with the page (400).
+    "surveys:theme_create": ("post", _advice, {**ADMIN_ONLY, "admin": 400}),
+    "surveys:answer_themes_set": (  # an empty post names no answer: not found
+        "post",
+        _advice,
+        {**FOLLOW_UP_ONLY, "adviser_a": 404, "adviser_other": 404, "admin": 404},
+    ),
     "surveys:edition_list": ("get", None, ADMIN_ONLY),
     "surveys:edition_detail": ("get", _edition, ADMIN_ONLY),
     # An empty post: no such status, or the settings refused, told on the edition's page...
@@ -315,6 +326,8 @@ GET_ONLY_CHECKS = {
     "surveys:settlement_category_override": ONLY_POST,
     "surveys:edition_remind": ONLY_POST,
     "surveys:follow_up_note": ONLY_POST,
+    "surveys:theme_create": ONLY_POST,
+    "surveys:answer_themes_set": ONLY_POST,
     "surveys:follow_up_extend": ONLY_POST,
     "surveys:follow_up_remind": ONLY_POST,
     "surveys:review_comment": ONLY_POST,
