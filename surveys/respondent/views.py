@@ -194,6 +194,46 @@ def survey_section(request: HttpRequest, number: str, year: int, section_key: st
     )
 
 
+def _refused(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"status": "refused", "message": message}, status=status)
+
+
+def _saved(
+    result: services.SaveResult,
+    key: str,
+    *,
+    version: int,
+    fingerprint: str,
+    display: str = "",
+    warning: str = "",
+) -> JsonResponse:
+    """What the page keeps of a save of one question: its version and fingerprint, how it now
+    reads, what is shown and the progress."""
+    answer = result.answers.get(key)
+    question = answer.question if answer else None
+    section_answered, section_total = (
+        result.section_progress.get(question.section_id, (0, 0)) if question else (0, 0)
+    )
+    return JsonResponse(
+        {
+            "status": "saved",
+            "question": key,
+            "version": version,
+            "fingerprint": fingerprint,
+            "display": display,
+            "warning": warning,
+            "visible": sorted(result.visible),
+            "progress": {
+                "answered": result.answered,
+                "total": result.total,
+                "section_answered": section_answered,
+                "section_total": section_total,
+            },
+            "saved_at": time_format(timezone.localtime(), "H:i"),
+        }
+    )
+
+
 @login_required
 @require_POST
 def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonResponse:
@@ -204,7 +244,7 @@ def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonRespons
             "The answers are coming faster than the portal takes them. Wait a minute and "
             "change the answer again; what you typed is still on the page."
         )
-        return JsonResponse({"status": "refused", "message": message}, status=429)
+        return _refused(message, status=429)
     edition = _edition(year)
     key = request.POST.get("question", "")
     try:
@@ -217,9 +257,9 @@ def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonRespons
             copy_last_year=key if request.POST.get("same_as_last_year") == key else "",
         )
     except services.SurveyClosed as exc:
-        return JsonResponse({"status": "refused", "message": " ".join(exc.messages)}, status=400)
+        return _refused(" ".join(exc.messages))
     if result.refused:
-        return JsonResponse({"status": "refused", "message": result.refused}, status=400)
+        return _refused(result.refused)
     if result.errors:
         return JsonResponse({"status": "invalid", "errors": result.errors}, status=422)
     if result.conflicts:
@@ -236,58 +276,23 @@ def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonRespons
             },
             status=409,
         )
-    answer = result.answers.get(key)
-    question = answer.question if answer else None
     if key not in result.saved:
         # Nothing was written (the value is what the page already had): keep the page's own
         # version, so a colleague's newer answer still raises a conflict on the next change.
-        return JsonResponse(
-            {
-                "status": "saved",
-                "question": key,
-                "version": _int_or(request.POST.get(f"q-{key}-version"), 0),
-                "fingerprint": request.POST.get(f"q-{key}-orig", ""),
-                "display": "",
-                "warning": "",
-                "visible": sorted(result.visible),
-                "progress": {
-                    "answered": result.answered,
-                    "total": result.total,
-                    "section_answered": result.section_progress.get(question.section_id, (0, 0))[0]
-                    if question
-                    else 0,
-                    "section_total": result.section_progress.get(question.section_id, (0, 0))[1]
-                    if question
-                    else 0,
-                },
-                "saved_at": time_format(timezone.localtime(), "H:i"),
-            }
+        return _saved(
+            result,
+            key,
+            version=_int_or(request.POST.get(f"q-{key}-version"), 0),
+            fingerprint=request.POST.get(f"q-{key}-orig", ""),
         )
-    section_answered, section_total = result.section_progress.get(
-        question.section_id if question else 0, (0, 0)
-    )
-    answered, total = result.answered, result.total
-    return JsonResponse(
-        {
-            "status": "saved",
-            "question": key,
-            "version": answer.version if answer else 0,
-            "fingerprint": qtypes.fingerprint(
-                answer.value if answer else None, answer.other_text if answer else ""
-            ),
-            "display": qtypes.display(question, answer.value, answer.other_text)
-            if answer and question
-            else "",
-            "warning": result.warnings.get(key, ""),
-            "visible": sorted(result.visible),
-            "progress": {
-                "answered": answered,
-                "total": total,
-                "section_answered": section_answered,
-                "section_total": section_total,
-            },
-            "saved_at": time_format(timezone.localtime(), "H:i"),
-        }
+    answer = result.answers[key]
+    return _saved(
+        result,
+        key,
+        version=answer.version,
+        fingerprint=qtypes.fingerprint(answer.value, answer.other_text),
+        display=qtypes.display(answer.question, answer.value, answer.other_text),
+        warning=result.warnings.get(key, ""),
     )
 
 
