@@ -21,6 +21,7 @@ from surveys.models import Response, SurveyEdition
 from surveys.respondent import questions as qtypes
 from surveys.respondent import selectors, services
 from surveys.respondent.context import render_text
+from surveys.respondent.forms import AutosaveForm, SectionAnswersForm
 from surveys.respondent.pdf import render_response_pdf
 from surveys.respondent.presenters import question_view
 
@@ -36,13 +37,6 @@ def _load(request: HttpRequest, number: str, year: int, perm: Perm = Perm.SURVEY
     municipality = get_municipality(request.user, number, perm)
     edition = _edition(year)
     return municipality, edition, selectors.survey_state(edition, municipality)
-
-
-def _int_or(raw: str | None, default: int) -> int:
-    try:
-        return int(raw) if raw is not None else default
-    except ValueError:
-        return default
 
 
 def _can_edit(request, municipality, edition, state) -> bool:
@@ -130,21 +124,14 @@ def survey_section(request: HttpRequest, number: str, year: int, section_key: st
                 raise PermissionDenied
             messages.error(request, _("The answers can no longer be changed."))
             return redirect("surveys:section", number=number, year=year, section_key=section_key)
-        posted = {k for k in request.POST if k.startswith("q-")}
-        keys = [
-            q.key
-            for q in state.questions_in(section, visible_only=False)
-            if q.key in state.visible
-            or any(p == f"q-{q.key}" or p.startswith(f"q-{q.key}-") for p in posted)
-        ]
-        copy = request.POST.get("same_as_last_year", "")
+        posted = SectionAnswersForm(request.POST, state=state, section=section).posted()
+        copy = posted.copy_last_year
         result = services.answers_save(
             actor=request.user,
             edition=edition,
             municipality=municipality,
-            data=request.POST,
-            keys=keys,
-            copy_last_year=copy if copy in keys else "",
+            answers=posted.answers,
+            copy_last_year=copy,
         )
         if result.refused:
             return render(
@@ -161,10 +148,10 @@ def survey_section(request: HttpRequest, number: str, year: int, section_key: st
             else:
                 messages.success(request, _("Saved."))
             target = section
-            go = request.POST.get("go")
+            go = posted.go
             fresh = selectors.survey_state(edition, municipality)
             visible = [s for s in fresh.sections if s.key in fresh.visible_sections]
-            if go in ("next", "previous") and section in visible and not result.warnings:
+            if go and section in visible and not result.warnings:
                 index = visible.index(section) + (1 if go == "next" else -1)
                 if 0 <= index < len(visible):
                     target = visible[index]
@@ -246,15 +233,15 @@ def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonRespons
         )
         return _refused(message, status=429)
     edition = _edition(year)
-    key = request.POST.get("question", "")
+    posted = AutosaveForm(request.POST, edition=edition).posted()
+    [(key, answer_posted)] = posted.answers.items()
     try:
         result = services.answers_save(
             actor=request.user,
             edition=edition,
             municipality=municipality,
-            data=request.POST,
-            keys=[key],
-            copy_last_year=key if request.POST.get("same_as_last_year") == key else "",
+            answers=posted.answers,
+            copy_last_year=posted.copy_last_year,
         )
     except services.SurveyClosed as exc:
         return _refused(" ".join(exc.messages))
@@ -282,8 +269,8 @@ def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonRespons
         return _saved(
             result,
             key,
-            version=_int_or(request.POST.get(f"q-{key}-version"), 0),
-            fingerprint=request.POST.get(f"q-{key}-orig", ""),
+            version=0 if answer_posted.version is None else answer_posted.version,
+            fingerprint=answer_posted.fingerprint or "",
         )
     answer = result.answers[key]
     return _saved(

@@ -108,6 +108,47 @@ def test_autosave_invalid_value(editor):
     assert Answer.objects.count() == 0
 
 
+def test_the_answers_form_gives_the_service_typed_answers(edition):
+    from django.http import QueryDict
+
+    from surveys.respondent.forms import AnswersForm, AutosaveForm
+    from surveys.respondent.services import PostedAnswer
+
+    data = QueryDict(mutable=True)
+    data.update(
+        {
+            "q-target": "70,5",
+            "q-target-version": "3",
+            "q-target-orig": "abc",
+            "q-target-explanation": "  Nytt vedtak  ",
+            "q-target-confirm": "1",
+            "q-has_plan": "kanskje",
+            "q-has_plan-version": "x",
+            "same_as_last_year": "target",
+            "go": "stay",
+        }
+    )
+    keys = ["target", "has_plan", "no_such_question"]
+    posted = AnswersForm(data, questions=edition.questions.all(), keys=keys).posted()
+    assert list(posted.answers) == keys
+    assert posted.answers["target"] == PostedAnswer(
+        value=70.5,
+        version=3,
+        fingerprint="abc",
+        explanation="Nytt vedtak",
+        confirmed=True,
+    )
+    has_plan = posted.answers["has_plan"]
+    assert has_plan.value is None and has_plan.error and has_plan.version is None
+    assert posted.answers["no_such_question"] == PostedAnswer()  # the service refuses it
+    assert (posted.copy_last_year, posted.go) == ("target", "")
+    data["same_as_last_year"], data["go"] = "advice", "next"
+    posted = AnswersForm(data, questions=edition.questions.all(), keys=keys).posted()
+    assert (posted.copy_last_year, posted.go) == ("", "next")
+    data["question"] = "target"
+    assert list(AutosaveForm(data, edition=edition).posted().answers) == ["target"]
+
+
 def test_two_people_editing_the_same_question(client, cast, edition):
     """The later save is told, and shown both values; nothing is silently overwritten."""
     client.force_login(cast.editor_a)

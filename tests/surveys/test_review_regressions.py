@@ -14,7 +14,8 @@ from surveys.editions.services import edition_set_status
 from surveys.followup.services import response_return
 from surveys.models import Answer, Response, SectionAssignment
 from surveys.respondent import questions as qtypes
-from surveys.respondent.services import answers_save, response_submit
+from surveys.respondent.services import response_submit
+from tests.surveys.conftest import save_posted
 
 
 def qd(d):
@@ -30,7 +31,7 @@ def qd(d):
 def test_an_explanation_on_a_stale_page_does_not_overwrite_a_newer_value(cast, edition):
     a = cast.a
     # Editor saves "a" (version 1)
-    r = answers_save(
+    r = save_posted(
         actor=cast.editor_a,
         edition=edition,
         municipality=a,
@@ -41,7 +42,7 @@ def test_an_explanation_on_a_stale_page_does_not_overwrite_a_newer_value(cast, e
     ans = Answer.objects.get(question__key="contact_name")
     v1, fp1 = ans.version, qtypes.fingerprint("Alice", "")
     # Signatory changes it to "Bob" (version 2)
-    r = answers_save(
+    r = save_posted(
         actor=cast.signatory_a,
         edition=edition,
         municipality=a,
@@ -53,7 +54,7 @@ def test_an_explanation_on_a_stale_page_does_not_overwrite_a_newer_value(cast, e
     assert r.ok
     assert Answer.objects.get(question__key="contact_name").value == "Bob"
     # Editor, whose page still shows "Alice" (v1), only ticks confirm / writes an explanation
-    r = answers_save(
+    r = save_posted(
         actor=cast.editor_a,
         edition=edition,
         municipality=a,
@@ -78,7 +79,7 @@ def test_a_confirmed_warning_on_a_stale_page_does_not_revert_a_colleague(cast, e
     KeyFiguresFactory(municipality=cast.a, year=2026, decided=10)
     a = cast.a
     # X = 50 > decided 10 -> warning; editor confirms it
-    r = answers_save(
+    r = save_posted(
         actor=cast.editor_a,
         edition=edition,
         municipality=a,
@@ -89,7 +90,7 @@ def test_a_confirmed_warning_on_a_stale_page_does_not_revert_a_colleague(cast, e
     assert ans.confirmed and ans.warning
     v1, fp1 = ans.version, qtypes.fingerprint(50, "")
     # signatory corrects it to 8 (no warning)
-    r = answers_save(
+    r = save_posted(
         actor=cast.signatory_a,
         edition=edition,
         municipality=a,
@@ -106,7 +107,7 @@ def test_a_confirmed_warning_on_a_stale_page_does_not_revert_a_colleague(cast, e
     assert r.ok and Answer.objects.get(question__key="expected_settled").value == 8
     # editor presses "Save" on the section page loaded earlier, not touching the question:
     # the form still carries value 50, its fingerprint, version 1 and the ticked checkbox
-    r = answers_save(
+    r = save_posted(
         actor=cast.editor_a,
         edition=edition,
         municipality=a,
@@ -133,7 +134,7 @@ def _inputs(html, name):
 
 def test_the_conflict_page_does_not_revert_an_untouched_colleague_change(client, cast, edition):
     a = cast.a
-    answers_save(
+    save_posted(
         actor=cast.editor_a,
         edition=edition,
         municipality=a,
@@ -142,7 +143,7 @@ def test_the_conflict_page_does_not_revert_an_untouched_colleague_change(client,
     )
     fa, fx = qtypes.fingerprint("Alice", ""), qtypes.fingerprint("x", "")
     # colleague changes both
-    r = answers_save(
+    r = save_posted(
         actor=cast.signatory_a,
         edition=edition,
         municipality=a,
@@ -192,13 +193,11 @@ def test_a_no_op_autosave_keeps_the_pages_version(client, cast, edition):
     a = cast.a
     q = QueryDict(mutable=True)
     q["q-contact_name"] = "Alice"
-    answers_save(
-        actor=cast.editor_a, edition=edition, municipality=a, data=q, keys=["contact_name"]
-    )
+    save_posted(actor=cast.editor_a, edition=edition, municipality=a, data=q, keys=["contact_name"])
     fa = qtypes.fingerprint("Alice", "")
     q = QueryDict(mutable=True)
     q.update({"q-contact_name": "Bob", "q-contact_name-version": "1", "q-contact_name-orig": fa})
-    assert answers_save(
+    assert save_posted(
         actor=cast.signatory_a, edition=edition, municipality=a, data=q, keys=["contact_name"]
     ).ok
     client.force_login(cast.editor_a)
@@ -244,7 +243,7 @@ def test_an_invitation_is_accepted_only_by_its_address(client, cast):
 def test_sections_cannot_be_assigned_after_submission(client, cast, edition):
     q = QueryDict(mutable=True)
     q["q-contact_name"] = "Alice"
-    answers_save(
+    save_posted(
         actor=cast.editor_a, edition=edition, municipality=cast.a, data=q, keys=["contact_name"]
     )
     response_submit(
@@ -258,7 +257,7 @@ def test_sections_cannot_be_assigned_after_submission(client, cast, edition):
 def test_a_response_cannot_be_returned_once_the_survey_is_closed(cast, edition):
     q = QueryDict(mutable=True)
     q["q-contact_name"] = "Alice"
-    answers_save(
+    save_posted(
         actor=cast.editor_a, edition=edition, municipality=cast.a, data=q, keys=["contact_name"]
     )
     response = Response.objects.get()
