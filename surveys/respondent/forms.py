@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
 
+from portal.accounts.models import User
 from surveys.models import Question, Section, SurveyEdition
 from surveys.respondent import questions as qtypes
 from surveys.respondent.selectors import SurveyState
@@ -125,3 +127,28 @@ class AutosaveForm(AnswersForm):
         self.keys = [key]
         self.questions = {q.key: q for q in Question.objects.filter(edition=self.edition, key=key)}
         return super().clean()
+
+
+class AssignForm(forms.Form):
+    """A section given to a colleague (``assignee``: their id) or to a unit; both empty takes it
+    back. Whether the colleague may answer for the organisation is the service's to check."""
+
+    assignee = forms.CharField(required=False, strip=False)
+    unit = forms.CharField(required=False, strip=False)
+
+    def clean_assignee(self) -> User | None:
+        raw = self.cleaned_data["assignee"]
+        if not raw:
+            return None
+        assignee = User.objects.filter(pk=raw if raw.isdigit() else 0).first()
+        if assignee is None:
+            raise forms.ValidationError(_("Choose a colleague from the list."))
+        return assignee
+
+
+class SubmitForm(forms.Form):
+    """The signatory's submission: on behalf of whom, and that they confirm it (the service
+    refuses it unconfirmed, with its own message)."""
+
+    on_behalf_of = forms.CharField(required=False, strip=False)
+    confirm = forms.BooleanField(required=False)

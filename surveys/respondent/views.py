@@ -16,12 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.accounts import throttle
 from portal.accounts.access import Perm, get_municipality, perms_for
-from portal.accounts.models import Membership, User
+from portal.accounts.models import Membership
 from surveys.models import Response, SurveyEdition
 from surveys.respondent import questions as qtypes
 from surveys.respondent import selectors, services
 from surveys.respondent.context import render_text
-from surveys.respondent.forms import AutosaveForm, SectionAnswersForm
+from surveys.respondent.forms import AssignForm, AutosaveForm, SectionAnswersForm, SubmitForm
 from surveys.respondent.pdf import render_response_pdf
 from surveys.respondent.presenters import question_view
 
@@ -297,20 +297,17 @@ def section_assign(request: HttpRequest, number: str, year: int, section_key: st
     response = services.response_start(
         actor=request.user, edition=edition, municipality=municipality
     )
-    assignee = None
-    raw = request.POST.get("assignee", "")
-    if raw:
-        assignee = User.objects.filter(pk=raw if raw.isdigit() else 0).first()
-        if assignee is None:
-            messages.error(request, _("Choose a colleague from the list."))
-            return redirect("surveys:overview", number=number, year=year)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("surveys:overview", number=number, year=year)
     try:
         services.section_assign(
             actor=request.user,
             response=response,
             section=section,
-            assignee=assignee,
-            unit=request.POST.get("unit", ""),
+            assignee=form.cleaned_data["assignee"],
+            unit=form.cleaned_data["unit"],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -367,12 +364,15 @@ def survey_submit(request: HttpRequest, number: str, year: int) -> HttpResponse:
     if response is None:
         messages.error(request, _("There are no answers to submit yet."))
         return redirect("surveys:review", number=number, year=year)
+    form = SubmitForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
         services.response_submit(
             actor=request.user,
             response=response,
-            on_behalf_of=request.POST.get("on_behalf_of", ""),
-            confirmed=bool(request.POST.get("confirm")),
+            on_behalf_of=form.cleaned_data["on_behalf_of"],
+            confirmed=form.cleaned_data["confirm"],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

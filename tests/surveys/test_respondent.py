@@ -335,6 +335,15 @@ def test_assign_a_section(client, cast, edition):
     assert SectionAssignment.objects.get(section__key="settlement").assignee is None
 
 
+@pytest.mark.parametrize("assignee", ["abc", "0", "999999"])
+def test_assigning_someone_not_in_the_list_is_refused(client, cast, edition, assignee):
+    client.force_login(cast.signatory_a)
+    reply = client.post(f"{BASE}/del/services/tildel/", {"assignee": assignee}, follow=True)
+    assert reply.redirect_chain == [(f"{BASE}/", 302)]
+    assert [m.level_tag for m in reply.context["messages"]] == ["error"]
+    assert not SectionAssignment.objects.exists()
+
+
 def _fill_and_submit(client, cast):
     client.force_login(cast.editor_a)
     autosave(client, "has_plan", {"q-has_plan": "yes"})
