@@ -11,6 +11,7 @@ app_name = "surveys"
 
 S = "undersokelse/<int:year>/"  # one organisation's answers to one year's survey
 E = "direktoratet/undersokelser/<int:year>/"  # one year's edition, for the directorate
+F = f"{E}oppfolging/<str:number>/"  # one organisation's follow-up of that edition
 
 # The respondent: one organisation answering (surveys/respondent/views.py).
 respondent = organisation(
@@ -27,6 +28,13 @@ respondent = organisation(
 editions = [
     path("direktoratet/undersokelser/", edition_views.edition_list, name="edition_list"),
     path(E, edition_views.edition_detail, name="edition_detail"),
+    path(f"{E}status/", edition_views.edition_status, name="edition_status"),
+    path(f"{E}innstillinger/", edition_views.edition_settings, name="edition_settings"),
+    path(
+        f"{E}bosettingskategori/",
+        edition_views.settlement_category_override,
+        name="settlement_category_override",
+    ),
     path(f"{E}definisjon.yaml", edition_views.edition_export, name="edition_export"),
     path(f"{E}forhandsvisning/", edition_views.edition_preview_pick, name="edition_preview_pick"),
     path(
@@ -39,11 +47,15 @@ editions = [
 # Follow-up: who has answered, reminders, review (surveys/followup/views.py).
 followup = [
     path(f"{E}oppfolging/", followup_views.edition_dashboard, name="edition_dashboard"),
-    path(
-        f"{E}oppfolging/<str:number>/",
-        followup_views.organisation_follow_up,
-        name="organisation_follow_up",
-    ),
+    # Before the organisations' pages, whose <number> would take "purring" too.
+    path(f"{E}oppfolging/purring/", followup_views.edition_remind, name="edition_remind"),
+    path(F, followup_views.organisation_follow_up, name="organisation_follow_up"),
+    path(f"{F}notat/", followup_views.follow_up_note, name="follow_up_note"),
+    path(f"{F}frist/", followup_views.follow_up_extend, name="follow_up_extend"),
+    path(f"{F}purring/", followup_views.follow_up_remind, name="follow_up_remind"),
+    path(f"{F}kommentar/", followup_views.review_comment, name="review_comment"),
+    path(f"{F}retur/", followup_views.response_return, name="response_return"),
+    path(f"{F}godkjenn/", followup_views.response_approve, name="response_approve"),
     path(
         f"{E}representativitet/",
         followup_views.edition_representativeness,
@@ -56,6 +68,12 @@ analysis = [
     path(f"{E}analyse/", analysis_views.edition_analysis, name="edition_analysis"),
     path(f"{E}analyse/<slug:key>/", analysis_views.question_analysis, name="question_analysis"),
     path(f"{E}analyse/<slug:key>/temaer/", analysis_views.question_themes, name="question_themes"),
+    path(f"{E}analyse/<slug:key>/temaer/nytt/", analysis_views.theme_create, name="theme_create"),
+    path(
+        f"{E}analyse/<slug:key>/temaer/merk/",
+        analysis_views.answer_themes_set,
+        name="answer_themes_set",
+    ),
     path(f"{E}eksport/", export_views.edition_export_data, name="edition_export_data"),
 ]
 

@@ -4,7 +4,6 @@ region."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,12 +12,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.access import is_directorate_admin, require_directorate, visible_municipalities
 from portal.accounts.models import DirectorateRole
 from surveys.analysis import aggregates, charts, services
+from surveys.analysis.forms import TagForm, ThemeForm
 from surveys.models import Answer, Question, SurveyEdition, Theme, localized
 from surveys.respondent import selectors
 
@@ -178,20 +177,6 @@ def question_analysis(request: HttpRequest, year: int, key: str) -> HttpResponse
     )
 
 
-class ThemeForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name of the new theme"), max_length=100)
-
-
-class TagForm(forms.Form):
-    themes = forms.ModelMultipleChoiceField(queryset=Theme.objects.none(), required=False)
-
-    def __init__(self, *args, question: Question, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["themes"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = Theme.objects.filter(question=question)
-
-
 def _scoped_answer(request: HttpRequest, question: Question) -> Answer:
     """The answer named in the POST, if it is a counted answer the user may see; else 404."""
     try:
@@ -214,51 +199,26 @@ def _scoped_answer(request: HttpRequest, question: Question) -> Answer:
     return answer
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def question_themes(request: HttpRequest, year: int, key: str) -> HttpResponse:
+def _themed_question(request: HttpRequest, year: int, key: str) -> Question:
+    """A free-text question of an analysed edition, for the analysts; else 403 or 404."""
     require_directorate(request.user, *ANALYSTS)
     edition = _edition(year)
     question = _question(edition, key)
     if question.type not in services.THEMED_TYPES:
         raise Http404
-    may_create = is_directorate_admin(request.user)
-    form = ThemeForm()
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "create":
-            if not may_create:
-                raise PermissionDenied
-            form = ThemeForm(request.POST)
-            if form.is_valid():
-                try:
-                    theme = services.theme_create(
-                        actor=request.user, question=question, name=form.cleaned_data["name"]
-                    )
-                except ValidationError as exc:
-                    form.add_error("name", exc)
-                else:
-                    messages.success(
-                        request, _("The theme “%(name)s” was created.") % {"name": theme.name}
-                    )
-                    return redirect(request.path)
-        elif action == "tag":
-            answer = _scoped_answer(request, question)
-            tag_form = TagForm(request.POST, question=question)
-            if not tag_form.is_valid():
-                messages.error(request, _("Choose themes of this question."))
-            else:
-                services.answer_set_themes(
-                    actor=request.user, answer=answer, themes=tag_form.cleaned_data["themes"]
-                )
-                messages.success(
-                    request,
-                    _("The themes of %(organisation)s's answer were saved.")
-                    % {"organisation": answer.municipality.name},
-                )
-            return redirect(f"{request.path}#answer-{answer.pk}")
-        else:
-            return HttpResponse(status=400)
+    return question
+
+
+def _themes_url(question: Question) -> str:
+    return reverse("surveys:question_themes", args=[question.edition.year, question.key])
+
+
+def _themes_page(
+    request: HttpRequest, question: Question, *, form: ThemeForm | None = None
+) -> HttpResponse:
+    """The question's themes and answers; with a refused new theme, its errors (400)."""
+    edition = question.edition
+    form = ThemeForm() if form is None else form
     themes = list(Theme.objects.filter(question=question).order_by("name"))
     answers = aggregates.theme_answers(user=request.user, question=question)
     counts = aggregates.theme_counts(question, answers, themes)
@@ -272,12 +232,60 @@ def question_themes(request: HttpRequest, year: int, key: str) -> HttpResponse:
             "themes": themes,
             "answers": [(a, {t.pk for t in a.themes.all()}) for a in answers],
             "counts": counts,
-            "chart": result_chart(question, counts, f"themes-{key}", _("Answers by theme"))
+            "chart": result_chart(question, counts, f"themes-{question.key}", _("Answers by theme"))
             if themes
             else None,
             "form": form,
-            "may_create": may_create,
+            "may_create": is_directorate_admin(request.user),
             "analysis_url": reverse("surveys:question_analysis", args=[edition.year, question.key]),
         },
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_GET
+def question_themes(request: HttpRequest, year: int, key: str) -> HttpResponse:
+    return _themes_page(request, _themed_question(request, year, key))
+
+
+@login_required
+@require_POST
+def theme_create(request: HttpRequest, year: int, key: str) -> HttpResponse:
+    """A new theme of the question; IMDi's administrators only."""
+    question = _themed_question(request, year, key)
+    if not is_directorate_admin(request.user):
+        raise PermissionDenied
+    form = ThemeForm(request.POST)
+    if form.is_valid():
+        try:
+            theme = services.theme_create(
+                actor=request.user, question=question, name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            form.add_error("name", exc)
+        else:
+            messages.success(request, _("The theme “%(name)s” was created.") % {"name": theme.name})
+            return redirect(_themes_url(question))
+    return _themes_page(request, question, form=form)
+
+
+@login_required
+@require_POST
+def answer_themes_set(request: HttpRequest, year: int, key: str) -> HttpResponse:
+    """The themes of one answer (none removes them all); back to that answer on the page."""
+    question = _themed_question(request, year, key)
+    answer = _scoped_answer(request, question)
+    form = TagForm(request.POST, question=question)
+    if not form.is_valid():
+        messages.error(request, _("Choose themes of this question."))
+    else:
+        services.answer_set_themes(
+            actor=request.user, answer=answer, themes=form.cleaned_data["themes"]
+        )
+        messages.success(
+            request,
+            _("The themes of %(organisation)s's answer were saved.")
+            % {"organisation": answer.municipality.name},
+        )
+    return redirect(f"{_themes_url(question)}#answer-{answer.pk}")

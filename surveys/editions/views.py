@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,67 +9,18 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.access import require_directorate
 from portal.accounts.models import DirectorateRole
-from portal.core.uploads import check_upload_size
 from portal.municipalities.models import Municipality
 from surveys.editions import services
 from surveys.editions.definition import DefinitionError, to_yaml
-from surveys.models import Response, SettlementCategory, SettlementCategoryOverride, SurveyEdition
+from surveys.editions.forms import CategoryForm, DefinitionUploadForm, EditionSettingsForm
+from surveys.models import Response, SettlementCategoryOverride, SurveyEdition
 from surveys.respondent import selectors
 from surveys.respondent.presenters import question_view
 from surveys.respondent.routing import attributes_match, visible_questions
-
-
-class DefinitionUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Survey definition (YAML or JSON)"))
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        check_upload_size(upload, settings.SURVEY_DEFINITION_MAX_BYTES)
-        return upload
-
-
-class EditionSettingsForm(forms.Form):
-    deadline = forms.DateField(
-        label=gettext_lazy("Deadline"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    reminder_days = forms.CharField(
-        label=gettext_lazy("Automatic reminders, days before the deadline"),
-        required=False,
-        help_text=gettext_lazy(
-            "Comma-separated, e.g. 14, 7, 2. Leave empty for no automatic reminders."
-        ),
-    )
-    reminders_before_head = forms.IntegerField(
-        label=gettext_lazy("Copy the head of administration after this many reminders"),
-        min_value=0,
-        max_value=20,
-    )
-
-    def clean_reminder_days(self):
-        raw = self.cleaned_data["reminder_days"].replace(";", ",")
-        days = []
-        for part in filter(None, (p.strip() for p in raw.split(","))):
-            if not part.isdigit() or not 0 <= int(part) <= 120:
-                raise forms.ValidationError(
-                    _("Write whole numbers of days between 0 and 120, separated by commas.")
-                )
-            days.append(int(part))
-        return sorted(set(days), reverse=True)
-
-
-class CategoryForm(forms.Form):
-    number = forms.CharField(label=gettext_lazy("Municipality or district number"), max_length=6)
-    category = forms.ChoiceField(
-        label=gettext_lazy("Settlement category"),
-        choices=[("", gettext_lazy("Computed from the key figures")), *SettlementCategory.choices],
-        required=False,
-    )
-    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
 
 
 @login_required
@@ -106,73 +55,18 @@ def edition_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
+def _any_edition(request: HttpRequest, year: int) -> SurveyEdition:
+    """The edition of this year, drafts too, for IMDi's administrators (403 for others)."""
     require_directorate(request.user, DirectorateRole.ADMIN)
     edition = selectors.edition_by_year(year)
     if edition is None:
         raise Http404
-    category_form = CategoryForm(request.POST if "number" in request.POST else None)
-    if request.method == "POST":
-        if "status" in request.POST:
-            status = request.POST["status"]
-            if status not in SurveyEdition.Status.values:
-                messages.error(request, _("Unknown status."))
-            elif status == SurveyEdition.Status.OPEN:
-                announced = services.edition_launch(actor=request.user, edition=edition)
-                messages.success(
-                    request,
-                    _("The edition is open. Launch e-mails on their way: %(count)s.")
-                    % {"count": announced},
-                )
-            else:
-                services.edition_set_status(actor=request.user, edition=edition, status=status)
-                messages.success(
-                    request,
-                    _("The edition is now: %(status)s.") % {"status": edition.get_status_display()},
-                )
-            return redirect("surveys:edition_detail", year=year)
-        if "reminder_days" in request.POST:
-            settings_form = EditionSettingsForm(request.POST)
-            if settings_form.is_valid():
-                try:
-                    services.edition_settings_update(
-                        actor=request.user, edition=edition, **settings_form.cleaned_data
-                    )
-                except ValidationError as exc:
-                    messages.error(request, " ".join(exc.messages))
-                else:
-                    messages.success(request, _("Saved."))
-                    return redirect("surveys:edition_detail", year=year)
-            else:
-                messages.error(
-                    request,
-                    " ".join(str(e) for errors in settings_form.errors.values() for e in errors),
-                )
-            return redirect("surveys:edition_detail", year=year)
-        if category_form.is_valid():
-            municipality = Municipality.objects.filter(
-                number=category_form.cleaned_data["number"].strip(), valid_to__isnull=True
-            ).first()
-            if municipality is None:
-                category_form.add_error(
-                    "number", _("No current municipality or city district has this number.")
-                )
-            else:
-                services.settlement_category_override(
-                    actor=request.user,
-                    municipality=municipality,
-                    year=year,
-                    category=category_form.cleaned_data["category"] or None,
-                    reason=category_form.cleaned_data["reason"],
-                )
-                messages.success(
-                    request,
-                    _("The settlement category of %(name)s was saved.")
-                    % {"name": municipality.name},
-                )
-                return redirect("surveys:edition_detail", year=year)
+    return edition
+
+
+def _edition_page(
+    request: HttpRequest, edition: SurveyEdition, *, category_form: CategoryForm | None = None
+) -> HttpResponse:
     settings_form = EditionSettingsForm(
         initial={
             "deadline": edition.deadline,
@@ -181,7 +75,7 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
         }
     )
     sections = edition.sections.prefetch_related("questions").order_by("position")
-    overrides = SettlementCategoryOverride.objects.filter(year=year).select_related(
+    overrides = SettlementCategoryOverride.objects.filter(year=edition.year).select_related(
         "municipality", "set_by"
     )
     return render(
@@ -191,7 +85,7 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
             "edition": edition,
             "sections": sections,
             "overrides": overrides,
-            "category_form": category_form,
+            "category_form": CategoryForm() if category_form is None else category_form,
             "settings_form": settings_form,
             "response_count": Response.objects.filter(edition=edition).count(),
         },
@@ -199,11 +93,85 @@ def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
+    return _edition_page(request, _any_edition(request, year))
+
+
+@login_required
+@require_POST
+def edition_status(request: HttpRequest, year: int) -> HttpResponse:
+    """Open (and on the first time announce), close, or back to draft."""
+    edition = _any_edition(request, year)
+    status = request.POST.get("status", "")
+    if status not in SurveyEdition.Status.values:
+        messages.error(request, _("Unknown status."))
+    elif status == SurveyEdition.Status.OPEN:
+        announced = services.edition_launch(actor=request.user, edition=edition)
+        messages.success(
+            request,
+            _("The edition is open. Launch e-mails on their way: %(count)s.")
+            % {"count": announced},
+        )
+    else:
+        services.edition_set_status(actor=request.user, edition=edition, status=status)
+        messages.success(
+            request, _("The edition is now: %(status)s.") % {"status": edition.get_status_display()}
+        )
+    return redirect("surveys:edition_detail", year=year)
+
+
+@login_required
+@require_POST
+def edition_settings(request: HttpRequest, year: int) -> HttpResponse:
+    """The deadline and the automatic reminders."""
+    edition = _any_edition(request, year)
+    form = EditionSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.edition_settings_update(
+                actor=request.user, edition=edition, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("surveys:edition_detail", year=year)
+
+
+@login_required
+@require_POST
+def settlement_category_override(request: HttpRequest, year: int) -> HttpResponse:
+    """One organisation's settlement category this year, set by hand (or back to computed)."""
+    edition = _any_edition(request, year)
+    form = CategoryForm(request.POST)
+    if form.is_valid():
+        municipality = Municipality.objects.filter(
+            number=form.cleaned_data["number"].strip(), valid_to__isnull=True
+        ).first()
+        if municipality is None:
+            form.add_error("number", _("No current municipality or city district has this number."))
+        else:
+            services.settlement_category_override(
+                actor=request.user,
+                municipality=municipality,
+                year=year,
+                category=form.cleaned_data["category"] or None,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(
+                request,
+                _("The settlement category of %(name)s was saved.") % {"name": municipality.name},
+            )
+            return redirect("surveys:edition_detail", year=year)
+    return _edition_page(request, edition, category_form=form)
+
+
+@login_required
 def edition_export(request: HttpRequest, year: int) -> HttpResponse:
-    require_directorate(request.user, DirectorateRole.ADMIN)
-    edition = selectors.edition_by_year(year)
-    if edition is None:
-        raise Http404
+    edition = _any_edition(request, year)
     reply = HttpResponse(
         to_yaml(edition.definition), content_type="application/yaml; charset=utf-8"
     )

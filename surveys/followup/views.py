@@ -2,65 +2,28 @@
 
 from __future__ import annotations
 
-from django import forms
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.access import Perm, get_municipality, require_directorate
 from portal.accounts.models import DirectorateRole
-from portal.municipalities.models import County, Region
+from portal.municipalities.models import Municipality
 from surveys.followup import services, status
+from surveys.followup.forms import STATUS_LABELS, DashboardFilter, ExtensionForm, NoteForm
+from surveys.followup.status import Dashboard
 from surveys.models import FollowUp, Question, Response, SettlementCategory, SurveyEdition
 from surveys.respondent import selectors
 from surveys.respondent.presenters import question_view
 
 DIRECTORATE_FOLLOW_UP = (DirectorateRole.ADMIN, DirectorateRole.REGIONAL_ADVISER)
-STATUS_LABELS = {
-    status.NOT_STARTED: gettext_lazy("Not started"),
-    **dict(Response.Status.choices),
-}
-
-
-class DashboardFilter(forms.Form):
-    region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
-    county = forms.ChoiceField(label=gettext_lazy("County"), required=False)
-    category = forms.ChoiceField(
-        label=gettext_lazy("Settlement category"),
-        required=False,
-        choices=[("", gettext_lazy("All")), *SettlementCategory.choices],
-    )
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        choices=[("", gettext_lazy("All")), *STATUS_LABELS.items()],
-    )
-    sort = forms.ChoiceField(
-        label=gettext_lazy("Sort by"),
-        required=False,
-        choices=[
-            ("number", gettext_lazy("Number")),
-            ("name", gettext_lazy("Name")),
-            ("status", gettext_lazy("Status")),
-            ("-progress", gettext_lazy("Share answered")),
-            ("-activity", gettext_lazy("Last activity")),
-        ],
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        regions = Region.objects.all()
-        if user.directorate_role == DirectorateRole.REGIONAL_ADVISER:
-            regions = regions.filter(pk=user.region_id)
-        self.fields["region"].choices = [("", _("All"))] + [(r.code, r.name) for r in regions]
-        self.fields["county"].choices = [("", _("All"))] + [
-            (c.number, f"{c.number} {c.name}") for c in County.objects.filter(valid_to__isnull=True)
-        ]
 
 
 def _edition(year: int) -> SurveyEdition:
@@ -70,11 +33,8 @@ def _edition(year: int) -> SurveyEdition:
     return edition
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def edition_dashboard(request: HttpRequest, year: int) -> HttpResponse:
-    require_directorate(request.user, *DIRECTORATE_FOLLOW_UP)
-    edition = _edition(year)
+def _dashboard(request: HttpRequest, edition: SurveyEdition) -> tuple[DashboardFilter, Dashboard]:
+    """The dashboard's filter (from the query string) and the organisations it lists."""
     form = DashboardFilter(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     board = status.edition_dashboard(
@@ -86,25 +46,15 @@ def edition_dashboard(request: HttpRequest, year: int) -> HttpResponse:
         status=filters.get("status", ""),
         sort=filters.get("sort") or "number",
     )
-    if request.method == "POST":
-        chosen = set(request.POST.getlist("organisation"))
-        targets = [
-            r.municipality
-            for r in board.rows
-            if str(r.municipality.pk) in chosen or request.POST.get("all")
-        ]
-        if not targets:
-            messages.error(request, _("Choose at least one organisation."))
-        else:
-            try:
-                sent = services.reminders_send_now(
-                    actor=request.user, edition=edition, municipalities=targets
-                )
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            else:
-                messages.success(request, _("Reminders on their way: %(count)s.") % {"count": sent})
-        return redirect(f"{request.path}?{request.GET.urlencode()}")
+    return form, board
+
+
+@login_required
+@require_GET
+def edition_dashboard(request: HttpRequest, year: int) -> HttpResponse:
+    require_directorate(request.user, *DIRECTORATE_FOLLOW_UP)
+    edition = _edition(year)
+    form, board = _dashboard(request, edition)
     return render(
         request,
         "surveys/followup/dashboard.html",
@@ -117,6 +67,35 @@ def edition_dashboard(request: HttpRequest, year: int) -> HttpResponse:
             "query": request.GET.urlencode(),
         },
     )
+
+
+@login_required
+@require_POST
+def edition_remind(request: HttpRequest, year: int) -> HttpResponse:
+    """Reminders now to the chosen organisations of the dashboard's list (its filter is in the
+    query string), or to all of them; back to the dashboard as it was filtered."""
+    require_directorate(request.user, *DIRECTORATE_FOLLOW_UP)
+    edition = _edition(year)
+    _form, board = _dashboard(request, edition)
+    chosen = set(request.POST.getlist("organisation"))
+    targets = [
+        r.municipality
+        for r in board.rows
+        if str(r.municipality.pk) in chosen or request.POST.get("all")
+    ]
+    if not targets:
+        messages.error(request, _("Choose at least one organisation."))
+    else:
+        try:
+            sent = services.reminders_send_now(
+                actor=request.user, edition=edition, municipalities=targets
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Reminders on their way: %(count)s.") % {"count": sent})
+    dashboard = reverse("surveys:edition_dashboard", args=[year])
+    return redirect(f"{dashboard}?{request.GET.urlencode()}")
 
 
 @login_required
@@ -137,100 +116,39 @@ def edition_representativeness(request: HttpRequest, year: int) -> HttpResponse:
     )
 
 
-class NoteForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Kind"),
-        choices=[
-            (FollowUp.Kind.PHONE, gettext_lazy("Phone call")),
-            (FollowUp.Kind.NOTE, gettext_lazy("Note")),
-        ],
-    )
-    text = forms.CharField(
-        label=gettext_lazy("What was said or done"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=4000,
-    )
+@dataclass(frozen=True)
+class _Organisation:
+    """One organisation's part of an edition, as the follow-up pages load it."""
+
+    edition: SurveyEdition
+    municipality: Municipality
+    response: Response | None
 
 
-class ExtensionForm(forms.Form):
-    deadline = forms.DateField(
-        label=gettext_lazy("New deadline"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=300)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def organisation_follow_up(request: HttpRequest, year: int, number: str) -> HttpResponse:
-    """One organisation: its answers to review and comment, its follow-up log, its deadline."""
+def _organisation(request: HttpRequest, year: int, number: str) -> _Organisation:
+    """The organisation, if the user follows it up (403 or 404 otherwise), and its answers."""
     require_directorate(request.user, *DIRECTORATE_FOLLOW_UP)
     municipality = get_municipality(request.user, number, Perm.FOLLOW_UP)
     edition = _edition(year)
     response = Response.objects.filter(edition=edition, municipality=municipality).first()
-    note_form = NoteForm(request.POST if request.POST.get("action") == "note" else None)
-    extension_form = ExtensionForm(request.POST if request.POST.get("action") == "extend" else None)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "note" and note_form.is_valid():
-                services.follow_up_note(
-                    actor=request.user,
-                    edition=edition,
-                    municipality=municipality,
-                    **note_form.cleaned_data,
-                )
-                messages.success(request, _("Added to the follow-up log."))
-            elif action == "extend" and extension_form.is_valid():
-                services.deadline_extend(
-                    actor=request.user,
-                    edition=edition,
-                    municipality=municipality,
-                    deadline=extension_form.cleaned_data["deadline"],
-                    reason=extension_form.cleaned_data["reason"],
-                )
-                messages.success(request, _("The deadline was extended."))
-            elif action == "remind":
-                sent = services.reminders_send_now(
-                    actor=request.user, edition=edition, municipalities=[municipality]
-                )
-                messages.success(request, _("Reminders on their way: %(count)s.") % {"count": sent})
-            elif action in ("comment", "return", "approve"):
-                if response is None:
-                    raise ValidationError(_("The organisation has not answered yet."))
-                if action == "comment":
-                    question = None
-                    if request.POST.get("question"):
-                        question = Question.objects.filter(
-                            edition=edition, pk=request.POST["question"]
-                        ).first()
-                        if question is None:
-                            raise ValidationError(_("The question is not in this survey."))
-                    services.review_comment_add(
-                        actor=request.user,
-                        response=response,
-                        question=question,
-                        text=request.POST.get("text", ""),
-                    )
-                    messages.success(request, _("The comment was saved."))
-                elif action == "return":
-                    services.response_return(
-                        actor=request.user, response=response, message=request.POST.get("text", "")
-                    )
-                    messages.success(
-                        request,
-                        _(
-                            "The answers were returned for correction; the municipality has been told."
-                        ),
-                    )
-                else:
-                    services.response_approve(actor=request.user, response=response)
-                    messages.success(request, _("The answers were approved."))
-            else:
-                raise ValidationError(_("Check the form and try again."))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            return redirect("surveys:organisation_follow_up", year=year, number=number)
+    return _Organisation(edition, municipality, response)
+
+
+def _answered(organisation: _Organisation) -> Response:
+    if organisation.response is None:
+        raise ValidationError(_("The organisation has not answered yet."))
+    return organisation.response
+
+
+def _organisation_page(
+    request: HttpRequest,
+    organisation: _Organisation,
+    *,
+    note_form: NoteForm | None = None,
+    extension_form: ExtensionForm | None = None,
+) -> HttpResponse:
+    edition, municipality = organisation.edition, organisation.municipality
+    response = organisation.response
     state = selectors.survey_state(edition, municipality, response=response)
     blocks = []
     for section in state.sections:
@@ -255,9 +173,156 @@ def organisation_follow_up(request: HttpRequest, year: int, number: str) -> Http
             "answered": answered,
             "total": total,
             "log": log,
-            "note_form": note_form,
-            "extension_form": extension_form,
+            "note_form": NoteForm() if note_form is None else note_form,
+            "extension_form": ExtensionForm() if extension_form is None else extension_form,
             "deadline": status.effective_deadline(edition, municipality),
             "general_comments": list(state.comments.get(None, [])),
         },
     )
+
+
+def _refused(
+    request: HttpRequest, organisation: _Organisation, error: ValidationError, **forms
+) -> HttpResponse:
+    """The organisation's page again, with why the action was refused (and its form's errors)."""
+    messages.error(request, " ".join(error.messages))
+    return _organisation_page(request, organisation, **forms)
+
+
+def _done(request: HttpRequest, organisation: _Organisation, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect(
+        "surveys:organisation_follow_up",
+        year=organisation.edition.year,
+        number=organisation.municipality.number,
+    )
+
+
+@login_required
+@require_GET
+def organisation_follow_up(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """One organisation: its answers to review and comment, its follow-up log, its deadline."""
+    return _organisation_page(request, _organisation(request, year, number))
+
+
+@login_required
+@require_POST
+def follow_up_note(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """A phone call or a note in the organisation's follow-up log."""
+    organisation = _organisation(request, year, number)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _refused(
+            request,
+            organisation,
+            ValidationError(_("Check the form and try again.")),
+            note_form=form,
+        )
+    try:
+        services.follow_up_note(
+            actor=request.user,
+            edition=organisation.edition,
+            municipality=organisation.municipality,
+            **form.cleaned_data,
+        )
+    except ValidationError as exc:
+        return _refused(request, organisation, exc, note_form=form)
+    return _done(request, organisation, _("Added to the follow-up log."))
+
+
+@login_required
+@require_POST
+def follow_up_extend(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """A later deadline for this organisation."""
+    organisation = _organisation(request, year, number)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        return _refused(
+            request,
+            organisation,
+            ValidationError(_("Check the form and try again.")),
+            extension_form=form,
+        )
+    try:
+        services.deadline_extend(
+            actor=request.user,
+            edition=organisation.edition,
+            municipality=organisation.municipality,
+            deadline=form.cleaned_data["deadline"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        return _refused(request, organisation, exc, extension_form=form)
+    return _done(request, organisation, _("The deadline was extended."))
+
+
+@login_required
+@require_POST
+def follow_up_remind(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """A reminder to this organisation, now."""
+    organisation = _organisation(request, year, number)
+    try:
+        sent = services.reminders_send_now(
+            actor=request.user,
+            edition=organisation.edition,
+            municipalities=[organisation.municipality],
+        )
+    except ValidationError as exc:
+        return _refused(request, organisation, exc)
+    return _done(request, organisation, _("Reminders on their way: %(count)s.") % {"count": sent})
+
+
+@login_required
+@require_POST
+def review_comment(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """A comment on one answer, or on the answers as a whole."""
+    organisation = _organisation(request, year, number)
+    try:
+        response = _answered(organisation)
+        question = None
+        if request.POST.get("question"):
+            question = Question.objects.filter(
+                edition=organisation.edition, pk=request.POST["question"]
+            ).first()
+            if question is None:
+                raise ValidationError(_("The question is not in this survey."))
+        services.review_comment_add(
+            actor=request.user,
+            response=response,
+            question=question,
+            text=request.POST.get("text", ""),
+        )
+    except ValidationError as exc:
+        return _refused(request, organisation, exc)
+    return _done(request, organisation, _("The comment was saved."))
+
+
+@login_required
+@require_POST
+def response_return(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """The answers back to the organisation for correction, with an optional message."""
+    organisation = _organisation(request, year, number)
+    try:
+        services.response_return(
+            actor=request.user,
+            response=_answered(organisation),
+            message=request.POST.get("text", ""),
+        )
+    except ValidationError as exc:
+        return _refused(request, organisation, exc)
+    return _done(
+        request,
+        organisation,
+        _("The answers were returned for correction; the municipality has been told."),
+    )
+
+
+@login_required
+@require_POST
+def response_approve(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    organisation = _organisation(request, year, number)
+    try:
+        services.response_approve(actor=request.user, response=_answered(organisation))
+    except ValidationError as exc:
+        return _refused(request, organisation, exc)
+    return _done(request, organisation, _("The answers were approved."))

@@ -4,6 +4,7 @@ submitting."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,19 @@ def response_start(*, actor: User, edition: SurveyEdition, municipality: Municip
     return response
 
 
+@dataclass(frozen=True)
+class PostedAnswer:
+    """One question's answer as a page posted it (surveys/respondent/forms.py parses it)."""
+
+    value: Any = None  # parsed and checked for the question's type; None: unanswered
+    other: str = ""  # the text of an "other" option
+    error: str = ""  # why the value cannot be stored, for the person who typed it
+    version: int | None = None  # the answer's version when the page was loaded
+    fingerprint: str | None = None  # the loaded value's fingerprint (None: not sent)
+    explanation: str = ""
+    confirmed: bool = False  # an unusual number confirmed
+
+
 @dataclass
 class Conflict:
     question: Question
@@ -75,30 +89,23 @@ class SaveResult:
         return not (self.errors or self.conflicts or self.refused)
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
-
-
 @transaction.atomic
 def answers_save(
     *,
     actor: User,
     edition: SurveyEdition,
     municipality: Municipality,
-    data: Any,
-    keys: list[str],
+    answers: Mapping[str, PostedAnswer],
     copy_last_year: str = "",
 ) -> SaveResult:
-    """Save the answers to ``keys`` from submitted form data: all of them, or none.
+    """Save the posted ``answers`` (by question key): all of them, or none.
 
     A question is saved only if the person changed it (the form carries each value's fingerprint)
     or it is sent alone (autosave). If someone else saved a different value since the form was
     loaded (its version moved on), nothing is saved and both values are returned. Answers to
-    questions the organisation cannot see are refused.
+    questions the organisation cannot see are refused, as are keys of no question of the edition.
     """
+    keys = list(answers)
     result = SaveResult()
     if edition.status != SurveyEdition.Status.OPEN:
         result.refused = _("The survey is closed; answers can no longer be changed.")
@@ -130,14 +137,16 @@ def answers_save(
 
     new_values = state.values()
     parsed: dict[str, tuple[Any, str]] = {}
-    for key in keys:
+    for key, posted in answers.items():
         question = by_key[key]
         try:
             if key == copy_last_year and last_year and key in last_year.answers:
                 value, other = last_year.answers[key]
                 value, other = _revalidate(question, value, other)
+            elif posted.error:
+                raise qtypes.AnswerInvalid(posted.error)
             else:
-                value, other = qtypes.parse(question, data)
+                value, other = posted.value, posted.other
         except qtypes.AnswerInvalid as exc:
             result.errors[key] = str(exc)
             result.submitted[key] = (None, "")
@@ -166,12 +175,12 @@ def answers_save(
         stored = state.answers.get(key)
         stored_value = stored.value if stored else None
         stored_other = stored.other_text if stored else ""
-        explanation = (data.get(qtypes.field_name(question, "explanation")) or "").strip()[:2000]
-        confirmed = bool(data.get(qtypes.field_name(question, "confirm")))
+        posted = answers[key]
+        explanation, confirmed = posted.explanation, posted.confirmed
         changed = (value, other) != (stored_value, stored_other)
-        posted_version = _int(data.get(qtypes.field_name(question, "version")))
+        posted_version = -1 if posted.version is None else posted.version
         current_version = stored.version if stored else 0
-        fingerprint = data.get(qtypes.field_name(question, "orig"))
+        fingerprint = posted.fingerprint
         if (
             fingerprint is not None
             and fingerprint == qtypes.fingerprint(value, other)

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.accounts import throttle
 from portal.accounts.access import Perm, get_municipality, perms_for
-from portal.accounts.models import Membership, User
+from portal.accounts.models import Membership
 from surveys.models import Response, SurveyEdition
 from surveys.respondent import questions as qtypes
 from surveys.respondent import selectors, services
 from surveys.respondent.context import render_text
+from surveys.respondent.forms import AssignForm, AutosaveForm, SectionAnswersForm, SubmitForm
 from surveys.respondent.pdf import render_response_pdf
 from surveys.respondent.presenters import question_view
 
@@ -36,13 +37,6 @@ def _load(request: HttpRequest, number: str, year: int, perm: Perm = Perm.SURVEY
     municipality = get_municipality(request.user, number, perm)
     edition = _edition(year)
     return municipality, edition, selectors.survey_state(edition, municipality)
-
-
-def _int_or(raw: str | None, default: int) -> int:
-    try:
-        return int(raw) if raw is not None else default
-    except ValueError:
-        return default
 
 
 def _can_edit(request, municipality, edition, state) -> bool:
@@ -130,21 +124,14 @@ def survey_section(request: HttpRequest, number: str, year: int, section_key: st
                 raise PermissionDenied
             messages.error(request, _("The answers can no longer be changed."))
             return redirect("surveys:section", number=number, year=year, section_key=section_key)
-        posted = {k for k in request.POST if k.startswith("q-")}
-        keys = [
-            q.key
-            for q in state.questions_in(section, visible_only=False)
-            if q.key in state.visible
-            or any(p == f"q-{q.key}" or p.startswith(f"q-{q.key}-") for p in posted)
-        ]
-        copy = request.POST.get("same_as_last_year", "")
+        posted = SectionAnswersForm(request.POST, state=state, section=section).posted()
+        copy = posted.copy_last_year
         result = services.answers_save(
             actor=request.user,
             edition=edition,
             municipality=municipality,
-            data=request.POST,
-            keys=keys,
-            copy_last_year=copy if copy in keys else "",
+            answers=posted.answers,
+            copy_last_year=copy,
         )
         if result.refused:
             return render(
@@ -161,10 +148,10 @@ def survey_section(request: HttpRequest, number: str, year: int, section_key: st
             else:
                 messages.success(request, _("Saved."))
             target = section
-            go = request.POST.get("go")
+            go = posted.go
             fresh = selectors.survey_state(edition, municipality)
             visible = [s for s in fresh.sections if s.key in fresh.visible_sections]
-            if go in ("next", "previous") and section in visible and not result.warnings:
+            if go and section in visible and not result.warnings:
                 index = visible.index(section) + (1 if go == "next" else -1)
                 if 0 <= index < len(visible):
                     target = visible[index]
@@ -194,6 +181,46 @@ def survey_section(request: HttpRequest, number: str, year: int, section_key: st
     )
 
 
+def _refused(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"status": "refused", "message": message}, status=status)
+
+
+def _saved(
+    result: services.SaveResult,
+    key: str,
+    *,
+    version: int,
+    fingerprint: str,
+    display: str = "",
+    warning: str = "",
+) -> JsonResponse:
+    """What the page keeps of a save of one question: its version and fingerprint, how it now
+    reads, what is shown and the progress."""
+    answer = result.answers.get(key)
+    question = answer.question if answer else None
+    section_answered, section_total = (
+        result.section_progress.get(question.section_id, (0, 0)) if question else (0, 0)
+    )
+    return JsonResponse(
+        {
+            "status": "saved",
+            "question": key,
+            "version": version,
+            "fingerprint": fingerprint,
+            "display": display,
+            "warning": warning,
+            "visible": sorted(result.visible),
+            "progress": {
+                "answered": result.answered,
+                "total": result.total,
+                "section_answered": section_answered,
+                "section_total": section_total,
+            },
+            "saved_at": time_format(timezone.localtime(), "H:i"),
+        }
+    )
+
+
 @login_required
 @require_POST
 def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonResponse:
@@ -204,22 +231,22 @@ def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonRespons
             "The answers are coming faster than the portal takes them. Wait a minute and "
             "change the answer again; what you typed is still on the page."
         )
-        return JsonResponse({"status": "refused", "message": message}, status=429)
+        return _refused(message, status=429)
     edition = _edition(year)
-    key = request.POST.get("question", "")
+    posted = AutosaveForm(request.POST, edition=edition).posted()
+    [(key, answer_posted)] = posted.answers.items()
     try:
         result = services.answers_save(
             actor=request.user,
             edition=edition,
             municipality=municipality,
-            data=request.POST,
-            keys=[key],
-            copy_last_year=key if request.POST.get("same_as_last_year") == key else "",
+            answers=posted.answers,
+            copy_last_year=posted.copy_last_year,
         )
     except services.SurveyClosed as exc:
-        return JsonResponse({"status": "refused", "message": " ".join(exc.messages)}, status=400)
+        return _refused(" ".join(exc.messages))
     if result.refused:
-        return JsonResponse({"status": "refused", "message": result.refused}, status=400)
+        return _refused(result.refused)
     if result.errors:
         return JsonResponse({"status": "invalid", "errors": result.errors}, status=422)
     if result.conflicts:
@@ -236,58 +263,23 @@ def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonRespons
             },
             status=409,
         )
-    answer = result.answers.get(key)
-    question = answer.question if answer else None
     if key not in result.saved:
         # Nothing was written (the value is what the page already had): keep the page's own
         # version, so a colleague's newer answer still raises a conflict on the next change.
-        return JsonResponse(
-            {
-                "status": "saved",
-                "question": key,
-                "version": _int_or(request.POST.get(f"q-{key}-version"), 0),
-                "fingerprint": request.POST.get(f"q-{key}-orig", ""),
-                "display": "",
-                "warning": "",
-                "visible": sorted(result.visible),
-                "progress": {
-                    "answered": result.answered,
-                    "total": result.total,
-                    "section_answered": result.section_progress.get(question.section_id, (0, 0))[0]
-                    if question
-                    else 0,
-                    "section_total": result.section_progress.get(question.section_id, (0, 0))[1]
-                    if question
-                    else 0,
-                },
-                "saved_at": time_format(timezone.localtime(), "H:i"),
-            }
+        return _saved(
+            result,
+            key,
+            version=0 if answer_posted.version is None else answer_posted.version,
+            fingerprint=answer_posted.fingerprint or "",
         )
-    section_answered, section_total = result.section_progress.get(
-        question.section_id if question else 0, (0, 0)
-    )
-    answered, total = result.answered, result.total
-    return JsonResponse(
-        {
-            "status": "saved",
-            "question": key,
-            "version": answer.version if answer else 0,
-            "fingerprint": qtypes.fingerprint(
-                answer.value if answer else None, answer.other_text if answer else ""
-            ),
-            "display": qtypes.display(question, answer.value, answer.other_text)
-            if answer and question
-            else "",
-            "warning": result.warnings.get(key, ""),
-            "visible": sorted(result.visible),
-            "progress": {
-                "answered": answered,
-                "total": total,
-                "section_answered": section_answered,
-                "section_total": section_total,
-            },
-            "saved_at": time_format(timezone.localtime(), "H:i"),
-        }
+    answer = result.answers[key]
+    return _saved(
+        result,
+        key,
+        version=answer.version,
+        fingerprint=qtypes.fingerprint(answer.value, answer.other_text),
+        display=qtypes.display(answer.question, answer.value, answer.other_text),
+        warning=result.warnings.get(key, ""),
     )
 
 
@@ -305,20 +297,17 @@ def section_assign(request: HttpRequest, number: str, year: int, section_key: st
     response = services.response_start(
         actor=request.user, edition=edition, municipality=municipality
     )
-    assignee = None
-    raw = request.POST.get("assignee", "")
-    if raw:
-        assignee = User.objects.filter(pk=raw if raw.isdigit() else 0).first()
-        if assignee is None:
-            messages.error(request, _("Choose a colleague from the list."))
-            return redirect("surveys:overview", number=number, year=year)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("surveys:overview", number=number, year=year)
     try:
         services.section_assign(
             actor=request.user,
             response=response,
             section=section,
-            assignee=assignee,
-            unit=request.POST.get("unit", ""),
+            assignee=form.cleaned_data["assignee"],
+            unit=form.cleaned_data["unit"],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -375,12 +364,15 @@ def survey_submit(request: HttpRequest, number: str, year: int) -> HttpResponse:
     if response is None:
         messages.error(request, _("There are no answers to submit yet."))
         return redirect("surveys:review", number=number, year=year)
+    form = SubmitForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
         services.response_submit(
             actor=request.user,
             response=response,
-            on_behalf_of=request.POST.get("on_behalf_of", ""),
-            confirmed=bool(request.POST.get("confirm")),
+            on_behalf_of=form.cleaned_data["on_behalf_of"],
+            confirmed=form.cleaned_data["confirm"],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -79,6 +79,16 @@ def _edition(cast):
     return {"year": _open_edition().year}
 
 
+def _advice(cast):  # a free-text question, coded into themes
+    return {**_edition(cast), "key": "advice"}
+
+
+def _follow_up(cast):
+    return {**_edition(cast), "number": cast.a.number}
+
+
+FOLLOW_UP_OF_A = {**FOLLOW_UP_ONLY, "adviser_other": 404}  # another region's adviser: not found
+
 MEMBERS_AND_FOLLOW_UP = {
     "anonymous": LOGIN,
     "editor_a": 200,
@@ -245,11 +255,24 @@ MATRIX = {
         },
     ),
     "surveys:edition_dashboard": ("get", _edition, FOLLOW_UP_ONLY),
+    "surveys:edition_remind": (  # nobody chosen: back to the dashboard with why
+        "post",
+        _edition,
+        {**FOLLOW_UP_ONLY, "adviser_a": 302, "adviser_other": 302, "admin": 302},
+    ),
     "surveys:edition_representativeness": ("get", _edition, FOLLOW_UP_ONLY),
-    "surveys:organisation_follow_up": (
-        "get",
-        lambda c: {**_edition(c), "number": c.a.number},
-        {**FOLLOW_UP_ONLY, "adviser_other": 404},
+    "surveys:organisation_follow_up": ("get", _follow_up, FOLLOW_UP_OF_A),
+    # An empty post: refused, and the organisation's page shown again with why (200)...
+    "surveys:follow_up_note": ("post", _follow_up, FOLLOW_UP_OF_A),
+    "surveys:follow_up_extend": ("post", _follow_up, FOLLOW_UP_OF_A),
+    "surveys:review_comment": ("post", _follow_up, FOLLOW_UP_OF_A),  # nothing answered yet
+    "surveys:response_return": ("post", _follow_up, FOLLOW_UP_OF_A),
+    "surveys:response_approve": ("post", _follow_up, FOLLOW_UP_OF_A),
+    # ... but a reminder needs nothing more: sent, and back to the page.
+    "surveys:follow_up_remind": (
+        "post",
+        _follow_up,
+        {**FOLLOW_UP_OF_A, "adviser_a": 302, "admin": 302},
     ),
     "surveys:edition_export_data": ("get", _edition, FOLLOW_UP_ONLY),
     "surveys:edition_analysis": ("get", _edition, FOLLOW_UP_ONLY),
@@ -258,9 +281,21 @@ MATRIX = {
         lambda c: {**_edition(c), "key": "has_plan"},
         FOLLOW_UP_ONLY,
     ),
-    "surveys:question_themes": ("get", lambda c: {**_edition(c), "key": "advice"}, FOLLOW_UP_ONLY),
+    "surveys:question_themes": ("get", _advice, FOLLOW_UP_ONLY),
+    # Only administrators create themes; an empty name is refused with the page (400).
+    "surveys:theme_create": ("post", _advice, {**ADMIN_ONLY, "admin": 400}),
+    "surveys:answer_themes_set": (  # an empty post names no answer: not found
+        "post",
+        _advice,
+        {**FOLLOW_UP_ONLY, "adviser_a": 404, "adviser_other": 404, "admin": 404},
+    ),
     "surveys:edition_list": ("get", None, ADMIN_ONLY),
     "surveys:edition_detail": ("get", _edition, ADMIN_ONLY),
+    # An empty post: no such status, or the settings refused, told on the edition's page...
+    "surveys:edition_status": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
+    "surveys:edition_settings": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
+    # ... or the category form shown again with its errors.
+    "surveys:settlement_category_override": ("post", _edition, ADMIN_ONLY),
     "surveys:edition_export": ("get", _edition, ADMIN_ONLY),
     "surveys:edition_preview": ("get", lambda c: {**_edition(c), "number": c.a.number}, ADMIN_ONLY),
     "surveys:edition_preview_pick": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
@@ -286,6 +321,18 @@ GET_ONLY_CHECKS = {
     "surveys:submit": ONLY_POST,
     "surveys:section_assign": ONLY_POST,
     "surveys:edition_preview_pick": ONLY_POST,
+    "surveys:edition_status": ONLY_POST,
+    "surveys:edition_settings": ONLY_POST,
+    "surveys:settlement_category_override": ONLY_POST,
+    "surveys:edition_remind": ONLY_POST,
+    "surveys:follow_up_note": ONLY_POST,
+    "surveys:theme_create": ONLY_POST,
+    "surveys:answer_themes_set": ONLY_POST,
+    "surveys:follow_up_extend": ONLY_POST,
+    "surveys:follow_up_remind": ONLY_POST,
+    "surveys:review_comment": ONLY_POST,
+    "surveys:response_return": ONLY_POST,
+    "surveys:response_approve": ONLY_POST,
 }
 GET_ONLY_CHECKS.update(HOUSING_GET_ONLY_CHECKS)
 GET_ONLY_CHECKS.update(BENCHMARK_GET_ONLY_CHECKS)

@@ -5,6 +5,8 @@ import copy
 import pytest
 
 from surveys.editions.services import edition_import, edition_set_status
+from surveys.respondent.forms import AnswersForm
+from surveys.respondent.services import answers_save
 
 DEFINITION = {
     "year": 2026,
@@ -164,6 +166,14 @@ def definition(**changes):
     doc = copy.deepcopy(DEFINITION)
     doc.update(changes)
     return doc
+
+
+def save_posted(*, actor, edition, municipality, data, keys):
+    """``answers_save`` of the answers to ``keys`` in form data as a page posts it."""
+    posted = AnswersForm(data, questions=edition.questions.all(), keys=keys).posted()
+    return answers_save(
+        actor=actor, edition=edition, municipality=municipality, answers=posted.answers
+    )
 
 
 @pytest.fixture

@@ -481,8 +481,8 @@ def _answer(edition, key, municipality):
 def test_admin_creates_themes_and_tags_answers(client, cast, data):
     client.force_login(cast.admin)
     url = f"{BASE}/advice/temaer/"
-    assert client.post(url, {"action": "create", "name": "Economy"}).status_code == 302
-    assert client.post(url, {"action": "create", "name": "Planning"}).status_code == 302
+    assert client.post(f"{url}nytt/", {"name": "Economy"}).status_code == 302
+    assert client.post(f"{url}nytt/", {"name": "Planning"}).status_code == 302
     economy = Theme.objects.get(name="Economy")
     planning = Theme.objects.get(name="Planning")
     assert economy.created_by == cast.admin
@@ -493,7 +493,7 @@ def test_admin_creates_themes_and_tags_answers(client, cast, data):
     s1_answer = _answer(data.edition, "advice", data.s1)
     for answer, themes in [(a_answer, [economy]), (b_answer, [economy, planning])]:
         response = client.post(
-            url, {"action": "tag", "answer": answer.pk, "themes": [t.pk for t in themes]}
+            f"{url}merk/", {"answer": answer.pk, "themes": [t.pk for t in themes]}
         )
         assert response.status_code == 302
     tagged = AuditEntry.objects.filter(action="survey.answer_themes", municipality=cast.b).get()
@@ -514,22 +514,38 @@ def test_admin_creates_themes_and_tags_answers(client, cast, data):
     }
     assert _row(qa.national, analysis.NO_THEME).count == 1
     # Untagging writes the change too.
-    client.post(url, {"action": "tag", "answer": s1_answer.pk, "themes": [planning.pk]})
-    client.post(url, {"action": "tag", "answer": s1_answer.pk})
+    client.post(f"{url}merk/", {"answer": s1_answer.pk, "themes": [planning.pk]})
+    client.post(f"{url}merk/", {"answer": s1_answer.pk})
     assert not s1_answer.themes.exists()
     assert (
         AuditEntry.objects.filter(action="survey.answer_themes", municipality=data.s1).count() == 2
     )
 
 
+def test_the_theme_forms_post_to_their_own_addresses(client, cast, data):
+    theme_services.theme_create(
+        actor=cast.admin, question=_question(data.edition, "advice"), name="Housing"
+    )
+    client.force_login(cast.admin)
+    url = f"{BASE}/advice/temaer/"
+    body = client.get(url).content.decode()
+    assert f'action="{url}nytt/"' in body and f'action="{url}merk/"' in body
+    assert 'name="action"' not in body
+    a_answer = _answer(data.edition, "advice", cast.a)
+    reply = client.post(f"{url}merk/", {"answer": a_answer.pk})
+    assert reply["Location"] == f"{url}#answer-{a_answer.pk}"
+    assert client.post(f"{url}nytt/", {"name": "Economy"})["Location"] == url
+    assert client.post(url, {"name": "Planning"}).status_code == 405
+
+
 def test_duplicate_or_empty_theme_name_is_refused(client, cast, data):
     client.force_login(cast.admin)
     url = f"{BASE}/advice/temaer/"
-    client.post(url, {"action": "create", "name": "Economy"})
-    response = client.post(url, {"action": "create", "name": " economy "})
+    client.post(f"{url}nytt/", {"name": "Economy"})
+    response = client.post(f"{url}nytt/", {"name": " economy "})
     assert response.status_code == 400
     assert Theme.objects.count() == 1
-    assert client.post(url, {"action": "create", "name": ""}).status_code == 400
+    assert client.post(f"{url}nytt/", {"name": ""}).status_code == 400
 
 
 def test_adviser_cannot_create_themes_but_tags_their_region(client, cast, data):
@@ -537,17 +553,17 @@ def test_adviser_cannot_create_themes_but_tags_their_region(client, cast, data):
     theme = theme_services.theme_create(actor=cast.admin, question=question, name="Housing")
     client.force_login(cast.adviser_a)
     url = f"{BASE}/advice/temaer/"
-    assert client.post(url, {"action": "create", "name": "Staffing"}).status_code == 403
+    assert client.post(f"{url}nytt/", {"name": "Staffing"}).status_code == 403
     assert not Theme.objects.filter(name="Staffing").exists()
     page = client.get(url)
     assert page.status_code == 200
     assert "Bergen" not in page.content.decode()  # only answers of region Sør are listed
     a_answer = _answer(data.edition, "advice", cast.a)
     b_answer = _answer(data.edition, "advice", cast.b)
-    response = client.post(url, {"action": "tag", "answer": b_answer.pk, "themes": [theme.pk]})
+    response = client.post(f"{url}merk/", {"answer": b_answer.pk, "themes": [theme.pk]})
     assert response.status_code == 404
     assert not b_answer.themes.exists()
-    response = client.post(url, {"action": "tag", "answer": a_answer.pk, "themes": [theme.pk]})
+    response = client.post(f"{url}merk/", {"answer": a_answer.pk, "themes": [theme.pk]})
     assert response.status_code == 302
     assert list(a_answer.themes.all()) == [theme]
     entry = AuditEntry.objects.get(action="survey.answer_themes")
@@ -574,11 +590,11 @@ def test_tagging_with_a_theme_of_another_question_or_unknown_answer(client, cast
     client.force_login(cast.admin)
     url = f"{BASE}/advice/temaer/"
     a_answer = _answer(data.edition, "advice", cast.a)
-    response = client.post(url, {"action": "tag", "answer": a_answer.pk, "themes": [other.pk]})
+    response = client.post(f"{url}merk/", {"answer": a_answer.pk, "themes": [other.pk]})
     assert response.status_code == 302 and not a_answer.themes.exists()
-    assert client.post(url, {"action": "tag", "answer": "x"}).status_code == 404
+    assert client.post(f"{url}merk/", {"answer": "x"}).status_code == 404
     has_plan = _answer(data.edition, "has_plan", cast.a)
-    assert client.post(url, {"action": "tag", "answer": has_plan.pk}).status_code == 404
+    assert client.post(f"{url}merk/", {"answer": has_plan.pk}).status_code == 404
 
 
 # --- charts -----------------------------------------------------------------------------------

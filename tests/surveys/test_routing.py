@@ -150,6 +150,21 @@ def test_override_wins_and_is_audited(cast, edition, figures):
     assert "2026" in entry.object_label
 
 
+def test_override_through_the_editions_page(client, cast, edition, figures):
+    client.force_login(cast.admin)
+    url = "/direktoratet/undersokelser/2026/bosettingskategori/"
+    page = client.get("/direktoratet/undersokelser/2026/").content.decode()
+    assert f'action="{url}"' in page
+    unknown = client.post(url, {"number": "9999", "category": "settles"})
+    assert unknown.status_code == 200 and unknown.context["category_form"].errors["number"]
+    saved = client.post(url, {"number": cast.a.number, "category": "settles", "reason": "Vedtak"})
+    assert saved.status_code == 302 and saved["Location"] == "/direktoratet/undersokelser/2026/"
+    assert org_context(cast.a, edition).settlement_category == "settles"
+    client.force_login(cast.adviser_a)
+    assert client.post(url, {"number": cast.a.number, "category": ""}).status_code == 403
+    assert org_context(cast.a, edition).settlement_category == "settles"
+
+
 def test_override_of_another_year_or_organisation_does_not_apply(cast, edition, figures):
     settlement_category_override(
         actor=cast.admin, municipality=cast.a, year=2025, category="settles"
