@@ -3,6 +3,8 @@ organisation's deadline extension."""
 
 from __future__ import annotations
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -54,6 +56,11 @@ class DashboardFilter(forms.Form):
         county.choices = [("", _("All"))] + [
             (c.number, f"{c.number} {c.name}") for c in County.objects.filter(valid_to__isnull=True)
         ]
+        # The filter is read from the address (GET), like the other lists' filters.
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_class = "row row-cols-lg-auto g-3 align-items-end"
+        self.helper.add_input(Submit("", _("Filter"), css_class="btn-secondary"))
 
 
 class NoteForm(forms.Form):

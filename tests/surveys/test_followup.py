@@ -409,6 +409,16 @@ def test_dashboard_statuses_progress_and_rate(client, cast, edition):
     assert [r.municipality.number for r in page.context["board"].rows] == ["4601"]
 
 
+def test_the_dashboards_filter_is_a_form_sent_by_get_with_a_button(client, cast, edition):
+    import re
+
+    client.force_login(cast.admin)
+    html = client.get(f"{BASE}/oppfolging/").content.decode()
+    form = re.search(r'<form[^>]*method="get"[^>]*>(.*?)</form>', html, re.S)
+    assert form is not None, "the filter must be sent by GET (the page answers GET only)"
+    assert 'name="status"' in form.group(1) and 'type="submit"' in form.group(1)
+
+
 def test_adviser_dashboard_is_their_region(client, cast, edition):
     client.force_login(cast.adviser_a)
     board = client.get(f"{BASE}/oppfolging/").context["board"]
