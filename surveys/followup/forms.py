@@ -83,3 +83,12 @@ class ExtensionForm(forms.Form):
         label=gettext_lazy("New deadline"), widget=forms.DateInput(attrs={"type": "date"})
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=300)
+
+
+class ReviewCommentForm(forms.Form):
+    """A reviewer's comment: on one question (its id), or on the answers as a whole (none).
+    Whether the text is empty, and whether the question is in the survey, the service and the
+    view say in the reviewer's words."""
+
+    question = forms.IntegerField(required=False, min_value=1)
+    text = forms.CharField(required=False, strip=False)

@@ -17,7 +17,13 @@ from portal.accounts.access import Perm, get_municipality, require_directorate
 from portal.accounts.models import DirectorateRole
 from portal.municipalities.models import Municipality
 from surveys.followup import services, status
-from surveys.followup.forms import STATUS_LABELS, DashboardFilter, ExtensionForm, NoteForm
+from surveys.followup.forms import (
+    STATUS_LABELS,
+    DashboardFilter,
+    ExtensionForm,
+    NoteForm,
+    ReviewCommentForm,
+)
 from surveys.followup.status import Dashboard
 from surveys.models import FollowUp, Question, Response, SettlementCategory, SurveyEdition
 from surveys.respondent import selectors
@@ -279,10 +285,13 @@ def review_comment(request: HttpRequest, year: int, number: str) -> HttpResponse
     organisation = _organisation(request, year, number)
     try:
         response = _answered(organisation)
+        form = ReviewCommentForm(request.POST)
+        if not form.is_valid():  # a question that is not a number
+            raise ValidationError(_("The question is not in this survey."))
         question = None
-        if request.POST.get("question"):
+        if form.cleaned_data["question"] is not None:
             question = Question.objects.filter(
-                edition=organisation.edition, pk=request.POST["question"]
+                edition=organisation.edition, pk=form.cleaned_data["question"]
             ).first()
             if question is None:
                 raise ValidationError(_("The question is not in this survey."))
@@ -290,7 +299,7 @@ def review_comment(request: HttpRequest, year: int, number: str) -> HttpResponse
             actor=request.user,
             response=response,
             question=question,
-            text=request.POST.get("text", ""),
+            text=form.cleaned_data["text"],
         )
     except ValidationError as exc:
         return _refused(request, organisation, exc)

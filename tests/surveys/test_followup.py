@@ -156,6 +156,22 @@ def test_each_action_posts_to_its_own_address_and_a_refusal_shows_the_page_again
     assert not FollowUp.objects.exists()
 
 
+@pytest.mark.parametrize("question", ["abc", "-1", "999999"])
+def test_a_comment_on_a_question_that_is_not_in_the_survey_is_refused_in_words(
+    client, cast, edition, question
+):
+    submitted(cast, has_plan="yes")
+    client.force_login(cast.adviser_a)
+    reply = client.post(
+        f"{BASE}/oppfolging/{cast.a.number}/kommentar/", {"question": question, "text": "Hm?"}
+    )
+    assert reply.status_code == 200
+    assert [str(m) for m in reply.context["messages"]] == [
+        "Spørsmålet finnes ikke i denne undersøkelsen."
+    ]
+    assert not ReviewComment.objects.exists()
+
+
 def test_comment_needs_text_and_a_question_of_the_edition(cast, edition, previous_edition):
     response = submitted(cast, has_plan="yes")
     with pytest.raises(services.ValidationError):
