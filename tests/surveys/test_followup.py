@@ -13,7 +13,8 @@ from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import KeyFigures
 from surveys.editions.services import edition_set_status
 from surveys.followup import services
-from surveys.followup import status as followup
+from surveys.followup.selectors import follow_ups_unsent
+from surveys.followup.status import representativeness
 from surveys.models import Answer, DeadlineExtension, FollowUp, Response, ReviewComment
 from surveys.respondent.services import response_submit
 from surveys.tasks import send_due_reminders, send_follow_up_email
@@ -478,7 +479,7 @@ def test_representativeness_on_a_known_data_set(cast, edition):
     small = MunicipalityFactory(region=cast.a.region, county=cast.a.county)
     KeyFigures.objects.create(municipality=small, year=2025, population=1999)
     submitted(cast, cast.a, has_plan="yes")
-    tables, totals = followup.representativeness(user=cast.admin, edition=edition)
+    tables, totals = representativeness(user=cast.admin, edition=edition)
     assert totals == {"all": 3, "answered": 1, "not_answered": 2}
     population = {row["band"]: row for row in tables[0].rows}
     assert population["2 000–4 999"]["answered"] == 1 and population["2 000–4 999"]["all"] == 1
@@ -569,8 +570,6 @@ def test_reminders_while_the_broker_is_down_wait_with_one_warning(
 
 
 def test_the_sweep_sends_only_pending_follow_up_emails_of_the_last_two_days(cast, edition):
-    from surveys.followup.selectors import follow_ups_unsent
-
     def entry(status, at, **fields):
         made = FollowUp.objects.create(
             edition=edition,
