@@ -367,93 +367,125 @@ def _scale_result(question: Question, values: list[Any]) -> Result:
     return Result(n=n, rows=_counted_rows(keys, counts, n), mean=_mean(points), mean_n=len(points))
 
 
+def _choice_result(question: Question, values: list[Any]) -> Result:
+    """A yes/no or single choice: a row per option, then "don't know" if allowed or given."""
+    counts: dict[str, int] = defaultdict(int)
+    for value in values:
+        counts[_key(value)] += 1
+    if question.type == "yes_no":
+        keys = [("yes", _("Yes"), False), ("no", _("No"), False)]
+    else:
+        keys = [(o["key"], localized(o["label"]), False) for o in question.options]
+    keys += _extras(question, values, [DONT_KNOW])
+    n = len(values)
+    return Result(n=n, rows=_counted_rows(keys, counts, n))
+
+
+def _multi_result(question: Question, values: list[Any]) -> Result:
+    """A multiple choice: each option counted once per answer that chose it."""
+    counts: dict[str, int] = defaultdict(int)
+    for value in values:
+        for chosen in dict.fromkeys(_keys(value)):
+            counts[chosen] += 1
+    keys = [(o["key"], localized(o["label"]), False) for o in question.options]
+    keys += _extras(question, values, [DONT_KNOW])
+    n = len(values)
+    return Result(n=n, rows=_counted_rows(keys, counts, n))
+
+
+def _rank_result(question: Question, values: list[Any]) -> Result:
+    """A ranking: per option, how often first, how often ranked at all, and its mean place."""
+    n = len(values)
+    ranks = []
+    places: dict[str, list[int]] = defaultdict(list)
+    for value in values:
+        for position, key in enumerate(dict.fromkeys(_keys(value)), start=1):
+            places[key].append(position)
+    option_keys = [o["key"] for o in question.options]
+    for key in option_keys + [k for k in places if k not in option_keys]:
+        positions = places.get(key, [])
+        first = sum(1 for p in positions if p == 1)
+        ranks.append(
+            RankRow(
+                key=key,
+                label=question.option_label(key),
+                first=first,
+                first_percent=_percent(first, n),
+                top=len(positions),
+                top_percent=_percent(len(positions), n),
+                mean_rank=_mean(positions),
+            )
+        )
+    return Result(n=n, ranks=ranks)
+
+
+def _number_result(question: Question, values: list[Any]) -> Result:
+    """An integer or percent: the numbers' statistics, and the reserved answers as rows."""
+    n = len(values)
+    numbers = sorted(v for v in values if _is_number(v))
+    counts: dict[str, int] = defaultdict(int)
+    for value in values:
+        if not _is_number(value):
+            counts[_key(value)] += 1
+    keys = _extras(question, values, [DONT_KNOW])
+    return Result(
+        n=n,
+        rows=_counted_rows(keys, counts, n),
+        numbers=Numbers(
+            n=len(numbers),
+            mean=_mean(numbers),
+            median=statistics.median(numbers) if numbers else None,
+            minimum=numbers[0] if numbers else None,
+            maximum=numbers[-1] if numbers else None,
+        ),
+    )
+
+
+def _grid_result(question: Question, values: list[Any]) -> Result:
+    """A scale grid: each item counted as a scale of its own, over the answers that rate it."""
+    items = []
+    for item in question.config.get("items", []):
+        item_values = [
+            v[item["key"]] for v in values if isinstance(v, dict) and not _empty(v.get(item["key"]))
+        ]
+        items.append(
+            Item(item["key"], localized(item["label"]), _scale_result(question, item_values))
+        )
+    return Result(n=len(values), items=items)
+
+
+def _text_result(answers: list[AnswerRow], themes: Sequence[Theme]) -> Result:
+    """Free text: once coded, a row per theme and one for the answers without a theme."""
+    n = len(answers)
+    rows = []
+    if themes:
+        for theme in themes:
+            count = sum(1 for a in answers if theme.pk in a.theme_ids)
+            rows.append(Row(str(theme.pk), theme.name, count, _percent(count, n)))
+        uncoded = sum(1 for a in answers if not a.theme_ids)
+        rows.append(Row(NO_THEME, _("No theme"), uncoded, _percent(uncoded, n), special=True))
+    return Result(n=n, rows=rows)
+
+
 def aggregate(question: Question, answers: list[AnswerRow], themes: Sequence[Theme] = ()) -> Result:
     """One question's answers, counted as IMDi's table report counts them."""
     values = [a.value for a in answers]
-    n = len(values)
     kind = question.type
     if kind in ("yes_no", "single"):
-        counts: dict[str, int] = defaultdict(int)
-        for value in values:
-            counts[_key(value)] += 1
-        if kind == "yes_no":
-            keys = [("yes", _("Yes"), False), ("no", _("No"), False)]
-        else:
-            keys = [(o["key"], localized(o["label"]), False) for o in question.options]
-        keys += _extras(question, values, [DONT_KNOW])
-        return Result(n=n, rows=_counted_rows(keys, counts, n))
+        return _choice_result(question, values)
     if kind == "multi":
-        counts = defaultdict(int)
-        for value in values:
-            for chosen in dict.fromkeys(_keys(value)):
-                counts[chosen] += 1
-        keys = [(o["key"], localized(o["label"]), False) for o in question.options]
-        keys += _extras(question, values, [DONT_KNOW])
-        return Result(n=n, rows=_counted_rows(keys, counts, n))
+        return _multi_result(question, values)
     if kind == "rank":
-        ranks = []
-        places: dict[str, list[int]] = defaultdict(list)
-        for value in values:
-            for position, key in enumerate(dict.fromkeys(_keys(value)), start=1):
-                places[key].append(position)
-        option_keys = [o["key"] for o in question.options]
-        for key in option_keys + [k for k in places if k not in option_keys]:
-            positions = places.get(key, [])
-            first = sum(1 for p in positions if p == 1)
-            ranks.append(
-                RankRow(
-                    key=key,
-                    label=question.option_label(key),
-                    first=first,
-                    first_percent=_percent(first, n),
-                    top=len(positions),
-                    top_percent=_percent(len(positions), n),
-                    mean_rank=_mean(positions),
-                )
-            )
-        return Result(n=n, ranks=ranks)
+        return _rank_result(question, values)
     if kind in NUMBER_TYPES:
-        numbers = sorted(v for v in values if _is_number(v))
-        counts = defaultdict(int)
-        for value in values:
-            if not _is_number(value):
-                counts[_key(value)] += 1
-        keys = _extras(question, values, [DONT_KNOW])
-        return Result(
-            n=n,
-            rows=_counted_rows(keys, counts, n),
-            numbers=Numbers(
-                n=len(numbers),
-                mean=_mean(numbers),
-                median=statistics.median(numbers) if numbers else None,
-                minimum=numbers[0] if numbers else None,
-                maximum=numbers[-1] if numbers else None,
-            ),
-        )
+        return _number_result(question, values)
     if kind == "scale":
         return _scale_result(question, values)
     if kind == "scale_grid":
-        items = []
-        for item in question.config.get("items", []):
-            item_values = [
-                v[item["key"]]
-                for v in values
-                if isinstance(v, dict) and not _empty(v.get(item["key"]))
-            ]
-            items.append(
-                Item(item["key"], localized(item["label"]), _scale_result(question, item_values))
-            )
-        return Result(n=n, items=items)
+        return _grid_result(question, values)
     if kind in TEXT_TYPES:
-        rows = []
-        if themes:
-            for theme in themes:
-                count = sum(1 for a in answers if theme.pk in a.theme_ids)
-                rows.append(Row(str(theme.pk), theme.name, count, _percent(count, n)))
-            uncoded = sum(1 for a in answers if not a.theme_ids)
-            rows.append(Row(NO_THEME, _("No theme"), uncoded, _percent(uncoded, n), special=True))
-        return Result(n=n, rows=rows)
-    return Result(n=n)
+        return _text_result(answers, themes)
+    return Result(n=len(values))
 
 
 # --- Tables across groups ---------------------------------------------------------------------
