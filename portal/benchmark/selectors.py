@@ -20,7 +20,8 @@ from django.db.models import Count, Max, QuerySet, Sum
 from housing.models import HousingLine, ProfileSection, ProfileVersion, StaffedHousing
 from portal.benchmark.models import BenchmarkReport, PeerConfig, PeerSet, PeerSetMember
 from portal.municipalities.models import KeyFigures, KostraGroup, Municipality
-from surveys.analysis.aggregates import COUNTED, current_successors
+from surveys.analysis.breakdowns import COUNTED
+from surveys.analysis.trends import current_successors
 from surveys.models import Answer, Question, Response, SurveyEdition
 
 # Bump when the report's content or layout changes, so stored reports are made anew.

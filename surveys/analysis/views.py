@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.access import is_directorate_admin, require_directorate, visible_municipalities
 from portal.accounts.models import DirectorateRole
-from surveys.analysis import aggregates, charts, services
+from surveys.analysis import breakdowns, charts, results, services, tables, trends
 from surveys.analysis.forms import TagForm, ThemeForm
 from surveys.models import Answer, Question, SurveyEdition, Theme, localized
 from surveys.respondent import selectors
@@ -44,7 +44,7 @@ def _percent_text(percent: float | None, count: int) -> str:
 
 
 def result_chart(
-    question: Question, result: aggregates.Result, chart_id: str, title: str
+    question: Question, result: results.Result, chart_id: str, title: str
 ) -> SafeString | None:
     """A bar chart of one result, or None for questions shown only as a table."""
     if not result.n:
@@ -61,7 +61,7 @@ def result_chart(
         }
         return charts.bar_chart(chart_id=chart_id, title=title, bars=bars)
     if kind == "scale_grid":
-        _low, high = aggregates.scale_bounds(question)
+        _low, high = results.scale_bounds(question)
         bars = [
             charts.Bar(
                 item.label,
@@ -73,19 +73,19 @@ def result_chart(
         ]
         title = _("%(title)s: mean per item (scale points only)") % {"title": title}
         return charts.bar_chart(chart_id=chart_id, title=title, bars=bars, max_value=high)
-    if not result.rows or kind in aggregates.NUMBER_TYPES:
+    if not result.rows or kind in results.NUMBER_TYPES:
         return None
     bars = [charts.Bar(r.label, r.percent, _percent_text(r.percent, r.count)) for r in result.rows]
     return charts.bar_chart(chart_id=chart_id, title=title, bars=bars)
 
 
-def series_chart(series: aggregates.TimeSeries, title: str) -> SafeString | None:
+def series_chart(series: trends.TimeSeries, title: str) -> SafeString | None:
     lines = [charts.Line(s.label, s.points) for s in series.series if s.points]
     if not lines:
         return None
     max_value = None
     if series.question.type == "scale_grid":
-        max_value = aggregates.scale_bounds(series.question)[1]
+        max_value = results.scale_bounds(series.question)[1]
     return charts.line_chart(
         chart_id=f"series-{series.key}",
         title=title,
@@ -104,7 +104,7 @@ def question_title(question: Question) -> str:
 def edition_analysis(request: HttpRequest, year: int) -> HttpResponse:
     require_directorate(request.user, *ANALYSTS)
     edition = _edition(year)
-    result = aggregates.edition_analysis(user=request.user, edition=edition)
+    result = breakdowns.edition_analysis(user=request.user, edition=edition)
     sections = []
     for section in result.sections:
         blocks = []
@@ -117,7 +117,7 @@ def edition_analysis(request: HttpRequest, year: int) -> HttpResponse:
                     "chart": result_chart(
                         qa.question, qa.national, f"chart-{qa.question.key}", title
                     ),
-                    "grid": aggregates.grid_table(qa.question, qa.national)
+                    "grid": tables.grid_table(qa.question, qa.national)
                     if qa.question.type == "scale_grid"
                     else None,
                 }
@@ -130,7 +130,7 @@ def edition_analysis(request: HttpRequest, year: int) -> HttpResponse:
             "edition": edition,
             "analysis": result,
             "sections": sections,
-            "national_label": aggregates.national_label(request.user),
+            "national_label": breakdowns.national_label(request.user),
         },
     )
 
@@ -141,8 +141,8 @@ def question_analysis(request: HttpRequest, year: int, key: str) -> HttpResponse
     edition = _edition(year)
     question = _question(edition, key)
     panel = request.GET.get("panel") == "1"
-    result = aggregates.question_analysis(user=request.user, question=question)
-    series = aggregates.time_series(user=request.user, key=key, panel=panel)
+    result = breakdowns.question_analysis(user=request.user, question=question)
+    series = trends.time_series(user=request.user, key=key, panel=panel)
     title = question_title(question)
     return render(
         request,
@@ -153,14 +153,14 @@ def question_analysis(request: HttpRequest, year: int, key: str) -> HttpResponse
             "title": title,
             "analysis": result,
             "chart": result_chart(question, result.national, f"chart-{key}", title),
-            "grid": aggregates.grid_table(question, result.national)
+            "grid": tables.grid_table(question, result.national)
             if question.type == "scale_grid"
             else None,
             "regions": [
                 {
                     "region": region,
                     "result": region_result,
-                    "grid": aggregates.grid_table(question, region_result)
+                    "grid": tables.grid_table(question, region_result)
                     if question.type == "scale_grid"
                     else None,
                 }
@@ -171,7 +171,7 @@ def question_analysis(request: HttpRequest, year: int, key: str) -> HttpResponse
             if series
             else None,
             "panel": panel,
-            "national_label": aggregates.national_label(request.user),
+            "national_label": breakdowns.national_label(request.user),
             "themed": question.type in services.THEMED_TYPES,
         },
     )
@@ -187,7 +187,7 @@ def _scoped_answer(request: HttpRequest, question: Question) -> Answer:
         Answer.objects.filter(
             pk=answer_id,
             question=question,
-            response__status__in=aggregates.COUNTED,
+            response__status__in=breakdowns.COUNTED,
             response__municipality__in=visible_municipalities(request.user),
         )
         .select_related("municipality")
@@ -220,8 +220,8 @@ def _themes_page(
     edition = question.edition
     form = ThemeForm() if form is None else form
     themes = list(Theme.objects.filter(question=question).order_by("name"))
-    answers = aggregates.theme_answers(user=request.user, question=question)
-    counts = aggregates.theme_counts(question, answers, themes)
+    answers = breakdowns.theme_answers(user=request.user, question=question)
+    counts = breakdowns.theme_counts(question, answers, themes)
     return render(
         request,
         "surveys/analysis/themes.html",

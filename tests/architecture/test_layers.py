@@ -69,7 +69,7 @@ def test_the_code_keeps_every_contract(copy_of_the_code):
         ("layers", "portal/municipalities/selectors.py", "import portal.benchmark.peers  # noqa"),
         (
             "survey-wings",
-            "surveys/analysis/aggregates.py",
+            "surveys/analysis/results.py",
             "import surveys.followup.status  # noqa",
         ),
         (

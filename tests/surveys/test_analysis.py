@@ -12,8 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import KeyFigures, MunicipalitySuccession
-from surveys.analysis import aggregates as analysis
-from surveys.analysis import charts
+from surveys.analysis import breakdowns, charts, results, trends
 from surveys.analysis import services as theme_services
 from surveys.editions.services import edition_import, edition_set_status
 from surveys.models import Answer, Response, Theme
@@ -130,17 +129,17 @@ def _question(edition, key):
     return edition.questions.get(key=key)
 
 
-# --- aggregates -----------------------------------------------------------------------------
+# --- N, distributions and means -------------------------------------------------------------
 
 
 def test_scope_counts_only_submitted_and_approved(cast, data):
-    result = analysis.edition_analysis(user=cast.admin, edition=data.edition)
+    result = breakdowns.edition_analysis(user=cast.admin, edition=data.edition)
     assert result.organisations == 6  # A, S1, S2, B, V1, V2; not in progress or returned
     assert result.national
 
 
 def test_yes_no_distribution_and_share_yes(cast, data):
-    qa = analysis.question_analysis(user=cast.admin, question=_question(data.edition, "has_plan"))
+    qa = breakdowns.question_analysis(user=cast.admin, question=_question(data.edition, "has_plan"))
     national = qa.national
     assert national.n == 6
     assert [(r.key, r.count) for r in national.rows] == [("yes", 3), ("no", 2), ("dont_know", 1)]
@@ -150,7 +149,7 @@ def test_yes_no_distribution_and_share_yes(cast, data):
 
 
 def test_single_choice_unanswered_is_not_counted(cast, data):
-    national = analysis.question_analysis(
+    national = breakdowns.question_analysis(
         user=cast.admin, question=_question(data.edition, "unit")
     ).national
     assert national.n == 4  # V1 has no answer row, V2 an empty one
@@ -163,7 +162,7 @@ def test_single_choice_unanswered_is_not_counted(cast, data):
 
 
 def test_multi_each_option_percent_of_n(cast, data):
-    national = analysis.question_analysis(
+    national = breakdowns.question_analysis(
         user=cast.admin, question=_question(data.edition, "measures")
     ).national
     assert national.n == 4
@@ -177,7 +176,7 @@ def test_multi_each_option_percent_of_n(cast, data):
 
 
 def test_rank_first_top_and_mean_rank(cast, data):
-    national = analysis.question_analysis(
+    national = breakdowns.question_analysis(
         user=cast.admin, question=_question(data.edition, "priorities")
     ).national
     assert national.n == 4
@@ -190,7 +189,7 @@ def test_rank_first_top_and_mean_rank(cast, data):
 
 
 def test_numbers_mean_median_min_max(cast, data):
-    target = analysis.question_analysis(
+    target = breakdowns.question_analysis(
         user=cast.admin, question=_question(data.edition, "target")
     ).national
     assert target.n == 3
@@ -200,7 +199,7 @@ def test_numbers_mean_median_min_max(cast, data):
         50,
         70.5,
     )
-    expected = analysis.question_analysis(
+    expected = breakdowns.question_analysis(
         user=cast.admin, question=_question(data.edition, "expected_settled")
     ).national
     # "Don't know" is an answer (in N) but not a number.
@@ -210,7 +209,7 @@ def test_numbers_mean_median_min_max(cast, data):
 
 
 def test_scale_not_relevant_shown_but_not_in_the_mean(cast, data):
-    national = analysis.question_analysis(
+    national = breakdowns.question_analysis(
         user=cast.admin, question=_question(data.edition, "satisfaction")
     ).national
     assert national.n == 5  # V2 did not answer; S3 (in progress, answered 1) does not count
@@ -228,7 +227,7 @@ def test_scale_not_relevant_shown_but_not_in_the_mean(cast, data):
 
 
 def test_scale_grid_per_item(cast, data):
-    national = analysis.question_analysis(
+    national = breakdowns.question_analysis(
         user=cast.admin, question=_question(data.edition, "channels")
     ).national
     assert national.n == 3
@@ -239,7 +238,7 @@ def test_scale_grid_per_item(cast, data):
 
 
 def test_per_region_split(cast, data):
-    qa = analysis.question_analysis(
+    qa = breakdowns.question_analysis(
         user=cast.admin, question=_question(data.edition, "satisfaction")
     )
     regions = {region.code: result for region, result in qa.regions}
@@ -258,13 +257,13 @@ def test_per_region_split(cast, data):
 
 
 def test_adviser_sees_only_their_region(cast, data):
-    qa = analysis.question_analysis(
+    qa = breakdowns.question_analysis(
         user=cast.adviser_a, question=_question(data.edition, "has_plan")
     )
     assert qa.national.n == 3  # A, S1, S2
     assert [(r.key, r.count) for r in qa.national.rows][:2] == [("yes", 2), ("no", 1)]
     assert [region.code for region, _result in qa.regions] == ["sor"]
-    result = analysis.edition_analysis(user=cast.adviser_a, edition=data.edition)
+    result = breakdowns.edition_analysis(user=cast.adviser_a, edition=data.edition)
     assert result.organisations == 3 and not result.national
 
 
@@ -349,7 +348,7 @@ def test_population_bands_at_their_boundaries_and_fallbacks(cast, data):
             population=population,
             centrality_class=centrality,
         )
-    qa = analysis.question_analysis(user=cast.admin, question=_question(data.edition, "has_plan"))
+    qa = breakdowns.question_analysis(user=cast.admin, question=_question(data.edition, "has_plan"))
     columns = {c.key: c.n for c in qa.by_population.columns}
     assert columns == {
         "< 2 000": 1,  # A: 1 999
@@ -371,10 +370,10 @@ def test_population_bands_at_their_boundaries_and_fallbacks(cast, data):
 
 def test_cross_tabs_only_for_choices_and_scales(cast, data):
     for key, expected in [("has_plan", True), ("measures", True), ("satisfaction", True)]:
-        qa = analysis.question_analysis(user=cast.admin, question=_question(data.edition, key))
+        qa = breakdowns.question_analysis(user=cast.admin, question=_question(data.edition, key))
         assert (qa.by_population is not None) is expected
     for key in ["target", "advice", "priorities"]:
-        qa = analysis.question_analysis(user=cast.admin, question=_question(data.edition, key))
+        qa = breakdowns.question_analysis(user=cast.admin, question=_question(data.edition, key))
         assert qa.by_population is None and qa.by_centrality is None
 
 
@@ -382,7 +381,7 @@ def test_cross_tabs_only_for_choices_and_scales(cast, data):
 
 
 def test_time_series_maps_earlier_options(cast, data):
-    series = analysis.time_series(user=cast.admin, key="unit")
+    series = trends.time_series(user=cast.admin, key="unit")
     assert [y.year for y in series.years] == [2025, 2026]
     y2025, y2026 = (y.result for y in series.years)
     # 2025: A flyktningkontor -> refugee_office, S1 ingen -> none, B and V1 nav.
@@ -400,7 +399,7 @@ def test_time_series_maps_earlier_options(cast, data):
 
 
 def test_time_series_panel_keeps_organisations_that_answered_every_year(cast, data):
-    series = analysis.time_series(user=cast.admin, key="unit", panel=True)
+    series = trends.time_series(user=cast.admin, key="unit", panel=True)
     # S2 answered only 2026 and V1 only 2025: both left out. A, S1 and B remain.
     assert series.panel_size == 3
     y2025, y2026 = (y.result for y in series.years)
@@ -430,7 +429,7 @@ def test_panel_follows_a_merger_through_the_crosswalk(cast, data):
         )
     respond(data.previous, old, unit="flyktningkontor")
     respond(data.edition, new, unit="refugee_office")
-    series = analysis.time_series(user=cast.admin, key="unit", panel=True)
+    series = trends.time_series(user=cast.admin, key="unit", panel=True)
     assert series.panel_size == 4  # A, S1, B and the merged municipality
     y2025, y2026 = (y.result for y in series.years)
     assert (y2025.n, y2026.n) == (4, 4)
@@ -438,7 +437,7 @@ def test_panel_follows_a_merger_through_the_crosswalk(cast, data):
 
 
 def test_time_series_scoped_to_the_advisers_region(cast, data):
-    series = analysis.time_series(user=cast.adviser_a, key="unit", panel=True)
+    series = trends.time_series(user=cast.adviser_a, key="unit", panel=True)
     assert series.panel_size == 2  # A and S1
     assert [y.result.n for y in series.years] == [2, 2]
 
@@ -456,17 +455,17 @@ def test_panel_checkbox_on_the_question_page(client, cast, data):
 
 def test_draft_editions_are_not_in_the_series(cast, data):
     edition_set_status(actor=None, edition=data.previous, status="draft")
-    series = analysis.time_series(user=cast.admin, key="unit")
+    series = trends.time_series(user=cast.admin, key="unit")
     assert [y.year for y in series.years] == [2026]
 
 
 def test_map_value():
     mapping = {"a": "x", "b": "x", "1": 2}
-    assert analysis.map_value("a", mapping) == "x"
-    assert analysis.map_value("c", mapping) == "c"  # unlisted maps to itself
-    assert analysis.map_value(["a", "b", "c"], mapping) == ["x", "c"]
-    assert analysis.map_value({"i": 1}, mapping) == {"i": 2}
-    assert analysis.map_value("a", {}) == "a"
+    assert trends.map_value("a", mapping) == "x"
+    assert trends.map_value("c", mapping) == "c"  # unlisted maps to itself
+    assert trends.map_value(["a", "b", "c"], mapping) == ["x", "c"]
+    assert trends.map_value({"i": 1}, mapping) == {"i": 2}
+    assert trends.map_value("a", {}) == "a"
 
 
 # --- themes -----------------------------------------------------------------------------------
@@ -505,14 +504,14 @@ def test_admin_creates_themes_and_tags_answers(client, cast, data):
     counts = {r.key: (r.count, r.percent) for r in page.context["counts"].rows}
     assert counts[str(economy.pk)] == (2, pytest.approx(200 / 3))
     assert counts[str(planning.pk)] == (1, pytest.approx(100 / 3))
-    assert counts[analysis.NO_THEME] == (1, pytest.approx(100 / 3))
+    assert counts[results.NO_THEME] == (1, pytest.approx(100 / 3))
     assert "More money" in page.content.decode()
-    qa = analysis.question_analysis(user=cast.admin, question=_question(data.edition, "advice"))
+    qa = breakdowns.question_analysis(user=cast.admin, question=_question(data.edition, "advice"))
     assert {r.label: r.count for r in qa.national.rows if not r.special} == {
         "Economy": 2,
         "Planning": 1,
     }
-    assert _row(qa.national, analysis.NO_THEME).count == 1
+    assert _row(qa.national, results.NO_THEME).count == 1
     # Untagging writes the change too.
     client.post(f"{url}merk/", {"answer": s1_answer.pk, "themes": [planning.pk]})
     client.post(f"{url}merk/", {"answer": s1_answer.pk})
@@ -691,7 +690,7 @@ def test_query_count_does_not_grow_with_organisations(client, cast, editions, us
     _organisations(cast, editions.current, few_n)
     few = [_queries(client, url) for url in urls]
     _organisations(cast, editions.current, many_n - few_n)
-    assert analysis.counted_responses(user=cast.admin, edition=editions.current).count() == many_n
+    assert breakdowns.counted_responses(user=cast.admin, edition=editions.current).count() == many_n
     many = [_queries(client, url) for url in urls]
     assert few == many, (few, many)
 
@@ -700,11 +699,11 @@ def test_odd_stored_values_do_not_break_the_counts(cast, data):
     """An earlier year's value of another shape (a type change) shows as its own row."""
     question = _question(data.edition, "measures")
     rows = [
-        analysis.AnswerRow(1, cast.a.pk, cast.a.region_id, ["work", {"x": 1}]),
-        analysis.AnswerRow(2, cast.b.pk, cast.b.region_id, "work"),
+        results.AnswerRow(1, cast.a.pk, cast.a.region_id, ["work", {"x": 1}]),
+        results.AnswerRow(2, cast.b.pk, cast.b.region_id, "work"),
     ]
-    result = analysis.aggregate(question, rows)
+    result = results.aggregate(question, rows)
     assert result.n == 2 and _row(result, "work").count == 2
     assert _row(result, "{'x': 1}").special
-    ranked = analysis.aggregate(_question(data.edition, "priorities"), rows)
+    ranked = results.aggregate(_question(data.edition, "priorities"), rows)
     assert next(r for r in ranked.ranks if r.key == "work").first == 2

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from portal.benchmark import charts
 from portal.benchmark.report.cells import median, num, pct, plain
 from portal.benchmark.report.context import Context
-from surveys.analysis.aggregates import scale_bounds, scale_point_label
+from surveys.analysis.results import scale_bounds, scale_point_label
 from surveys.models import Question, localized
 from surveys.respondent.context import render_text
 from surveys.respondent.questions import DONT_KNOW, NOT_RELEVANT
