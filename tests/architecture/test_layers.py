@@ -78,6 +78,11 @@ def test_the_code_keeps_every_contract(copy_of_the_code):
             "import surveys.editions.services  # noqa",
         ),
         ("tasks-call-services", "housing/services.py", "import housing.tasks  # noqa"),
+        (
+            "analysis-counting",
+            "surveys/analysis/results.py",
+            "import surveys.analysis.tables  # noqa",
+        ),
     ],
 )
 def test_a_forbidden_import_fails_with_the_rule_name(copy_of_the_code, contract, module, line):
