@@ -19,8 +19,6 @@ from django.utils.translation import gettext as _
 from surveys.models import Question, Theme, localized
 from surveys.respondent.questions import DONT_KNOW, NOT_RELEVANT
 
-CHOICE_TYPES = ("yes_no", "single", "multi")
-SCALE_TYPES = ("scale", "scale_grid")
 NUMBER_TYPES = ("integer", "percent")
 TEXT_TYPES = ("text", "textarea")
 NO_THEME = "__no_theme__"
