@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import User
 from surveys.models import Question, Section, SurveyEdition
 from surveys.respondent import questions as qtypes
-from surveys.respondent.selectors import SurveyState
+from surveys.respondent.selectors import SurveyState, edition_structure
 from surveys.respondent.services import PostedAnswer
 
 GO = ("next", "previous")  # where the answers page goes after saving; anything else stays
@@ -125,7 +125,10 @@ class AutosaveForm(AnswersForm):
     def clean(self) -> dict[str, Any]:
         key = self.cleaned_data.get("question") or ""
         self.keys = [key]
-        self.questions = {q.key: q for q in Question.objects.filter(edition=self.edition, key=key)}
+        # The edition's questions as the service sees them, kept in memory per process: no
+        # query of its own on the autosave path.
+        _sections, questions = edition_structure(self.edition)
+        self.questions = {q.key: q for q in questions if q.key == key}
         return super().clean()
 
 

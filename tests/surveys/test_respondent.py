@@ -123,6 +123,17 @@ def test_autosave_saves_one_question_and_returns_routing(editor):
     assert "plan_year" not in reply.json()["visible"]
 
 
+def test_autosave_reads_the_questions_from_the_editions_kept_structure(editor):
+    """Once the edition's structure is in memory, an autosave reads no question rows: the form
+    that parses the answer and the service that saves it share it."""
+    autosave(editor, "has_plan", {"q-has_plan": "yes"})
+    with CaptureQueriesContext(connection) as queries:
+        reply = autosave(editor, "has_plan", {"q-has_plan": "no", "q-has_plan-version": "1"})
+    assert reply.json()["status"] == "saved"
+    question_reads = [q["sql"] for q in queries if re.search(r'FROM "surveys_question"', q["sql"])]
+    assert question_reads == []
+
+
 def test_autosave_invalid_value(editor):
     reply = autosave(editor, "target", {"q-target": "200"})
     assert reply.status_code == 422
