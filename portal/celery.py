@@ -8,6 +8,8 @@ from celery import Celery, bootsteps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.core.env import one_line
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 logger = logging.getLogger(__name__)
@@ -23,7 +25,7 @@ def settings_or_one_line() -> None:
     try:
         settings.INSTALLED_APPS  # noqa: B018
     except ImproperlyConfigured as error:
-        sys.exit(" ".join(str(error).split()))
+        sys.exit(one_line(error))
 
 
 # The celery command reads the settings while it parses its own options, before any signal: check

@@ -19,6 +19,12 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+def one_line(error: ImproperlyConfigured) -> str:
+    """The message of a configuration error on one line: what manage.py, the web process and
+    the Celery worker print instead of a traceback when they cannot start."""
+    return " ".join(str(error).split())
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """``NAME=value`` lines of a local env file; blank lines and ``#`` comments are skipped, and
     quotes around a value are removed. A line that is not an assignment raises
