@@ -205,6 +205,9 @@ def logout(page) -> None:
     button = page.get_by_role("button", name="Logg ut")
     if not button.is_visible():
         page.get_by_role("button", name="Vis meny").click()
+        # Bootstrap adds "show" once the opening transition has ended: a click while the menu
+        # still slides open can land beside the moving button and go nowhere.
+        page.locator("#main-menu.collapse.show").wait_for()
         button.wait_for(state="visible")
     with page.expect_navigation():
         button.click()
