@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import string
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
@@ -38,10 +40,99 @@ CHECK_PLACEHOLDERS = PLACEHOLDERS | {"value", "figure", "last_year"}
 CHOICE_TYPES = ("single", "multi", "rank")
 
 
+# Every message is written "<location>: <what is wrong>", the location in the document's own
+# terms: sections[1].questions[3].options[0].label (nb).
+_LOCATION = re.compile(
+    r"^(?P<path>\(document\)|[a-z_]+(?:\[\d+\]|\.[A-Za-z0-9_]+)*)(?: \((?P<language>nb|nn|en)\))?: (?P<message>.*)$",
+    re.DOTALL,
+)
+_PART = re.compile(r"\[(\d+)\]|\.?([A-Za-z0-9_]+)")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a definition, located in the document and named by its keys.
+
+    ``path`` is the location as parts (``("sections", 0, "questions", 5, "text")``);
+    ``section`` and ``question`` are the keys of the section and question it lies in, so a reader
+    need not count; ``field`` is the part below that question (or section), e.g. ``options[2].key``.
+    """
+
+    location: str
+    message: str
+    path: tuple[str | int, ...] = ()
+    language: str = ""
+    section: str = ""
+    question: str = ""
+    field: str = ""
+
+    def __str__(self) -> str:
+        if self.question:
+            where = f"question '{self.question}'"
+        elif self.section:
+            where = f"section '{self.section}'"
+        else:
+            return f"{self.location}: {self.message}" if self.location else self.message
+        field = self.field + (f" ({self.language})" if self.language else "")
+        return f"{where}, {field}: {self.message}" if field else f"{where}: {self.message}"
+
+
+def _key_at(items: Any, index: int) -> str:
+    if isinstance(items, list) and 0 <= index < len(items) and isinstance(items[index], dict):
+        key = items[index].get("key")
+        return key if isinstance(key, str) else ""
+    return ""
+
+
+def locate(message: str, document: Any = None) -> Problem:
+    """The Problem a "<location>: <message>" text describes, with the keys found in ``document``."""
+    match = _LOCATION.match(message)
+    if match is None:
+        return Problem(location="", message=message)
+    path: tuple[str | int, ...] = tuple(
+        int(index) if index else name for index, name in _PART.findall(match["path"])
+    )
+    location = match["path"] + (f" ({match['language']})" if match["language"] else "")
+    section = question = ""
+    below = path
+    sections = document.get("sections") if isinstance(document, dict) else None
+    if len(path) >= 2 and path[0] == "sections" and isinstance(path[1], int):
+        section = _key_at(sections, path[1])
+        below = path[2:]
+        if section and len(path) >= 4 and path[2] == "questions" and isinstance(path[3], int):
+            questions = sections[path[1]].get("questions")  # type: ignore[index]
+            question = _key_at(questions, path[3])
+            below = path[4:] if question else below
+        if not section:
+            below = path
+    if len(path) >= 2 and path[0] == "option_mappings" and isinstance(path[1], int):
+        mappings = document.get("option_mappings") if isinstance(document, dict) else None
+        if isinstance(mappings, list) and path[1] < len(mappings):
+            named = mappings[path[1]]
+            if isinstance(named, dict) and isinstance(named.get("question"), str):
+                question = named["question"]
+                below = path
+    field = ""
+    for part in below:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else part)
+    return Problem(
+        location=location,
+        message=match["message"],
+        path=path,
+        language=match["language"] or "",
+        section=section,
+        question=question,
+        field=field,
+    )
+
+
 class DefinitionError(Exception):
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
+    """Every problem found; ``problems`` located and named by key, ``errors`` as texts."""
+
+    def __init__(self, errors: list[str], document: Any = None):
+        self.problems = [locate(e, document) for e in errors]
+        self.errors = [str(p) for p in self.problems]
+        super().__init__("; ".join(self.errors))
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -302,7 +393,7 @@ def parse_definition(
     )
     if schema_errors:
         messages = [part for e in schema_errors for part in _schema_message(e).split("; ")]
-        raise DefinitionError(list(dict.fromkeys(messages)))
+        raise DefinitionError(list(dict.fromkeys(messages)), document)
 
     errors: list[str] = []
     year = document["year"]
@@ -437,7 +528,7 @@ def parse_definition(
                         )
 
     if errors:
-        raise DefinitionError(errors)
+        raise DefinitionError(errors, document)
     return _normalised(document)
 
 

@@ -42,12 +42,30 @@ def errors_of(content, **kwargs):
     with pytest.raises(DefinitionError) as info:
         parse_definition(content, **kwargs)
     assert info.value.errors, "a DefinitionError must list its problems"
-    return info.value.errors
+    assert info.value.errors == [str(p) for p in info.value.problems]
+    return Reported(info.value.problems)
 
 
-def assert_reported(errors, prefix, fragment):
-    matching = [e for e in errors if e.startswith(prefix) and fragment in e]
-    assert matching, f"no error starting {prefix!r} containing {fragment!r} in {errors}"
+class Reported(list):
+    """The problems of a refused definition; compares with a list of texts as they are shown."""
+
+    def __eq__(self, other):
+        return [str(p) for p in self] == [str(p) for p in other]
+
+    def __getitem__(self, index):
+        return str(super().__getitem__(index))
+
+
+def assert_reported(problems, prefix, fragment):
+    """A problem at a location starting with ``prefix`` whose text has ``fragment``; one inside
+    a question names that question's key, so nobody has to count."""
+    matching = [p for p in problems if p.location.startswith(prefix) and fragment in str(p)]
+    assert matching, (
+        f"no error at {prefix!r} containing {fragment!r} in {[str(p) for p in problems]}"
+    )
+    for problem in matching:
+        if ".questions[" in problem.location and not problem.location.startswith("option_"):
+            assert problem.question and f"question '{problem.question}'" in str(problem), problem
 
 
 def minimal_yaml(**fields):
@@ -500,7 +518,7 @@ def test_misplaced_field_error_names_the_field():
     doc = definition()
     q(doc, "expected_settled")["options"] = [{"key": "a", "label": "A"}, {"key": "b", "label": "B"}]
     errors = errors_of(doc)
-    assert any(e.startswith("sections[0].questions[0].options") for e in errors), errors
+    assert any(p.location.startswith("sections[0].questions[0].options") for p in errors), errors
 
 
 def test_routing_on_number_question_needs_numbers():
@@ -550,7 +568,9 @@ def test_mapping_sources_are_checked_against_the_stored_earlier_edition(db):
     edition_import(actor=None, content=copy.deepcopy(PREVIOUS))
     doc = mapped({"ingen": "none", "flyktningkontor": "refugee_office", "kontor": "nav"})
     errors = errors_of(doc, earlier_question=_earlier_question)
-    assert errors == ["option_mappings[0].map.kontor: 'kontor' is not an option of 'unit' in 2025"]
+    assert errors == [
+        "question 'unit', option_mappings[0].map.kontor: 'kontor' is not an option of 'unit' in 2025"
+    ]
 
 
 def test_mapping_with_real_sources_is_accepted(db):
@@ -676,7 +696,7 @@ def test_json_document_is_accepted():
 def test_impossible_unquoted_yaml_date_is_a_definition_error():
     content = minimal_yaml(opens="2030-02-30").encode()
     errors = errors_of(content)
-    assert any("opens" in e or "line 3" in e for e in errors), errors
+    assert any("opens" in str(e) or "line 3" in str(e) for e in errors), errors
 
 
 # --- normalisation ----------------------------------------------------------------------------
