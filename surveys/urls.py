@@ -3,6 +3,7 @@ from django.urls import path
 from portal.core.urls import organisation
 from surveys.analysis import export_views
 from surveys.analysis import views as analysis_views
+from surveys.editions import cycle_views
 from surveys.editions import views as edition_views
 from surveys.followup import views as followup_views
 from surveys.respondent import views
@@ -42,6 +43,9 @@ editions = [
         edition_views.edition_preview,
         name="edition_preview",
     ),
+    # A new annual cycle (surveys/editions/cycle_views.py).
+    path(f"{E}neste-ar/", cycle_views.edition_next_year, name="edition_next_year"),
+    path(f"{E}endringer/", cycle_views.edition_diff, name="edition_diff"),
 ]
 
 # Follow-up: who has answered, reminders, review (surveys/followup/views.py).

@@ -3,12 +3,15 @@ reminders, and an organisation's settlement category."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.core.uploads import check_upload_size
+from portal.municipalities.models import Municipality
 from surveys.models import SettlementCategory
 
 
@@ -58,3 +61,65 @@ class CategoryForm(forms.Form):
         required=False,
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
+
+
+class PreviewPickForm(forms.Form):
+    """The organisation to preview an edition as: chosen by name in a list grouped by county
+    (Oslo's city districts under their own heading), or by its number."""
+
+    organisation = forms.ChoiceField(label=gettext_lazy("Organisation"), required=False, choices=[])
+    number = forms.CharField(
+        label=gettext_lazy("or its number"),
+        required=False,
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "4204"}),
+    )
+
+    def __init__(self, *args, organisations: Iterable[Municipality], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = {m.number: m for m in organisations}
+        by_pk = {m.pk: m for m in self.organisations.values()}
+        groups: dict[str, list[tuple[str, str]]] = {}
+        order: dict[str, tuple] = {}
+        for m in sorted(self.organisations.values(), key=lambda m: m.name):
+            if m.is_district:
+                parent = by_pk.get(m.parent_id or 0)
+                name = parent.name if parent else m.county.name
+                group = _("%(municipality)s: city districts") % {"municipality": name}
+                order.setdefault(group, (m.county.number, 1, name))
+            else:
+                group = m.county.name
+                order.setdefault(group, (m.county.number, 0, ""))
+            groups.setdefault(group, []).append((m.number, f"{m.name} ({m.number})"))
+        self.fields["organisation"].choices = [  # type: ignore[attr-defined]
+            ("", _("Choose an organisation")),
+            *[(group, groups[group]) for group in sorted(groups, key=lambda g: order[g])],
+        ]
+        self.fields["organisation"].widget.attrs.update(
+            {"id": "preview-organisation", "class": "form-select"}
+        )
+        self.fields["number"].widget.attrs.update({"id": "preview-number", "class": "form-control"})
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        chosen = data.get("organisation", "")
+        typed = (data.get("number") or "").strip()
+        if chosen and typed and chosen != typed:
+            raise forms.ValidationError(
+                _(
+                    "You chose %(chosen)s in the list and typed %(typed)s: choose one of them, "
+                    "or empty the other field."
+                )
+                % {"chosen": chosen, "typed": typed}
+            )
+        number = typed or chosen
+        if not number:
+            raise forms.ValidationError(_("Choose an organisation in the list or type its number."))
+        if number not in self.organisations:
+            raise forms.ValidationError(
+                _("No current municipality or city district has the number %(number)s.")
+                % {"number": number}
+            )
+        data["municipality"] = self.organisations[number]
+        return data

@@ -15,6 +15,7 @@ from portal.accounts.models import User
 from portal.core.audit.services import audit_log
 from portal.core.queue import enqueue_each_on_commit
 from portal.municipalities.models import Municipality
+from surveys.editions.cycle import next_year_definition
 from surveys.editions.definition import DefinitionError, parse_definition
 from surveys.models import (
     Answer,
@@ -240,3 +241,33 @@ def edition_launch(*, actor: User | None, edition: SurveyEdition) -> int:
     # After commit; if the broker is down they stay pending and the sweep sends them later.
     enqueue_each_on_commit("surveys.tasks.send_follow_up_email", ids)
     return len(ids)
+
+
+class EditionExists(ValidationError):
+    """Next year's edition is there already; ``year`` names it."""
+
+    def __init__(self, year: int):
+        self.year = year
+        super().__init__(
+            _("The %(year)s edition already exists.") % {"year": year}, code="edition_exists"
+        )
+
+
+@transaction.atomic
+def edition_next_year(*, actor: User, edition: SurveyEdition) -> SurveyEdition:
+    """A draft of next year's edition, copied from ``edition`` (see editions/cycle.py).
+
+    Goes through ``edition_import``: checked like an upload (DefinitionError lists problems),
+    audited with the source "copied from <year>". Refuses (EditionExists) when next year's
+    edition is there already, rather than replacing it.
+    """
+    if not actor.is_portal_admin:
+        raise PermissionDenied
+    year = edition.year + 1
+    if SurveyEdition.objects.select_for_update().filter(year=year).exists():
+        raise EditionExists(year)
+    return edition_import(
+        actor=actor,
+        content=next_year_definition(edition.definition),
+        source=f"copied from {edition.year}",
+    )

@@ -13,11 +13,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.accounts.access import require_directorate
 from portal.accounts.models import DirectorateRole
-from portal.municipalities.models import Municipality
+from portal.municipalities.models import Municipality, Region
 from surveys.editions import services
 from surveys.editions.definition import DefinitionError, to_yaml
-from surveys.editions.forms import CategoryForm, DefinitionUploadForm, EditionSettingsForm
-from surveys.models import Response, SettlementCategoryOverride, SurveyEdition
+from surveys.editions.describe import conditions
+from surveys.editions.forms import (
+    CategoryForm,
+    DefinitionUploadForm,
+    EditionSettingsForm,
+    PreviewPickForm,
+)
+from surveys.models import Response, SettlementCategory, SettlementCategoryOverride, SurveyEdition
 from surveys.respondent import selectors
 from surveys.respondent.presenters import question_view
 from surveys.respondent.routing import attributes_match, visible_questions
@@ -88,7 +94,17 @@ def _edition_page(
             "category_form": CategoryForm() if category_form is None else category_form,
             "settings_form": settings_form,
             "response_count": Response.objects.filter(edition=edition).count(),
+            "preview_form": _preview_form(),
+            "next_edition": SurveyEdition.objects.filter(year=edition.year + 1).first(),
         },
+    )
+
+
+def _preview_form(data=None, *, initial_number: str = "") -> PreviewPickForm:
+    """The organisation picker of the preview: every current municipality and city district."""
+    organisations = Municipality.objects.filter(valid_to__isnull=True).select_related("county")
+    return PreviewPickForm(
+        data, organisations=organisations, initial={"organisation": initial_number}
     )
 
 
@@ -198,24 +214,50 @@ def edition_preview(request: HttpRequest, year: int, number: str) -> HttpRespons
     state.visible_sections, state.visible = visible_questions(
         state.sections, state.questions, state.org, {}
     )
+    regions = dict(Region.objects.values_list("code", "name"))
+    definitions = {
+        q["key"]: q for s in edition.definition["sections"] for q in s.get("questions", [])
+    }
+
+    def rule(holder) -> list:
+        return conditions(holder.show_if, definitions, regions=regions, org=state.org)
+
+    # Which of the organisation's attributes hid something: sections, and questions of shown ones.
+    hidden_by = dict.fromkeys(("settlement_category", "kind", "region"), 0)
     blocks = []
     for section in state.sections:
         shown = section.key in state.visible_sections
+        section_rule = rule(section)
+        questions = []
+        for q in state.questions:
+            if q.section_id != section.pk:
+                continue
+            question_rule = rule(q)
+            questions.append(
+                (question_view(q, state), _preview_visibility(q, state), question_rule)
+            )
+            if shown:
+                for condition in question_rule:
+                    if condition.holds is False:
+                        hidden_by[condition.attribute] += 1
+        for condition in section_rule:
+            if condition.holds is False:
+                hidden_by[condition.attribute] += len(questions)
         blocks.append(
-            {
-                "section": section,
-                "shown": shown,
-                "questions": [
-                    (question_view(q, state), _preview_visibility(q, state))
-                    for q in state.questions
-                    if q.section_id == section.pk
-                ],
-            }
+            {"section": section, "shown": shown, "rule": section_rule, "questions": questions}
         )
     return render(
         request,
         "surveys/directorate/preview.html",
-        {"edition": edition, "municipality": municipality, "state": state, "blocks": blocks},
+        {
+            "edition": edition,
+            "municipality": municipality,
+            "state": state,
+            "blocks": blocks,
+            "category": SettlementCategory(state.org.settlement_category).label,
+            "hidden_by": hidden_by,
+            "preview_form": _preview_form(initial_number=municipality.number),
+        },
     )
 
 
@@ -232,9 +274,11 @@ def _preview_visibility(question, state) -> str:
 @login_required
 @require_POST
 def edition_preview_pick(request: HttpRequest, year: int) -> HttpResponse:
+    """The organisation chosen by name or typed by number: on to its preview."""
     require_directorate(request.user, DirectorateRole.ADMIN)
-    number = request.POST.get("number", "").strip()
-    if not Municipality.objects.filter(number=number, valid_to__isnull=True).exists():
-        messages.error(request, _("No current municipality or city district has this number."))
+    form = _preview_form(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("surveys:edition_detail", year=year)
+    number = form.cleaned_data["municipality"].number
     return redirect("surveys:edition_preview", year=year, number=number)

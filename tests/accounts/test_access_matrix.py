@@ -299,6 +299,9 @@ MATRIX = {
     "surveys:edition_export": ("get", _edition, ADMIN_ONLY),
     "surveys:edition_preview": ("get", lambda c: {**_edition(c), "number": c.a.number}, ADMIN_ONLY),
     "surveys:edition_preview_pick": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
+    # Next year's draft is made, and the admin is taken to it.
+    "surveys:edition_next_year": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
+    "surveys:edition_diff": ("get", _edition, ADMIN_ONLY),
     "municipalities:list": ("get", None, DIRECTORATE_ONLY),
     "municipalities:key_figure_import": ("get", None, ADMIN_ONLY),
     "municipalities:audit_log": ("get", None, ADMIN_ONLY),
@@ -321,6 +324,7 @@ GET_ONLY_CHECKS = {
     "surveys:submit": ONLY_POST,
     "surveys:section_assign": ONLY_POST,
     "surveys:edition_preview_pick": ONLY_POST,
+    "surveys:edition_next_year": ONLY_POST,
     "surveys:edition_status": ONLY_POST,
     "surveys:edition_settings": ONLY_POST,
     "surveys:settlement_category_override": ONLY_POST,
