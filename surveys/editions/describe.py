@@ -103,7 +103,7 @@ def conditions(
             Condition(
                 "settlement_category",
                 _("the settlement category is %(values)s")
-                % {"values": either([str(categories.get(v, v)) for v in values])},
+                % {"values": either([f"«{categories.get(v, v)}»" for v in values])},
                 None if org is None else org.settlement_category in values,
             )
         )

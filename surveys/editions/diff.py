@@ -43,13 +43,9 @@ class TextChange:
     old: str
     new: str
     segments: tuple[tuple[str, str], ...]
-
-    @property
-    def kind(self) -> str:
-        """reworded; or translated (a language added) or untranslated (a language dropped)."""
-        if not self.old:
-            return "translated"
-        return "untranslated" if not self.new else "reworded"
+    # reworded; translated: a language added to a text that had another; untranslated: a
+    # language dropped from a text that keeps another
+    kind: str = "reworded"
 
     @property
     def old_segments(self) -> tuple[tuple[str, str], ...]:
@@ -217,8 +213,13 @@ def text_changes(field_name: str, old: Mapping[str, str] | None, new: Mapping[st
     for language in languages:
         before, after = old.get(language, ""), new.get(language, "")
         if before != after:
+            kind = "reworded"
+            if not before and any(old.values()):
+                kind = "translated"
+            elif not after and any(new.values()):
+                kind = "untranslated"
             changes.append(
-                TextChange(field_name, language, before, after, word_segments(before, after))
+                TextChange(field_name, language, before, after, word_segments(before, after), kind)
             )
     return tuple(changes)
 

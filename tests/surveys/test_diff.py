@@ -452,7 +452,7 @@ def test_show_if_in_words():
     with translation.override("en"):
         lines = describe_show_if(rule, QUESTIONS, {"sor": "IMDi Sør"})
     assert lines == [
-        "the settlement category is Settles refugees or Settles for the first time",
+        "the settlement category is «Settles refugees» or «Settles for the first time»",
         "the organisation is a city district",
         "the IMDi region is IMDi Sør",
         "the answer to has_plan («Har kommunen en plan?») is Yes",
@@ -511,7 +511,7 @@ def test_diff_words_read_each_rule_with_its_own_edition(definitions, diff):
     plan_year = words["plan_year"]
     assert plan_year.rules[0] == ["the answer to has_plan («Har kommunen en plan?») is Yes"]
     assert plan_year.rules[1] == [
-        "the settlement category is Settles refugees",
+        "the settlement category is «Settles refugees»",
         "the answer to has_plan («Does the municipality have a plan?») is not No",
     ]
     assert words["target"].retyped == ("Yes/no", "One option")
@@ -519,3 +519,13 @@ def test_diff_words_read_each_rule_with_its_own_edition(definitions, diff):
     assert ("Ingen (ingen)", "Ingen (none)") in words["unit"].mapped
     assert words["target"].mapped == (("Yes (yes)", "Ja (yes)"), ("No (no)", "Nei (no)"))
     assert words["section:gone"].title == "Borte"
+
+
+def test_a_help_text_where_there_was_none_is_a_rewording(definitions):
+    old, _ = definitions
+    new = copy.deepcopy(old)
+    new["year"] = 2031
+    new["sections"][0]["questions"][0]["help"] = {"nb": "Planen må være vedtatt."}
+    has_plan = question(definition_diff(old, new, [], 2030), "has_plan")
+    assert has_plan.kinds == ("reworded",)
+    assert [(t.field, t.kind, t.old) for t in has_plan.texts] == [("help", "reworded", "")]
