@@ -529,3 +529,40 @@ def test_a_help_text_where_there_was_none_is_a_rewording(definitions):
     has_plan = question(definition_diff(old, new, [], 2030), "has_plan")
     assert has_plan.kinds == ("reworded",)
     assert [(t.field, t.kind, t.old) for t in has_plan.texts] == [("help", "reworded", "")]
+
+
+def test_extension_fields_are_compared_generically():
+    """Fields of the format's extensions (scale.labels, min_choices, allow_not_relevant on a
+    single choice) are compared without being named: labels as texts, the rest as settings."""
+
+    def wrap(year, q):
+        key = q["key"]
+        return {"year": year, "sections": [{"key": key, "title": {"nb": key}, "questions": [q]}]}
+
+    old = {
+        "key": "sat",
+        "type": "scale",
+        "text": {"nb": "Fornøyd?"},
+        "scale": {"min": 1, "max": 3, "labels": [{"nb": "Lite"}, {"nb": "Middels"}, {"nb": "Mye"}]},
+    }
+    new = copy.deepcopy(old)
+    new["scale"]["labels"][1] = {"nb": "Noe"}
+    choice = {"key": "pick", "type": "multi", "text": {"nb": "Velg"}, "options": []}
+    diff = definition_diff(
+        {"year": 2030, "sections": wrap(2030, old)["sections"] + wrap(2030, choice)["sections"]},
+        {
+            "year": 2031,
+            "sections": wrap(2031, new)["sections"]
+            + wrap(2031, {**choice, "min_choices": 2, "allow_not_relevant": True})["sections"],
+        },
+        [],
+        2030,
+    )
+    sat = question(diff, "sat")
+    assert [(t.field, t.old, t.new) for t in sat.texts] == [("scale.labels[1]", "Middels", "Noe")]
+    assert sat.kinds == ("reworded",)
+    pick = question(diff, "pick")
+    assert [(s.name, s.old, s.new) for s in pick.settings] == [
+        ("min_choices", None, 2),
+        ("allow_not_relevant", None, True),
+    ]
