@@ -572,7 +572,7 @@ class _Reader:
 
 def _merged_cells(content: bytes, parts: dict[str, str]) -> list[str]:
     """``sheet!A1:B2`` for every merged range in the sheets (the read-only reader skips them)."""
-    found = []
+    found: list[str] = []
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         for title, part in parts.items():
             try:
@@ -593,12 +593,6 @@ def _sheet_rows(reader: _Reader, sheet: Any, name: str) -> list[_Row]:
     rows: list[_Row] = []
     header_seen = False
     for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS + 1), start=1):
-        if number > EXCEL_MAX_ROWS or len(rows) > MAX_ROWS:
-            reader.error(
-                f"{name}!A{number}",
-                _("the sheet has more than %(limit)s rows") % {"limit": MAX_ROWS},
-            )
-            break
         values = []
         for index, cell in enumerate(cells, start=1):
             value = getattr(cell, "value", None)
@@ -618,7 +612,15 @@ def _sheet_rows(reader: _Reader, sheet: Any, name: str) -> list[_Row]:
                 )
                 value = None
             values.append(value)
-        if not any(v is not None and str(v).strip() for v in values):
+        blank = not any(v is not None and str(v).strip() for v in values)
+        if number > EXCEL_MAX_ROWS or (number > MAX_ROWS and not blank):
+            reader.error(
+                f"{name}!A{number}",
+                _("the sheet goes on past row %(limit)s, the most a survey workbook may have")
+                % {"limit": MAX_ROWS},
+            )
+            break
+        if blank:
             continue
         if not header_seen:
             header_seen = True
@@ -798,6 +800,7 @@ class _Build:
         self.lists = _choice_lists(reader, sheets.get(CHOICES, []))
         self.used_lists: set[str] = set()
         self.questions: dict[str, tuple[dict, tuple]] = {}
+        self.unreadable: set[str] = set()
 
     def choices(self, list_name: str, ref: str, path: tuple, key: str, *, flags: bool) -> list:
         reader = self.reader
@@ -961,6 +964,9 @@ class _Build:
                 reader.error(row.ref("type"), _("the row has no type"))
                 continue
             if not kind:
+                name = row.get("name")
+                if name is not None:  # no cascade of "not a question" from the other sheets
+                    self.unreadable.add(reader.word(name) or "")
                 continue
             if kind == BEGIN:
                 if current is not None and opened is not None:
@@ -1044,6 +1050,8 @@ class _Build:
                 reader.error(row.ref("question"), _("the check names no question"))
                 continue
             key = reader.word(cell) or ""
+            if key in self.unreadable:
+                continue
             if key not in self.questions:
                 reader.error(
                     cell.ref,
