@@ -32,6 +32,7 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -220,8 +221,10 @@ class WorkbookError(Exception):
         self.problems = shown
         self.errors = [str(p) for p in shown]
         if len(problems) > MAX_ERRORS:
+            more = len(problems) - MAX_ERRORS
             self.errors.append(
-                _("… and %(count)s more problems.") % {"count": len(problems) - MAX_ERRORS}
+                ngettext("… and %(count)s more problem.", "… and %(count)s more problems.", more)
+                % {"count": more}
             )
         super().__init__("; ".join(self.errors))
 

@@ -84,9 +84,7 @@ def test_a_rule_reads_back_as_written(show_if):
     # numbers stay numbers, texts stay texts, booleans stay booleans
     for rule, again in zip(show_if.get("answers", []), back.get("answers", []), strict=True):
         for field in ("in", "not_in"):
-            assert [type(v) for v in rule.get(field, [])] == [
-                type(v) for v in again.get(field, [])
-            ]
+            assert [type(v) for v in rule.get(field, [])] == [type(v) for v in again.get(field, [])]
 
 
 rule_words = st.sampled_from(

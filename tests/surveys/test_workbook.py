@@ -9,16 +9,19 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
+from portal.core.audit.models import AuditEntry
 from surveys.editions import schema
-from surveys.editions.definition import parse_definition
+from surveys.editions.definition import PLACEHOLDERS, parse_definition
+from surveys.editions.services import edition_import, edition_import_workbook
 from surveys.editions.workbook import (
     CHECK_FIELDS,
     CHOICE_FIELDS,
-    COLUMNS,
     DOCUMENT_FIELDS,
     MAPPING_FIELDS,
     QUESTION_FIELDS,
@@ -29,6 +32,7 @@ from surveys.editions.workbook import (
     read_workbook,
     workbook_to_definition,
 )
+from surveys.models import Answer, Question, Response, SurveyEdition
 from tests.surveys.conftest import definition
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -640,7 +644,7 @@ def test_definition_problems_name_sheet_cell_and_question():
     errors = refused(content)
     assert errors == [
         f"{label_nn}, question 'has_plan': unknown placeholder {{nope}}; allowed: "
-        + ", ".join(sorted(__import__("surveys.editions.definition", fromlist=["x"]).PLACEHOLDERS)),
+        + ", ".join(sorted(PLACEHOLDERS)),
         f"{relevant}, question 'plan_year': 'later_question' is not a question of this edition",
     ]
 
@@ -671,3 +675,137 @@ def test_errors_are_in_norwegian():
     assert info.value.errors == [
         f"{ref}, spørsmål «has_plan»: må være ja eller nei, ikke “kanskje”"
     ]
+
+
+# --- the pages and the commands ------------------------------------------------------------
+
+UPLOAD_URL = "/direktoratet/undersokelser/"
+
+
+def _workbook_upload(client, name: str, content: bytes):
+    return client.post(UPLOAD_URL, {"file": SimpleUploadedFile(name, content)})
+
+
+def test_the_edition_page_offers_the_workbook_beside_the_yaml(client, cast):
+    edition_import(actor=None, content=definition())
+    client.force_login(cast.admin)
+    with translation.override("nb"):
+        page = client.get("/direktoratet/undersokelser/2026/").content.decode()
+    assert 'href="/direktoratet/undersokelser/2026/definisjon.xlsx"' in page
+    assert "Last ned som Excel" in page
+    assert page.index("definisjon.yaml") < page.index("definisjon.xlsx")
+
+
+def test_the_download_is_a_workbook_of_the_stored_definition(client, cast):
+    edition = edition_import(actor=None, content=definition())
+    client.force_login(cast.admin)
+    response = client.get("/direktoratet/undersokelser/2026/definisjon.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="survey-2026.xlsx"'
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames[0] == "survey"
+    assert workbook_to_definition(response.content) == edition.definition
+
+
+def test_a_definition_no_workbook_can_hold_is_told_on_the_edition_page(client, cast):
+    edition = edition_import(actor=None, content=definition())
+    edition.definition["sections"][0]["questions"][0]["text"] = {"nb": "bell\x07"}
+    edition.save()
+    client.force_login(cast.admin)
+    response = client.get("/direktoratet/undersokelser/2026/definisjon.xlsx", follow=True)
+    assert response.redirect_chain == [("/direktoratet/undersokelser/2026/", 302)]
+    assert "kontrolltegn" in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["survey.xlsx", "survey.yaml", "survey"])
+def test_uploading_a_workbook_creates_a_draft_by_its_content(client, cast, name):
+    client.force_login(cast.admin)
+    response = _workbook_upload(client, name, definition_to_workbook(base()))
+    assert response.status_code == 302
+    assert response["Location"] == "/direktoratet/undersokelser/2026/"
+    edition = SurveyEdition.objects.get()
+    assert (edition.year, edition.status) == (2026, "draft")
+    assert edition.definition == base()
+    assert Question.objects.filter(edition=edition).count() == sum(
+        len(s["questions"]) for s in base()["sections"]
+    )
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.source) == ("survey.import", f"upload: {name}")
+
+
+def test_uploading_a_workbook_replaces_a_draft_as_the_yaml_does(client, cast):
+    edition_import(actor=None, content=definition())
+    changed = base()
+    changed["title"] = {"nb": "Ny tittel"}
+    client.force_login(cast.admin)
+    assert _workbook_upload(client, "ny.xlsx", definition_to_workbook(changed)).status_code == 302
+    assert SurveyEdition.objects.get().title == {"nb": "Ny tittel"}
+    assert AuditEntry.objects.filter(action="survey.replace", source="upload: ny.xlsx").exists()
+
+
+def test_uploading_a_bad_workbook_lists_every_problem_and_saves_nothing(client, cast):
+    content = definition_to_workbook(base())
+    required = cell(content, "survey", "required", name="has_plan")
+    relevant = cell(content, "survey", "relevant", name="plan_year")
+    content = set_cell(content, "survey", required, "kanskje")
+    content = set_cell(content, "survey", relevant, "has_plan in (yes")
+    client.force_login(cast.admin)
+    with translation.override("nb"):
+        response = _workbook_upload(client, "bad.xlsx", content)
+    assert response.status_code == 200
+    errors = response.context["errors"]
+    assert [e.split(":")[0] for e in errors] == [
+        f"{required}, spørsmål «has_plan»",
+        f"{relevant}, spørsmål «plan_year»",
+    ]
+    assert "Definisjonen har 2 feil. Ingenting er lagret." in response.content.decode()
+    assert not SurveyEdition.objects.exists() and not AuditEntry.objects.exists()
+
+
+def test_a_workbook_whose_year_has_answers_is_refused_at_the_year_cell(cast):
+    edition = edition_import(actor=None, content=definition())
+    response = Response.objects.create(edition=edition, municipality=cast.a)
+    Answer.objects.create(
+        response=response,
+        municipality=cast.a,
+        question=edition.questions.get(key="has_plan"),
+        value="yes",
+    )
+    with pytest.raises(WorkbookError) as info:
+        edition_import_workbook(actor=None, content=definition_to_workbook(base()))
+    assert info.value.errors == [
+        "settings!A2: the 2026 edition already has answers and cannot be replaced; use a new year"
+    ]
+
+
+def test_export_and_import_commands_take_workbooks(db, tmp_path):
+    edition = edition_import(actor=None, content=definition())
+    path = tmp_path / "2026.xlsx"
+    call_command("export_survey", "2026", "--format", "xlsx", "-o", str(path), stderr=io.StringIO())
+    assert workbook_to_definition(path.read_bytes()) == edition.definition
+    out = io.StringIO()
+    call_command("import_survey", "--check", str(path), stdout=out)
+    assert out.getvalue().startswith(f"{path}: valid (2026, 2 sections, ")
+    SurveyEdition.objects.all().delete()
+    out = io.StringIO()
+    call_command("import_survey", str(path), stdout=out)
+    assert out.getvalue().startswith("Imported the 2026 edition (")
+    assert SurveyEdition.objects.get().definition == edition.definition
+
+
+def test_the_commands_refuse_a_bad_workbook_and_a_workbook_to_standard_output(db, tmp_path):
+    edition_import(actor=None, content=definition())
+    with pytest.raises(CommandError, match="add -o FILE.xlsx"):
+        call_command("export_survey", "2026", "--format", "xlsx", stdout=io.StringIO())
+    content = definition_to_workbook(base())
+    ref = cell(content, "survey", "min", name="plan_year")
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(set_cell(content, "survey", ref, "abc"))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=r"1 problem\(s\) in .*bad.xlsx; nothing was written"):
+        call_command("import_survey", str(path), stdout=io.StringIO(), stderr=err)
+    assert f"{ref}, question 'plan_year': “abc” is not a number" in err.getvalue()
+    assert SurveyEdition.objects.get().definition == base()
