@@ -750,8 +750,9 @@ def _type(reader: _Reader, row: _Row) -> tuple[str, str]:
     text = reader.word(cell)
     if text is None:
         return "", ""
-    words = text.lower().split()
-    if words[:2] in (["begin", "group"], ["end", "group"]):
+    words = text.split()  # the type in any case; the list name as written
+    words[0] = words[0].lower()
+    if len(words) > 1 and words[0] in ("begin", "end") and words[1].lower() == "group":
         words = [f"{words[0]}_group", *words[2:]]
     kind = TYPE_NAMES.get(words[0], words[0])
     list_name = words[1] if len(words) > 1 else ""

@@ -370,6 +370,7 @@ def test_yes_and_no_in_any_usual_spelling(typed, value):
 
 def test_xlsform_spellings_are_read():
     content = definition_to_workbook(base())
+    renamed = {}
 
     def change(workbook):
         survey = workbook["survey"]
@@ -377,12 +378,18 @@ def test_xlsform_spellings_are_read():
         survey["C1"] = "label"
         for row in survey.iter_rows(min_row=2):
             if row[0].value == "begin_group":
-                row[0].value = "begin group"
-            if row[0].value == "end_group":
+                row[0].value = "Begin Group"
+            elif row[0].value == "end_group":
                 row[0].value = "end group"
+            elif row[0].value.startswith("select_one "):
+                renamed[row[0].value.split()[1]] = f"List{row[0].row}"
+                row[0].value = f"Select_One List{row[0].row}"
+        for row in workbook["choices"].iter_rows(min_row=2):
+            row[0].value = renamed.get(row[0].value, row[0].value)
         workbook["choices"]["A1"] = "list name"
 
     assert workbook_to_definition(edited(content, change)) == base()
+    assert renamed  # a list named in capitals was found by its name
 
 
 # --- refused workbooks: each problem at its cell -------------------------------------------
