@@ -185,6 +185,8 @@ NO = frozenset({"no", "nei", "false", "usant", "0", "n"})
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 _NORWEGIAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_DOCUMENT_PATH = re.compile(r"\b(?:sections|option_mappings)(?:\[\d+\]|\.[A-Za-z0-9_]+)+")
+_PATH_PART = re.compile(r"\[(\d+)\]|\.?([A-Za-z0-9_]+)")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
 
 
@@ -986,6 +988,15 @@ class _Build:
                 sections.append(current)
             elif kind == END:
                 name = row.get("name")
+                for column in row.filled():
+                    if column not in ("type", "name"):
+                        reader.error(
+                            row.ref(column),
+                            _(
+                                "an end_group row has only a type and a name, nothing in '%(column)s'"
+                            )
+                            % {"column": column},
+                        )
                 if current is None:
                     reader.error(row.ref("type"), _("end_group without a begin_group before it"))
                 elif name is not None and reader.word(name) != current.get("key"):
@@ -1205,20 +1216,32 @@ class ReadWorkbook:
         """The definition's problems at the cells they came from."""
         return WorkbookError([self.problem(p) for p in exc.problems])
 
-    def problem(self, problem: Problem) -> CellProblem:
-        path = tuple(problem.path)
-        candidates = [(*path, problem.language)] if problem.language else []
+    def origin(self, path: tuple, language: str = "") -> _Ref | None:
+        """Where the part at ``path`` (or the nearest part holding it) was read from."""
+        candidates = [(*path, language)] if language else []
         candidates += [path[:end] for end in range(len(path), -1, -1)]
         for candidate in candidates:
             ref = self.origins.get(candidate)
             if ref is not None:
-                return CellProblem(
-                    problem.message,
-                    ref.cell,
-                    ref.question or problem.question,
-                    ref.section or ("" if problem.question else problem.section),
-                )
-        return CellProblem(str(problem))
+                return ref
+        return None
+
+    def problem(self, problem: Problem) -> CellProblem:
+        ref = self.origin(tuple(problem.path), problem.language)
+        if ref is None:
+            return CellProblem(str(problem))
+        return CellProblem(
+            _DOCUMENT_PATH.sub(self._cell_of, problem.message),
+            ref.cell,
+            ref.question or problem.question,
+            ref.section or ("" if problem.question else problem.section),
+        )
+
+    def _cell_of(self, match: re.Match) -> str:
+        """A document path in a message ("also at sections[0].questions[2].key") as its cell."""
+        path = tuple(int(index) if index else name for index, name in _PATH_PART.findall(match[0]))
+        ref = self.origin(path)
+        return ref.cell if ref is not None else match[0]
 
 
 def read_workbook(content: bytes) -> ReadWorkbook:

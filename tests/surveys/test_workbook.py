@@ -656,6 +656,26 @@ def test_definition_problems_name_sheet_cell_and_question():
     ]
 
 
+def test_a_key_used_twice_names_both_cells():
+    content = definition_to_workbook(base())
+    first = cell(content, "survey", "name", name="has_plan")
+    second = cell(content, "survey", "name", name="plan_year")
+    relevant = cell(content, "survey", "relevant", name="plan_year")
+    content = set_cell(content, "survey", relevant, None)
+    assert refused(set_cell(content, "survey", second, "has_plan")) == [
+        f"{second}, question 'has_plan': 'has_plan' is used twice (also at {first})"
+    ]
+
+
+def test_an_end_group_row_holds_nothing_else():
+    content = definition_to_workbook(base())
+    ws = load_workbook(io.BytesIO(content))["survey"]
+    row = next(r[0].row for r in ws.iter_rows(min_row=2) if r[0].value == "end_group")
+    assert refused(set_cell(content, "survey", f"C{row}", "Slutt")) == [
+        f"survey!C{row}: an end_group row has only a type and a name, nothing in 'label::nb'"
+    ]
+
+
 def test_option_and_check_problems_point_into_their_sheets():
     content = definition_to_workbook(base())
     wb = load_workbook(io.BytesIO(content))
