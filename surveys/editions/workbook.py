@@ -34,7 +34,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from portal.core.spreadsheets import (
@@ -401,18 +401,25 @@ def definition_to_workbook(definition: dict) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)
+    wrapped = Alignment(wrap_text=True, vertical="top")
     for name in SHEETS:
         sheet = workbook.create_sheet(name)
         columns = COLUMNS[name]
         sheet.append(columns)
         for cell in sheet[1]:
             cell.font = bold
+        wide = [
+            column.startswith(("label", "hint", "title", "intro", "message", "relevant"))
+            for column in columns
+        ]
         for row in writer.rows[name]:
             sheet.append([row.get(column) for column in columns])
+            for cell, wrap in zip(sheet[sheet.max_row], wide, strict=True):
+                if wrap and cell.value is not None:
+                    cell.alignment = wrapped
         sheet.freeze_panes = "C2" if name in (SURVEY, CHOICES) else "A2"
-        for index, column in enumerate(columns, start=1):
-            wide = column.startswith(("label", "hint", "title", "intro", "message", "relevant"))
-            sheet.column_dimensions[get_column_letter(index)].width = 48 if wide else 16
+        for index, wrap in enumerate(wide, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = 48 if wrap else 16
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
