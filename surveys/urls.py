@@ -37,6 +37,7 @@ editions = [
         name="settlement_category_override",
     ),
     path(f"{E}definisjon.yaml", edition_views.edition_export, name="edition_export"),
+    path(f"{E}definisjon.xlsx", edition_views.edition_export_xlsx, name="edition_export_xlsx"),
     path(f"{E}forhandsvisning/", edition_views.edition_preview_pick, name="edition_preview_pick"),
     path(
         f"{E}forhandsvisning/<str:number>/",

@@ -16,7 +16,7 @@ from surveys.models import SettlementCategory
 
 
 class DefinitionUploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Survey definition (YAML or JSON)"))
+    file = forms.FileField(label=gettext_lazy("Survey definition (YAML, JSON or Excel workbook)"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

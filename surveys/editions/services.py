@@ -17,6 +17,7 @@ from portal.core.queue import enqueue_each_on_commit
 from portal.municipalities.models import Municipality
 from surveys.editions.cycle import next_year_definition
 from surveys.editions.definition import DefinitionError, parse_definition
+from surveys.editions.workbook import read_workbook
 from surveys.models import (
     Answer,
     FollowUp,
@@ -126,6 +127,31 @@ def edition_import(
         source=source,
     )
     return edition
+
+
+@transaction.atomic
+def edition_import_workbook(
+    *, actor: User | None, content: bytes, source: str = ""
+) -> SurveyEdition:
+    """``edition_import`` of the definition an Excel workbook holds (surveys.editions.workbook).
+
+    Raises WorkbookError with every problem at its sheet and cell, those of the definition too;
+    nothing is written then.
+    """
+    read = read_workbook(content)
+    try:
+        return edition_import(actor=actor, content=read.document, source=source)
+    except DefinitionError as exc:
+        raise read.located(exc) from None
+
+
+def check_workbook(content: bytes) -> dict:
+    """The definition a workbook holds, checked as an import would check it; writes nothing."""
+    read = read_workbook(content)
+    try:
+        return parse_definition(read.document, earlier_question=_earlier_question)
+    except DefinitionError as exc:
+        raise read.located(exc) from None
 
 
 @transaction.atomic

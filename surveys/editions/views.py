@@ -23,6 +23,12 @@ from surveys.editions.forms import (
     EditionSettingsForm,
     PreviewPickForm,
 )
+from surveys.editions.workbook import (
+    XLSX_CONTENT_TYPE,
+    WorkbookError,
+    definition_to_workbook,
+    is_workbook,
+)
 from surveys.models import Response, SettlementCategory, SettlementCategoryOverride, SurveyEdition
 from surveys.respondent import selectors
 from surveys.respondent.presenters import question_view
@@ -37,11 +43,18 @@ def edition_list(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        content = upload.read()
+        source = f"upload: {upload.name}"[:200]
         try:
-            edition = services.edition_import(
-                actor=request.user, content=upload.read(), source=f"upload: {upload.name}"[:200]
-            )
-        except DefinitionError as exc:
+            if is_workbook(content, upload.name):  # by its bytes, or an Excel file's name
+                edition = services.edition_import_workbook(
+                    actor=request.user, content=content, source=source
+                )
+            else:
+                edition = services.edition_import(
+                    actor=request.user, content=content, source=source
+                )
+        except (DefinitionError, WorkbookError) as exc:
             errors = exc.errors
         else:
             messages.success(
@@ -192,6 +205,25 @@ def edition_export(request: HttpRequest, year: int) -> HttpResponse:
         to_yaml(edition.definition), content_type="application/yaml; charset=utf-8"
     )
     reply["Content-Disposition"] = f'attachment; filename="survey-{year}.yaml"'
+    return reply
+
+
+@login_required
+@require_GET
+def edition_export_xlsx(request: HttpRequest, year: int) -> HttpResponse:
+    """The definition as an Excel workbook (surveys.editions.workbook) to edit and upload again."""
+    edition = _any_edition(request, year)
+    try:
+        content = definition_to_workbook(edition.definition)
+    except WorkbookError as exc:
+        messages.error(
+            request,
+            _("The definition cannot be written as an Excel workbook: %(problems)s")
+            % {"problems": " ".join(exc.errors)},
+        )
+        return redirect("surveys:edition_detail", year=year)
+    reply = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    reply["Content-Disposition"] = f'attachment; filename="survey-{year}.xlsx"'
     return reply
 
 

@@ -297,6 +297,7 @@ MATRIX = {
     # ... or the category form shown again with its errors.
     "surveys:settlement_category_override": ("post", _edition, ADMIN_ONLY),
     "surveys:edition_export": ("get", _edition, ADMIN_ONLY),
+    "surveys:edition_export_xlsx": ("get", _edition, ADMIN_ONLY),
     "surveys:edition_preview": ("get", lambda c: {**_edition(c), "number": c.a.number}, ADMIN_ONLY),
     "surveys:edition_preview_pick": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
     # Next year's draft is made, and the admin is taken to it.

@@ -3,12 +3,19 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from surveys.editions.definition import DefinitionError, parse_definition
-from surveys.editions.services import _earlier_question, edition_import
+from surveys.editions.services import (
+    _earlier_question,
+    check_workbook,
+    edition_import,
+    edition_import_workbook,
+)
+from surveys.editions.workbook import WorkbookError, is_workbook
 
 
 class Command(BaseCommand):
     help = (
-        "Import a survey definition (YAML or JSON) as a draft edition. See docs/survey-format.md."
+        "Import a survey definition (YAML or JSON, or an Excel workbook) as a draft edition. "
+        "See docs/survey-format.md and docs/survey-editor.md."
     )
 
     def add_arguments(self, parser):
@@ -22,18 +29,25 @@ class Command(BaseCommand):
             content = file.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from None
+        workbook = is_workbook(content, file.name)
+        source = f"import_survey {file.name}"
         try:
             if check:
-                definition = parse_definition(content, earlier_question=_earlier_question)
+                definition = (
+                    check_workbook(content)
+                    if workbook
+                    else parse_definition(content, earlier_question=_earlier_question)
+                )
                 count = sum(len(s["questions"]) for s in definition["sections"])
                 self.stdout.write(
                     f"{file}: valid ({definition['year']}, {len(definition['sections'])} sections, {count} questions)."
                 )
                 return
-            edition = edition_import(
-                actor=None, content=content, source=f"import_survey {file.name}"
-            )
-        except DefinitionError as exc:
+            if workbook:
+                edition = edition_import_workbook(actor=None, content=content, source=source)
+            else:
+                edition = edition_import(actor=None, content=content, source=source)
+        except (DefinitionError, WorkbookError) as exc:
             for error in exc.errors:
                 self.stderr.write(f"{file}: {error}")
             raise CommandError(
