@@ -120,11 +120,23 @@ def _series(question: Question, years: list[YearResult]) -> tuple[list[Series], 
         for index, item in enumerate(question.config.get("items", [])):
             points = []
             for y in years:
-                mean = y.result.items[index].result.mean if y.result.items else None
+                mean = y.result.items[index].result.mean if len(y.result.items) > index else None
                 if mean is not None:
                     points.append((y.year, mean))
             series.append(Series(localized(item["label"]), points))
         return series, ""
+    if kind == "yes_no_grid":
+        series = []
+        for index, item in enumerate(question.config.get("items", [])):
+            points = []
+            for y in years:
+                if len(y.result.items) <= index:
+                    continue
+                percent = y.result.items[index].result.yes_percent
+                if percent is not None:
+                    points.append((y.year, percent))
+            series.append(Series(localized(item["label"]), points))
+        return series, "%"
     if kind == "rank":
         templates = row_keys([y.result for y in years], lambda r: r.ranks)
         series = []
