@@ -174,14 +174,14 @@ def question_view(
             {
                 "key": item["key"],
                 "label": localized(item["label"]),
-                "name": qtypes.field_name(question, item["key"]),
+                "name": qtypes.item_field(question, item["key"]),
                 "other": bool(item.get("other")),
                 "points": [
                     {
                         "value": answer,
                         "label": qtypes.yes_no_label(answer),
                         "checked": current.get(item["key"]) == answer,
-                        "id": f"{qtypes.field_name(question, item['key'])}-{i}",
+                        "id": f"{qtypes.item_field(question, item['key'])}-{i}",
                     }
                     for i, answer in enumerate(answers)
                 ],
@@ -261,7 +261,7 @@ def _typed(question: Question, raw: Any) -> tuple[Any, str] | None:
         ], other
     if kind in ("scale_grid", "yes_no_grid"):
         return {
-            i["key"]: raw.get(qtypes.field_name(question, i["key"]))
+            i["key"]: raw.get(qtypes.item_field(question, i["key"]))
             for i in question.config["items"]
         }, (other if kind == "yes_no_grid" else "")
     if kind in ("integer", "percent") and raw.get(qtypes.field_name(question, "dk")):

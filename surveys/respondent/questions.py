@@ -35,6 +35,14 @@ def field_name(question: Question, suffix: str = "") -> str:
     return f"q-{question.key}" + (f"-{suffix}" if suffix else "")
 
 
+def item_field(question: Question, item_key: str) -> str:
+    """The form field of one item of a grid. A battery's items are prefixed, so an item called
+    "other" (or "version", "confirm" …) cannot meet the question's own fields."""
+    if question.type == "yes_no_grid":
+        return field_name(question, f"item-{item_key}")
+    return field_name(question, item_key)
+
+
 def fingerprint(value: Any, other_text: str = "") -> str:
     """A short fingerprint of a value, sent with a form so the server can tell what the user changed."""
     raw = json.dumps([value, other_text], sort_keys=True, ensure_ascii=False)
@@ -232,7 +240,7 @@ def parse(question: Question, data: Mapping[str, Any]) -> tuple[Any, str]:
         allowed = yes_no_values(question)
         value = {}
         for item in config["items"]:
-            raw = (data.get(field_name(question, item["key"])) or "").strip()
+            raw = (data.get(item_field(question, item["key"])) or "").strip()
             if raw:
                 value[item["key"]] = _single_value(question, raw, allowed)
         said_yes = {k for k, v in value.items() if v == "yes"}
