@@ -220,6 +220,9 @@ def _yaml_problem(problem: str) -> str:
             "a list item (-) is indented wrongly"
         ),
         "found unexpected end of stream": _("the document ends inside a quoted text"),
+        "could not determine a constructor": _(
+            "tags such as !!python/… are not allowed (could not determine a constructor)"
+        ),
     }
     for english, translated in known.items():
         if problem.startswith(english):
