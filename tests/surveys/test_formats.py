@@ -4,6 +4,7 @@ says what an unanswered question means; checked, answered, shown, counted and ex
 
 import copy
 import io
+from pathlib import Path
 
 import pytest
 from django.http import QueryDict
@@ -11,6 +12,7 @@ from django.utils import translation
 
 from surveys.analysis import breakdowns, exports, results
 from surveys.editions.definition import DefinitionError, parse_definition
+from surveys.editions.schema import QUESTION_TYPES
 from surveys.editions.services import edition_import, edition_set_status
 from surveys.models import Answer, Response
 from surveys.respondent import questions as qtypes
@@ -643,3 +645,15 @@ def test_the_export_holds_per_item_answers_and_other_texts(cast, answered):
         for shape in ("long", "wide"):
             exports.write_export(source, fmt=fmt, shape=shape, out=out)
     assert out.getvalue()
+
+
+def test_the_documented_example_uses_every_type_and_every_new_field():
+    example = Path(__file__).resolve().parents[2] / "surveys" / "editions" / "example.yaml"
+    parsed = parse_definition(example.read_bytes())
+    used = [x for s in parsed["sections"] for x in s["questions"]]
+    assert {x["type"] for x in used} == set(QUESTION_TYPES)
+    assert any(x["type"] == "rank" and any(o.get("other") for o in x["options"]) for x in used)
+    assert any("min_choices" in x for x in used)
+    assert any("labels" in x.get("scale", {}) for x in used)
+    rules = [r for x in used for r in x.get("show_if", {}).get("answers", [])]
+    assert any("item" in r for r in rules) and any("if_unanswered" in r for r in rules)
