@@ -276,6 +276,7 @@ def value_codes(question: Question) -> list[tuple[Any, str]]:
         labels = scale.get("labels") or []
         if len(labels) == high - low + 1:
             ends = {low + i: localized(label, LANGUAGE) for i, label in enumerate(labels)}
+            ends = {point: ("" if text == str(point) else text) for point, text in ends.items()}
         codes = [(point, ends.get(point, "")) for point in range(low, high + 1)]
     if kind in ("scale", "scale_grid", "single") and config.get("allow_not_relevant"):
         codes.append((qtypes.NOT_RELEVANT, NOT_RELEVANT_LABEL))

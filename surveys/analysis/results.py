@@ -142,7 +142,8 @@ def scale_point_label(question: Question, point: int) -> str:
     low, high = scale_bounds(question)
     labels = scale.get("labels") or []
     if len(labels) == high - low + 1 and low <= point <= high:
-        return f"{point} – {localized(labels[point - low])}"
+        label = localized(labels[point - low])
+        return str(point) if label.strip() == str(point) else f"{point} – {label}"
     end_label = (
         localized(scale.get("min_label"))
         if point == low

@@ -72,12 +72,14 @@ def yes_no_values(question: Question) -> list[str]:
 
 
 def scale_point_label(question: Question, point: Any) -> str:
-    """The label of one point of a labelled scale (``scale.labels``), or ''."""
+    """The label of one point of a labelled scale (``scale.labels``), or '' – also when the
+    label is just the point's number (a questionnaire that printed «1 – svært dårlig | 2 | …»)."""
     scale = question.config.get("scale", {})
     labels = scale.get("labels") or []
     low = scale.get("min", 1)
     if isinstance(point, int) and not isinstance(point, bool) and 0 <= point - low < len(labels):
-        return localized(labels[point - low])
+        label = localized(labels[point - low])
+        return "" if label.strip() == str(point) else label
     return ""
 
 

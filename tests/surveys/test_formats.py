@@ -657,3 +657,30 @@ def test_the_documented_example_uses_every_type_and_every_new_field():
     assert any("labels" in x.get("scale", {}) for x in used)
     rules = [r for x in used for r in x.get("show_if", {}).get("answers", [])]
     assert any("item" in r for r in rules) and any("if_unanswered" in r for r in rules)
+
+
+def test_the_shipped_editions_use_the_forms_the_real_surveys_used():
+    editions = Path(__file__).resolve().parents[2] / "surveys" / "editions"
+
+    def questions(year):
+        parsed = parse_definition((editions / f"{year}.yaml").read_bytes())
+        return {x["key"]: x for s in parsed["sections"] for x in s["questions"]}
+
+    y2014, y2017, y2026 = questions(2014), questions(2017), questions(2026)
+    # 2014 §2.2.2: «svare ja eller nei for alle relevante alternativ» – a battery.
+    battery = y2014["husbanken_instruments"]
+    assert battery["type"] == "yes_no_grid"
+    assert [i["key"] for i in battery["items"]][0] == "husbanken_basic_loan"
+    # 2014 §2.5: the ranking's «Annet» carries its description.
+    assert [o for o in y2014["settlement_barriers_rank"]["options"] if o.get("other")]
+    assert "settlement_barriers_other" not in y2014
+    assert y2014["disability_grant_visible_to_management"]["allow_not_relevant"]
+    # 2017 and 2026: «Nei …/ingen» options stand alone; the scale as the questionnaire printed it.
+    for edition in (y2017, y2026):
+        for key, option in (
+            ("norwegian_combined_with_schooling", "none"),
+            ("local_business_cooperation", "none"),
+            ("information_channels", "no_information"),
+        ):
+            assert next(o for o in edition[key]["options"] if o["key"] == option)["exclusive"]
+        assert len(edition["imdi_assistance_usefulness"]["scale"]["labels"]) == 5
