@@ -10,7 +10,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import translation
 
-from surveys.analysis import breakdowns, exports, results
+from surveys.analysis import breakdowns, exports, results, trends
 from surveys.editions.definition import DefinitionError, parse_definition
 from surveys.editions.schema import QUESTION_TYPES
 from surveys.editions.services import edition_import, edition_set_status
@@ -684,3 +684,42 @@ def test_the_shipped_editions_use_the_forms_the_real_surveys_used():
         ):
             assert next(o for o in edition[key]["options"] if o["key"] == option)["exclusive"]
         assert len(edition["imdi_assistance_usefulness"]["scale"]["labels"]) == 5
+
+
+def test_a_battery_over_two_years_is_a_yes_share_per_item(cast, answered):
+    following = forms(year=2027, opens="2027-11-01", deadline="2028-01-14", previous_year=2026)
+    edition_set_status(actor=None, edition=answered, status="closed")
+    nxt = edition_set_status(
+        actor=None, edition=edition_import(actor=None, content=following), status="open"
+    )
+    response = Response.objects.create(edition=nxt, municipality=cast.b, status="submitted")
+    Answer.objects.create(
+        response=response,
+        municipality=cast.b,
+        question=nxt.questions.get(key="tools"),
+        value={"plan": "no", "budget": "yes"},
+    )
+    series = trends.time_series(user=cast.admin, key="tools")
+    assert [y.year for y in series.years] == [2026, 2027]
+    lines = {s.label: s.points for s in series.series}
+    assert lines["Plan"] == [(2026, 100.0), (2027, 0.0)]
+    assert lines["Budsjett"] == [(2026, 0.0), (2027, 100.0)]
+    assert series.unit == "%"
+    headings = [r.label for r in series.table.rows if r.heading]
+    assert headings == ["Plan", "Budsjett", "Annet, beskriv"]
+
+
+def test_the_directorates_preview_and_definition_export_handle_the_new_forms(client, cast, edition):
+    client.force_login(cast.admin)
+    page = client.get("/direktoratet/undersokelser/2026/forhandsvisning/4204/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "<li>Budsjett</li>" in body and "Annet, beskriv (med beskrivelse)" in body
+    assert "Ja / Nei / Vet ikke" in body
+    assert "2 – Middels" in body
+    exported = client.get("/direktoratet/undersokelser/2026/definisjon.yaml")
+    assert exported.status_code == 200
+    again = parse_definition(exported.content)
+    assert q(again, "tools")["items"][2]["other"] is True
+    assert q(again, "measures")["min_choices"] == 2
+    assert q(again, "satisfaction")["scale"]["labels"][1] == {"nb": "Middels"}
