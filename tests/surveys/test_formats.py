@@ -723,3 +723,45 @@ def test_the_directorates_preview_and_definition_export_handle_the_new_forms(cli
     assert q(again, "tools")["items"][2]["other"] is True
     assert q(again, "measures")["min_choices"] == 2
     assert q(again, "satisfaction")["scale"]["labels"][1] == {"nb": "Middels"}
+
+
+def test_a_battery_lines_up_with_earlier_yes_no_questions_of_its_items_keys(cast, answered):
+    earlier = {
+        "year": 2025,
+        "title": "Kommuneundersøkelsen 2025",
+        "opens": "2025-11-03",
+        "deadline": "2026-01-16",
+        "sections": [
+            {
+                "key": "tools",
+                "title": "Verktøy",
+                "questions": [
+                    {"key": "plan", "type": "yes_no", "text": "Har kommunen en plan?"},
+                    {"key": "budget", "type": "yes_no", "text": "Har kommunen et budsjett?"},
+                ],
+            }
+        ],
+    }
+    previous = edition_set_status(
+        actor=None, edition=edition_import(actor=None, content=earlier), status="closed"
+    )
+    for municipality, plan, budget in ((cast.a, "no", "yes"), (cast.b, "yes", "yes")):
+        response = Response.objects.create(
+            edition=previous, municipality=municipality, status="submitted"
+        )
+        for key, value in (("plan", plan), ("budget", budget)):
+            Answer.objects.create(
+                response=response,
+                municipality=municipality,
+                question=previous.questions.get(key=key),
+                value=value,
+            )
+    series = trends.time_series(user=cast.admin, key="tools")
+    assert [y.year for y in series.years] == [2025, 2026]
+    assert series.years[0].result.items[0].result.n == 2
+    lines = {s.label: s.points for s in series.series}
+    assert lines["Plan"] == [(2025, 50.0), (2026, 100.0)]
+    assert lines["Budsjett"] == [(2025, 100.0), (2026, 0.0)]
+    panel = trends.time_series(user=cast.admin, key="tools", panel=True)
+    assert panel.panel_size == 1  # only A answered both years
+    assert {s.label: s.points for s in panel.series}["Plan"] == [(2025, 0.0), (2026, 100.0)]
