@@ -2,8 +2,8 @@
 
 A stored value is JSON: "yes"/"no"; an option key; a list of option keys (multi, rank); a
 number; {item: point} for a scale grid; {item: "yes"|"no"|"dont_know"} for a yes/no battery; a
-string for text. ``dont_know`` and ``not_relevant`` are
-stored as those strings. ``None`` means unanswered.
+string for text. ``dont_know`` and ``not_relevant`` are stored as those strings. ``None`` means
+unanswered. The description of an "other, please describe" option or item is the other text.
 """
 
 from __future__ import annotations
