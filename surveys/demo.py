@@ -110,12 +110,20 @@ def _demo_value(question, rng):
     if kind == "multi":
         exclusive = {o["key"] for o in config["options"] if o.get("exclusive")}
         pool = [k for k in keys if k not in exclusive] or keys
+        least = min(len(pool), config.get("min_choices") or 1)
+        most = max(least, config.get("max_choices") or 2)
         return sorted(
-            rng.sample(pool, min(len(pool), rng.randint(1, config.get("max_choices") or 2))),
+            rng.sample(pool, min(len(pool), rng.randint(least, most))),
             key=keys.index,
         )
     if kind == "rank":
-        return rng.sample(keys, config["rank"])
+        return rng.sample(keys, min(len(keys), config["rank"]))
+    if kind == "yes_no_grid":
+        return {
+            # "other" needs a description the demo does not invent
+            item["key"]: "no" if item.get("other") else rng.choice(["yes", "no"])
+            for item in config["items"]
+        }
     if kind == "integer":
         low, high = int(config.get("min", 0)), int(min(config.get("max", 60), 60))
         return rng.randint(low, max(low, high))

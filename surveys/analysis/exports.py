@@ -264,7 +264,7 @@ def value_codes(question: Question) -> list[tuple[Any, str]]:
     config = question.config
     kind = question.type
     codes: list[tuple[Any, str]] = []
-    if kind == "yes_no":
+    if kind in ("yes_no", "yes_no_grid"):
         codes = list(YES_NO_LABELS.items())
     elif kind in ("single", "multi", "rank"):
         codes = [(o["key"], localized(o["label"], LANGUAGE)) for o in question.options]
@@ -273,8 +273,12 @@ def value_codes(question: Question) -> list[tuple[Any, str]]:
         scale = config.get("scale", {})
         ends = {low: localized(scale.get("min_label"), LANGUAGE)}
         ends[high] = localized(scale.get("max_label"), LANGUAGE)
+        labels = scale.get("labels") or []
+        if len(labels) == high - low + 1:
+            ends = {low + i: localized(label, LANGUAGE) for i, label in enumerate(labels)}
+            ends = {point: ("" if text == str(point) else text) for point, text in ends.items()}
         codes = [(point, ends.get(point, "")) for point in range(low, high + 1)]
-    if kind in ("scale", "scale_grid") and config.get("allow_not_relevant"):
+    if kind in ("scale", "scale_grid", "single") and config.get("allow_not_relevant"):
         codes.append((qtypes.NOT_RELEVANT, NOT_RELEVANT_LABEL))
     if config.get("allow_dont_know") and kind not in ("rank", "scale_grid", "text", "textarea"):
         codes.append((qtypes.DONT_KNOW, DONT_KNOW_LABEL))
@@ -305,10 +309,24 @@ def _labeller(question: Question) -> Callable[[Any], str]:
 
 
 def _has_other(question: Question) -> bool:
-    return question.type in ("single", "multi") and any(o.get("other") for o in question.options)
+    if question.type == "yes_no_grid":
+        return any(i.get("other") for i in question.config.get("items", []))
+    return question.type in ("single", "multi", "rank") and any(
+        o.get("other") for o in question.options
+    )
+
+
+def _other_label(question: Question) -> str:
+    if question.type == "yes_no_grid":
+        listed = question.config.get("items", [])
+    else:
+        listed = question.options
+    return next((localized(o["label"], LANGUAGE) for o in listed if o.get("other")), "")
 
 
 def _other_keys(question: Question) -> set[str]:
+    if question.type == "yes_no_grid":
+        return {i["key"] for i in question.config.get("items", []) if i.get("other")}
     return {o["key"] for o in question.options if o.get("other")}
 
 
@@ -324,13 +342,17 @@ def _routing_conditions(show_if: dict[str, Any]) -> list[str]:
     if "region" in show_if:
         parts.append(f"{REGION} i {listed(show_if['region'])}")
     for rule in show_if.get("answers", []):
-        key = rule["question"]
+        key = rule["question"] + (f".{rule['item']}" if "item" in rule else "")
+        unanswered = {
+            "show": " (vises når ubesvart)",
+            "hide": " (skjules når ubesvart)",
+        }.get(rule.get("if_unanswered", ""), "")
         if "answered" in rule:
             parts.append(f"{key} er besvart" if rule["answered"] else f"{key} er ikke besvart")
         elif "in" in rule:
-            parts.append(f"{key} i {listed(rule['in'])}")
+            parts.append(f"{key} i {listed(rule['in'])}{unanswered}")
         elif "not_in" in rule:
-            parts.append(f"{key} ikke i {listed(rule['not_in'])}")
+            parts.append(f"{key} ikke i {listed(rule['not_in'])}{unanswered}")
     return parts
 
 
@@ -439,7 +461,7 @@ def question_columns(question: Question, explained: bool) -> list[Column]:
                     _place_cell(place),
                 )
             )
-    elif kind == "scale_grid":
+    elif kind in ("scale_grid", "yes_no_grid"):
         point_codes = _codes_text(value_codes(question))
         for item in question.config.get("items", []):
             columns.append(
@@ -462,12 +484,11 @@ def question_columns(question: Question, explained: bool) -> list[Column]:
             )
         )
     if _has_other(question):
-        other_labels = [localized(o["label"], LANGUAGE) for o in question.options if o.get("other")]
         columns.append(
             Column(
                 f"{key}__other_text",
                 question,
-                f"Beskrivelse av «{other_labels[0]}»",
+                f"Beskrivelse av «{_other_label(question)}»",
                 "",
                 lambda a: a[1] or None,
                 limits=False,
@@ -524,11 +545,13 @@ def _long_values(
         for key in _chosen(value):
             yield None, None, key, other_text if key in others else ""
     elif kind == "rank":
+        others = _other_keys(question)
         for place, key in enumerate(_chosen(value), start=1):
-            yield None, place, key, ""
-    elif kind == "scale_grid" and isinstance(value, dict):
+            yield None, place, key, other_text if key in others else ""
+    elif kind in ("scale_grid", "yes_no_grid") and isinstance(value, dict):
+        others = _other_keys(question) if kind == "yes_no_grid" else set()
         for item, point in value.items():
-            yield item, None, point, ""
+            yield item, None, point, other_text if item in others and point == "yes" else ""
     else:
         yield None, None, value, other_text
 

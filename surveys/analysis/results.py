@@ -136,9 +136,14 @@ def scale_bounds(question: Question) -> tuple[int, int]:
 
 
 def scale_point_label(question: Question, point: int) -> str:
-    """'1 – Very poor' at the ends of the scale, the number in between."""
+    """'1 – Very poor' at the ends of the scale, the number in between; with ``scale.labels``
+    every point's label."""
     scale = question.config.get("scale", {})
     low, high = scale_bounds(question)
+    labels = scale.get("labels") or []
+    if len(labels) == high - low + 1 and low <= point <= high:
+        label = localized(labels[point - low])
+        return str(point) if label.strip() == str(point) else f"{point} – {label}"
     end_label = (
         localized(scale.get("min_label"))
         if point == low
@@ -201,11 +206,11 @@ def _choice_result(question: Question, values: list[Any]) -> Result:
     counts: dict[str, int] = defaultdict(int)
     for value in values:
         counts[value_key(value)] += 1
-    if question.type == "yes_no":
+    if question.type in ("yes_no", "yes_no_grid"):
         keys = [("yes", _("Yes"), False), ("no", _("No"), False)]
     else:
         keys = [(o["key"], localized(o["label"]), False) for o in question.options]
-    keys += _extras(question, values, [DONT_KNOW])
+    keys += _extras(question, values, [NOT_RELEVANT, DONT_KNOW])
     n = len(values)
     return Result(n=n, rows=_counted_rows(keys, counts, n))
 
@@ -285,6 +290,22 @@ def _grid_result(question: Question, values: list[Any]) -> Result:
     return Result(n=len(values), items=items)
 
 
+def _battery_result(question: Question, values: list[Any]) -> Result:
+    """A yes/no battery: each item counted as a yes/no question of its own, over the answers
+    that answer that item."""
+    items = []
+    for item in question.config.get("items", []):
+        item_values = [
+            v[item["key"]]
+            for v in values
+            if isinstance(v, dict) and not is_empty(v.get(item["key"]))
+        ]
+        items.append(
+            Item(item["key"], localized(item["label"]), _choice_result(question, item_values))
+        )
+    return Result(n=len(values), items=items)
+
+
 def _text_result(answers: list[AnswerRow], themes: Sequence[Theme]) -> Result:
     """Free text: once coded, a row per theme and one for the answers without a theme."""
     n = len(answers)
@@ -314,6 +335,8 @@ def aggregate(question: Question, answers: list[AnswerRow], themes: Sequence[The
         return _scale_result(question, values)
     if kind == "scale_grid":
         return _grid_result(question, values)
+    if kind == "yes_no_grid":
+        return _battery_result(question, values)
     if kind in TEXT_TYPES:
         return _text_result(answers, themes)
     return Result(n=len(values))

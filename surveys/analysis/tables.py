@@ -137,11 +137,23 @@ def compare(question: Question, columns: list[tuple[str, str, Result]]) -> Table
             rows.append(TableRow(template.label, cells, kind="value"))
     elif kind == "scale":
         rows = _scale_rows(results)
-    elif kind == "scale_grid":
+    elif kind in ("scale_grid", "yes_no_grid"):
         for index, item in enumerate(question.config.get("items", [])):
-            item_results = [r.items[index].result if r.items else Result(n=0) for r in results]
+            item_results = [
+                r.items[index].result if len(r.items) > index else Result(n=0) for r in results
+            ]
             rows.append(TableRow(localized(item["label"]), [], heading=True))
-            rows += _scale_rows(item_results)
+            if kind == "scale_grid":
+                rows += _scale_rows(item_results)
+            else:
+                rows.append(
+                    TableRow(
+                        _("N (organisations with an answer)"),
+                        [Cell(count=r.n) for r in item_results],
+                        kind="count",
+                    )
+                )
+                rows += _distribution_rows(item_results)
     else:
         rows = _distribution_rows(results)
     return Table(table_columns, rows)
@@ -162,3 +174,28 @@ def grid_table(question: Question, result: Result) -> Table:
         cells.append(Cell(count=item.result.n))
         rows.append(TableRow(item.label, cells))
     return Table(columns, rows)
+
+
+def battery_table(question: Question, result: Result) -> Table:
+    """A yes/no battery's distribution: one row per item, a column per answer, then N."""
+    templates = row_keys([item.result for item in result.items], lambda r: r.rows)
+    columns = [Column(t.key, t.label, 0) for t in templates]
+    rows = []
+    for item in result.items:
+        cells = []
+        for template in templates:
+            row = next((r for r in item.result.rows if r.key == template.key), None)
+            count = row.count if row else 0
+            cells.append(Cell(count=count, percent=percent_of(count, item.result.n)))
+        cells.append(Cell(count=item.result.n))
+        rows.append(TableRow(item.label, cells, key=item.key))
+    return Table(columns, rows)
+
+
+def item_table(question: Question, result: Result) -> Table | None:
+    """The per-item table of a grid or a battery; None for other questions."""
+    if question.type == "scale_grid":
+        return grid_table(question, result)
+    if question.type == "yes_no_grid":
+        return battery_table(question, result)
+    return None

@@ -120,11 +120,23 @@ def _series(question: Question, years: list[YearResult]) -> tuple[list[Series], 
         for index, item in enumerate(question.config.get("items", [])):
             points = []
             for y in years:
-                mean = y.result.items[index].result.mean if y.result.items else None
+                mean = y.result.items[index].result.mean if len(y.result.items) > index else None
                 if mean is not None:
                     points.append((y.year, mean))
             series.append(Series(localized(item["label"]), points))
         return series, ""
+    if kind == "yes_no_grid":
+        series = []
+        for index, item in enumerate(question.config.get("items", [])):
+            points = []
+            for y in years:
+                if len(y.result.items) <= index:
+                    continue
+                percent = y.result.items[index].result.yes_percent
+                if percent is not None:
+                    points.append((y.year, percent))
+            series.append(Series(localized(item["label"]), points))
+        return series, "%"
     if kind == "rank":
         templates = row_keys([y.result for y in years], lambda r: r.ranks)
         series = []
@@ -152,9 +164,48 @@ def _series(question: Question, years: list[YearResult]) -> tuple[list[Series], 
     return series, "%"
 
 
+def _battery_from_yes_no(
+    user, latest: Question, questions: list[Question], rows: dict[int, list[AnswerRow]]
+) -> list[Question]:
+    """A battery's earlier years where its items were yes/no questions of their own, keyed like
+    the items: each such year read as the battery, one answer per organisation ({item: value}).
+    ``rows`` gets those years' rows under the first item question's id; the editions in the
+    series come back in year order."""
+    item_keys = [i["key"] for i in latest.config.get("items", [])]
+    has_battery = {q.edition_id for q in questions}
+    earlier = [
+        q
+        for q in Question.objects.filter(key__in=item_keys, type="yes_no")
+        .exclude(edition__status=SurveyEdition.Status.DRAFT)
+        .filter(edition__year__lt=latest.edition.year)
+        .select_related("edition")
+        .order_by("edition__year", "position")
+        if q.edition_id not in has_battery
+    ]
+    if not earlier:
+        return questions
+    standing_in: dict[int, Question] = {}
+    for question in earlier:
+        standing_in.setdefault(question.edition_id, question)
+    by_id = {q.pk: q for q in earlier}
+    combined: dict[tuple[int, int], AnswerRow] = {}
+    for question_id, row in answer_rows(user, earlier):
+        question = by_id[question_id]
+        first = standing_in[question.edition_id]
+        found = combined.setdefault(
+            (first.pk, row.municipality_id),
+            AnswerRow(row.answer_id, row.municipality_id, row.region_id, {}),
+        )
+        found.value[question.key] = row.value
+    for (first_id, _municipality), row in combined.items():
+        rows[first_id].append(row)
+    return sorted([*questions, *standing_in.values()], key=lambda q: q.edition.year)
+
+
 def time_series(*, user, key: str, panel: bool = False) -> TimeSeries | None:
     """The question ``key`` in every edition that has it (drafts excepted), each earlier year's
-    answers mapped onto the latest edition's options.
+    answers mapped onto the latest edition's options. A yes/no battery also takes in the earlier
+    years that asked its items as yes/no questions with the items' keys.
 
     With ``panel``, only organisations that answered the question in every one of those years
     count. Organisations are followed across reforms through the crosswalk: an answer belongs to
@@ -174,6 +225,8 @@ def time_series(*, user, key: str, panel: bool = False) -> TimeSeries | None:
     rows_by_question: dict[int, list[AnswerRow]] = defaultdict(list)
     for question_id, row in answer_rows(user, questions):
         rows_by_question[question_id].append(row)
+    if latest.type == "yes_no_grid":
+        questions = _battery_from_yes_no(user, latest, questions, rows_by_question)
     panel_size = None
     if panel:
         resolve = current_successors()

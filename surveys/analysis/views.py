@@ -73,6 +73,19 @@ def result_chart(
         ]
         title = _("%(title)s: mean per item (scale points only)") % {"title": title}
         return charts.bar_chart(chart_id=chart_id, title=title, bars=bars, max_value=high)
+    if kind == "yes_no_grid":
+        bars = []
+        for item in result.items:
+            yes = next((r for r in item.result.rows if r.key == "yes"), None)
+            bars.append(
+                charts.Bar(
+                    item.label,
+                    yes.percent if yes else None,
+                    _percent_text(yes.percent if yes else None, yes.count if yes else 0),
+                )
+            )
+        title = _("%(title)s: share that answered yes, per item") % {"title": title}
+        return charts.bar_chart(chart_id=chart_id, title=title, bars=bars)
     if not result.rows or kind in results.NUMBER_TYPES:
         return None
     bars = [charts.Bar(r.label, r.percent, _percent_text(r.percent, r.count)) for r in result.rows]
@@ -117,9 +130,7 @@ def edition_analysis(request: HttpRequest, year: int) -> HttpResponse:
                     "chart": result_chart(
                         qa.question, qa.national, f"chart-{qa.question.key}", title
                     ),
-                    "grid": tables.grid_table(qa.question, qa.national)
-                    if qa.question.type == "scale_grid"
-                    else None,
+                    "grid": tables.item_table(qa.question, qa.national),
                 }
             )
         sections.append({"section": section.section, "questions": blocks})
@@ -153,16 +164,12 @@ def question_analysis(request: HttpRequest, year: int, key: str) -> HttpResponse
             "title": title,
             "analysis": result,
             "chart": result_chart(question, result.national, f"chart-{key}", title),
-            "grid": tables.grid_table(question, result.national)
-            if question.type == "scale_grid"
-            else None,
+            "grid": tables.item_table(question, result.national),
             "regions": [
                 {
                     "region": region,
                     "result": region_result,
-                    "grid": tables.grid_table(question, region_result)
-                    if question.type == "scale_grid"
-                    else None,
+                    "grid": tables.item_table(question, region_result),
                 }
                 for region, region_result in result.regions
             ],

@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 import yaml
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from surveys.editions.schema import SCHEMA
 from surveys.respondent.context import FIGURE_PLACEHOLDERS
@@ -38,6 +39,7 @@ PLACEHOLDERS = frozenset(
 )
 CHECK_PLACEHOLDERS = PLACEHOLDERS | {"value", "figure", "last_year"}
 CHOICE_TYPES = ("single", "multi", "rank")
+GRID_TYPES = ("scale_grid", "yes_no_grid")
 
 
 # Every message is written "<location>: <what is wrong>", the location in the document's own
@@ -68,9 +70,9 @@ class Problem:
 
     def __str__(self) -> str:
         if self.question:
-            where = f"question '{self.question}'"
+            where = _("question '%(key)s'") % {"key": self.question}
         elif self.section:
-            where = f"section '{self.section}'"
+            where = _("section '%(key)s'") % {"key": self.section}
         else:
             return f"{self.location}: {self.message}" if self.location else self.message
         field = self.field + (f" ({self.language})" if self.language else "")
@@ -172,24 +174,60 @@ _NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text
 def load_document(content: bytes | str) -> Any:
     limit = settings.SURVEY_DEFINITION_MAX_BYTES  # bytes of a file, characters of a text
     if len(content) > limit:
-        raise DefinitionError([f"the document is larger than {limit // 1024} KiB"])
+        raise DefinitionError(
+            [_("the document is larger than %(size)s KiB") % {"size": limit // 1024}]
+        )
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise DefinitionError(["the document is not UTF-8 text"]) from None
+            raise DefinitionError([_("the document is not UTF-8 text")]) from None
     if "\x00" in content:
-        raise DefinitionError(["the document is not text"])
+        raise DefinitionError([_("the document is not text")])
     try:
         return yaml.load(content, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise DefinitionError([f"{where}{exc.problem or exc}"]) from None
+        problem = _yaml_problem(str(exc.problem or exc))
+        if mark:
+            problem = _("line %(line)s, column %(column)s: %(problem)s") % {
+                "line": mark.line + 1,
+                "column": mark.column + 1,
+                "problem": problem,
+            }
+        raise DefinitionError([problem]) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         raise DefinitionError(
-            [f"not a readable YAML or JSON document ({type(exc).__name__})"]
+            [_("not a readable YAML or JSON document (%(error)s)") % {"error": type(exc).__name__}]
         ) from None
+
+
+def _yaml_problem(problem: str) -> str:
+    """The YAML reader's own wording where we know it, in the reader's language."""
+    if problem.startswith("anchors and aliases"):
+        return _("anchors and aliases (*name) are not allowed")
+    if problem.startswith("lists and mappings nested more than"):
+        return _("lists and mappings nested more than %(depth)s deep are not allowed") % {
+            "depth": MAX_NESTING
+        }
+    known = {
+        "mapping values are not allowed here": _("a colon (:) is not allowed here"),
+        "found character '\\t' that cannot start any token": _(
+            "a tab cannot be used for indentation; use spaces"
+        ),
+        "found undefined alias": _("anchors and aliases (*name) are not allowed"),
+        "expected <block end>, but found '<block sequence start>'": _(
+            "a list item (-) is indented wrongly"
+        ),
+        "found unexpected end of stream": _("the document ends inside a quoted text"),
+        "could not determine a constructor": _(
+            "tags such as !!python/… are not allowed (could not determine a constructor)"
+        ),
+    }
+    for english, translated in known.items():
+        if problem.startswith(english):
+            return translated
+    return _("the YAML cannot be read (%(problem)s)") % {"problem": problem}
 
 
 def _path(parts: Iterable[Any]) -> str:
@@ -221,48 +259,112 @@ def _plain_key(key: Any) -> Any:
 _COMMON_QUESTION_FIELDS = {"key", "type", "text", "help", "required", "show_if"}
 _QUESTION_FIELDS = {
     "yes_no": {"allow_dont_know"},
-    "single": {"options", "allow_dont_know"},
-    "multi": {"options", "max_choices", "allow_dont_know"},
+    "single": {"options", "allow_dont_know", "allow_not_relevant"},
+    "multi": {"options", "min_choices", "max_choices", "allow_dont_know"},
     "rank": {"options", "rank"},
     "integer": {"min", "max", "unit", "allow_dont_know", "checks"},
     "percent": {"min", "max", "allow_dont_know", "checks"},
     "scale": {"scale", "allow_not_relevant", "allow_dont_know"},
     "scale_grid": {"items", "scale", "allow_not_relevant"},
+    "yes_no_grid": {"items", "allow_dont_know"},
     "text": {"max_length"},
     "textarea": {"max_length"},
 }
 
-_TEXT_HINT = "must be a text: a string, or a mapping with nb (and optionally nn and en)"
+
+def _type_name(kind: Any) -> str:
+    names = {
+        "string": _("a text"),
+        "integer": _("a whole number"),
+        "number": _("a number"),
+        "boolean": _("true or false"),
+        "object": _("a mapping (key: value)"),
+        "array": _("a list"),
+        "null": _("empty"),
+    }
+    if isinstance(kind, list):
+        return _(" or ").join(names.get(k, str(k)) for k in kind)
+    return names.get(kind, str(kind))
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
     where = _path(error.absolute_path)
+    instance = error.instance
+    value = error.validator_value
     if error.validator == "oneOf":
-        subschemas = error.validator_value
+        subschemas = value
         if any(s.get("type") == "string" for s in subschemas if isinstance(s, dict)):
-            return f"{where}: {_TEXT_HINT}"
+            return f"{where}: " + _(
+                "must be a text: a string, or a mapping with nb (and optionally nn and en)"
+            )
         if any("last_year" in json.dumps(s) for s in subschemas):
-            return f"{where}: a check needs either last_year, or key_figure with max_ratio and/or min_ratio"
-        return f"{where}: needs exactly one of in, not_in and answered"
-    if error.validator == "not" and isinstance(error.instance, dict):
-        kind = error.instance.get("type", "?")
+            return f"{where}: " + _(
+                "a check needs either last_year, or key_figure with max_ratio and/or min_ratio"
+            )
+        return f"{where}: " + _("needs exactly one of in, not_in and answered")
+    if error.validator == "not" and isinstance(instance, dict):
+        kind = instance.get("type", "?")
         allowed = _QUESTION_FIELDS.get(kind, set()) | _COMMON_QUESTION_FIELDS
-        misplaced = sorted(set(error.instance) - allowed)
+        misplaced = sorted(set(instance) - allowed)
         if misplaced:
             return "; ".join(
-                f"{where}.{name}: '{name}' does not belong to a '{kind}' question"
+                f"{where}.{name}: "
+                + _("'%(field)s' does not belong to a '%(type)s' question")
+                % {"field": name, "type": kind}
                 for name in misplaced
             )
-        return f"{where}: has a field that does not belong to a '{kind}' question"
-    if error.validator == "additionalProperties":
-        return f"{where}: {error.message.replace('Additional properties are not allowed', 'unknown field')}"
-    if error.validator == "pattern" and isinstance(error.instance, str):
+        return f"{where}: " + _("has a field that does not belong to a '%(type)s' question") % {
+            "type": kind
+        }
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        known = set(error.schema.get("properties", {}))
+        unknown = sorted(str(k) for k in instance if k not in known)
+        return f"{where}: " + _("unknown field %(fields)s") % {
+            "fields": ", ".join(f"'{k}'" for k in unknown)
+        }
+    if error.validator == "pattern" and isinstance(instance, str):
         if error.absolute_path and error.absolute_path[-1] in ("opens", "deadline"):
-            return f"{where}: '{error.instance}' is not a date (YYYY-MM-DD)"
-        return f"{where}: '{error.instance}' is not a valid key (lowercase letters, digits and _, starting with a letter)"
+            return f"{where}: " + _("'%(value)s' is not a date (YYYY-MM-DD)") % {"value": instance}
+        return f"{where}: " + _(
+            "'%(value)s' is not a valid key (lowercase letters, digits and _, starting with a letter)"
+        ) % {"value": instance}
     if error.validator == "enum":
-        listed = ", ".join(str(v) for v in error.validator_value)
-        return f"{where}: {error.instance!r} is not one of: {listed}"
+        listed = ", ".join(str(v) for v in value)
+        return f"{where}: " + _("%(value)s is not one of: %(listed)s") % {
+            "value": repr(instance),
+            "listed": listed,
+        }
+    if error.validator == "required" and isinstance(instance, dict):
+        missing = [f for f in value if f not in instance]
+        return f"{where}: " + _("'%(field)s' is missing") % {
+            "field": missing[0] if missing else "?"
+        }
+    if error.validator == "type":
+        return f"{where}: " + _("must be %(kind)s, not %(value)s") % {
+            "kind": _type_name(value),
+            "value": repr(instance),
+        }
+    if error.validator == "minItems":
+        return f"{where}: " + _("needs at least %(n)s entries") % {"n": value}
+    if error.validator in ("minLength", "minProperties"):
+        return f"{where}: " + _("cannot be empty")
+    if error.validator == "minimum":
+        return f"{where}: " + _("must be at least %(n)s, not %(value)s") % {
+            "n": value,
+            "value": instance,
+        }
+    if error.validator == "maximum":
+        return f"{where}: " + _("must be at most %(n)s, not %(value)s") % {
+            "n": value,
+            "value": instance,
+        }
+    if error.validator == "exclusiveMinimum":
+        return f"{where}: " + _("must be more than %(n)s, not %(value)s") % {
+            "n": value,
+            "value": instance,
+        }
+    if error.validator == "uniqueItems":
+        return f"{where}: " + _("lists the same value twice")
     return f"{where}: {error.message}"
 
 
@@ -280,7 +382,7 @@ def _routing_values(question: dict) -> set | None:
         extra.add("dont_know")
     if question.get("allow_not_relevant"):
         extra.add("not_relevant")
-    if kind == "yes_no":
+    if kind in ("yes_no", "yes_no_grid"):
         return {"yes", "no"} | extra
     if kind in ("single", "multi"):
         return {o["key"] for o in question["options"]} | extra
@@ -318,21 +420,21 @@ def _placeholders(text: dict[str, str]) -> Iterable[tuple[str, str]]:
         try:
             fields = list(string.Formatter().parse(value))
         except ValueError:
-            yield language, "has an unmatched { or } (write {{ or }} for a literal brace)"
+            yield language, _("has an unmatched { or } (write {{ or }} for a literal brace)")
             continue
         for _literal, name, spec, conversion in fields:
             if name is None:
                 continue
             if spec or conversion:
-                yield language, f"placeholder {{{name}}} cannot have a format"
+                yield language, _("placeholder {%(name)s} cannot have a format") % {"name": name}
             else:
-                yield language, f"uses {{{name}}}"
+                yield language, "uses {" + name + "}"
 
 
 def _normalise_yes_no(show_if: dict, questions: dict[str, dict]) -> None:
     for rule in show_if.get("answers", []):
         target = questions.get(rule["question"])
-        if target is None or target["type"] != "yes_no":
+        if target is None or target["type"] not in ("yes_no", "yes_no_grid"):
             continue
         for field in ("in", "not_in"):
             if field in rule:
@@ -359,7 +461,7 @@ def parse_definition(
     document = _plain(content if isinstance(content, dict) else load_document(content))
     if not isinstance(document, dict):
         raise DefinitionError(
-            ["the document must be a mapping with year, title, opens, deadline and sections"]
+            [_("the document must be a mapping with year, title, opens, deadline and sections")]
         )
 
     # YAML reads bare yes/no as booleans: accept them in routing rules of yes/no questions.
@@ -401,11 +503,13 @@ def parse_definition(
         try:
             dt.date.fromisoformat(document[field])
         except ValueError:
-            errors.append(f"{field}: '{document[field]}' is not a real date")
+            errors.append(
+                f"{field}: " + _("'%(value)s' is not a real date") % {"value": document[field]}
+            )
     if not errors and document["opens"] > document["deadline"]:
-        errors.append("deadline: the deadline is before the opening date")
+        errors.append("deadline: " + _("the deadline is before the opening date"))
     if document.get("previous_year") is not None and document["previous_year"] >= year:
-        errors.append("previous_year: must be an earlier year than the edition's")
+        errors.append("previous_year: " + _("must be an earlier year than the edition's"))
 
     def check_text(path: str, value: Any, allowed: frozenset[str] = PLACEHOLDERS) -> None:
         for language, problem in _placeholders(_text(value)):
@@ -413,11 +517,14 @@ def parse_definition(
                 name = problem[6:-1]
                 if not allowed:
                     errors.append(
-                        f"{path} ({language}): placeholders such as {{{name}}} cannot be used here"
+                        f"{path} ({language}): "
+                        + _("placeholders such as {%(name)s} cannot be used here") % {"name": name}
                     )
                 elif name not in allowed:
                     errors.append(
-                        f"{path} ({language}): unknown placeholder {{{name}}}; allowed: {', '.join(sorted(allowed))}"
+                        f"{path} ({language}): "
+                        + _("unknown placeholder {%(name)s}; allowed: %(allowed)s")
+                        % {"name": name, "allowed": ", ".join(sorted(allowed))}
                     )
             else:
                 errors.append(f"{path} ({language}): {problem}")
@@ -426,7 +533,7 @@ def parse_definition(
     if "intro" in document:
         check_text("intro", document["intro"])
 
-    seen_sections: dict[str, str] = {}
+    seen_sections: dict[str, int] = {}
     seen_questions: dict[str, str] = {}
     order: dict[str, int] = {}
     section_of: dict[str, int] = {}
@@ -435,10 +542,13 @@ def parse_definition(
     for s_index, section in enumerate(document["sections"]):
         s_path = f"sections[{s_index}]"
         if section["key"] in seen_sections:
+            first = document["sections"][seen_sections[section["key"]]]
             errors.append(
-                f"{s_path}.key: '{section['key']}' is used twice (also at {seen_sections[section['key']]})"
+                f"{s_path}.key: "
+                + _("'%(key)s' is used twice (also by the section titled “%(title)s”)")
+                % {"key": section["key"], "title": _text(first["title"]).get("nb", "")}
             )
-        seen_sections.setdefault(section["key"], f"{s_path}.key")
+        seen_sections.setdefault(section["key"], s_index)
         check_text(f"{s_path}.title", section["title"], frozenset())
         if "intro" in section:
             check_text(f"{s_path}.intro", section["intro"])
@@ -447,9 +557,11 @@ def parse_definition(
             key = question["key"]
             if key in seen_questions:
                 errors.append(
-                    f"{q_path}.key: '{key}' is used twice (also at {seen_questions[key]})"
+                    f"{q_path}.key: "
+                    + _("'%(key)s' is used twice (also by a question in section '%(section)s')")
+                    % {"key": key, "section": seen_questions[key]}
                 )
-            seen_questions.setdefault(key, f"{q_path}.key")
+            seen_questions.setdefault(key, section["key"])
             position += 1
             order.setdefault(key, position)
             section_of.setdefault(key, s_index)
@@ -460,6 +572,8 @@ def parse_definition(
                 check_text(f"{q_path}.help", question["help"])
             for o_index, option in enumerate(question.get("options", [])):
                 check_text(f"{q_path}.options[{o_index}].label", option["label"], frozenset())
+            for i_index, item in enumerate(question.get("items", [])):
+                check_text(f"{q_path}.items[{i_index}].label", item["label"], frozenset())
             for c_index, check in enumerate(question.get("checks", [])):
                 if "message" in check:
                     check_text(
@@ -497,24 +611,33 @@ def parse_definition(
         question = questions.get(mapping["question"])
         if question is None:
             errors.append(
-                f"{m_path}.question: '{mapping['question']}' is not a question of this edition"
+                f"{m_path}.question: "
+                + _("'%(key)s' is not a question of this edition") % {"key": mapping["question"]}
             )
             continue
         if mapping["from_year"] >= year:
             errors.append(
-                f"{m_path}.from_year: must be an earlier year than the edition's ({year})"
+                f"{m_path}.from_year: "
+                + _("must be an earlier year than the edition's (%(year)s)") % {"year": year}
             )
         if (mapping["question"], mapping["from_year"]) in seen_mappings:
             errors.append(
-                f"{m_path}: '{mapping['question']}' from {mapping['from_year']} is mapped twice"
+                f"{m_path}: "
+                + _("'%(key)s' from %(year)s is mapped twice")
+                % {"key": mapping["question"], "year": mapping["from_year"]}
             )
         seen_mappings.add((mapping["question"], mapping["from_year"]))
         targets = _mapping_targets(question)
         for source, target in mapping["map"].items():
             if str(target) not in targets:
                 errors.append(
-                    f"{m_path}.map.{source}: '{target}' is not an option of '{mapping['question']}' "
-                    f"(its options: {', '.join(sorted(targets))})"
+                    f"{m_path}.map.{source}: "
+                    + _("'%(value)s' is not an option of '%(key)s' (its options: %(options)s)")
+                    % {
+                        "value": target,
+                        "key": mapping["question"],
+                        "options": ", ".join(sorted(targets)),
+                    }
                 )
         if earlier_question is not None:
             earlier = earlier_question(mapping["from_year"], mapping["question"])
@@ -523,8 +646,13 @@ def parse_definition(
                 for source in mapping["map"]:
                     if str(source) not in sources:
                         errors.append(
-                            f"{m_path}.map.{source}: '{source}' is not an option of '{mapping['question']}' "
-                            f"in {mapping['from_year']}"
+                            f"{m_path}.map.{source}: "
+                            + _("'%(value)s' is not an option of '%(key)s' in %(year)s")
+                            % {
+                                "value": source,
+                                "key": mapping["question"],
+                                "year": mapping["from_year"],
+                            }
                         )
 
     if errors:
@@ -540,42 +668,115 @@ def _question_errors(path: str, question: dict) -> list[str]:
     for index, key in enumerate(keys):
         if key in RESERVED_VALUES:
             errors.append(
-                f"{path}.options[{index}].key: '{key}' is reserved; use allow_dont_know / allow_not_relevant"
+                f"{path}.options[{index}].key: "
+                + _("'%(key)s' is reserved; use allow_dont_know / allow_not_relevant")
+                % {"key": key}
             )
         elif keys.index(key) != index:
-            errors.append(f"{path}.options[{index}].key: '{key}' is used twice in this question")
-    item_keys = [i["key"] for i in question.get("items", [])]
+            errors.append(
+                f"{path}.options[{index}].key: "
+                + _("'%(key)s' is used twice in this question") % {"key": key}
+            )
+    items = question.get("items", [])
+    item_keys = [i["key"] for i in items]
     for index, key in enumerate(item_keys):
         if item_keys.index(key) != index:
-            errors.append(f"{path}.items[{index}].key: '{key}' is used twice in this question")
+            errors.append(
+                f"{path}.items[{index}].key: "
+                + _("'%(key)s' is used twice in this question") % {"key": key}
+            )
+    others = [index for index, item in enumerate(items) if item.get("other")]
+    if others and kind != "yes_no_grid":
+        errors.append(
+            f"{path}.items[{others[0]}].other: "
+            + _("only an item of a yes/no battery (yes_no_grid) can be “other, please describe”")
+        )
+    elif len(others) > 1:
+        errors.append(
+            f"{path}.items[{others[1]}].other: "
+            + _("a battery can have only one “other, please describe” item")
+        )
+    other_options = [index for index, option in enumerate(options) if option.get("other")]
+    if kind == "rank" and len(other_options) > 1:
+        errors.append(
+            f"{path}.options[{other_options[1]}].other: "
+            + _("a ranking can have only one “other, please describe” option")
+        )
     if "max_choices" in question and question["max_choices"] > len(options):
         errors.append(
-            f"{path}.max_choices: {question['max_choices']} is more than the {len(options)} options"
+            f"{path}.max_choices: "
+            + _("%(n)s is more than the %(options)s options")
+            % {"n": question["max_choices"], "options": len(options)}
         )
+    if "min_choices" in question:
+        if question["min_choices"] > len(options):
+            errors.append(
+                f"{path}.min_choices: "
+                + _("%(n)s is more than the %(options)s options")
+                % {"n": question["min_choices"], "options": len(options)}
+            )
+        elif question["min_choices"] > question.get("max_choices", len(options)):
+            errors.append(
+                f"{path}.min_choices: "
+                + _("%(n)s is more than max_choices (%(max)s)")
+                % {"n": question["min_choices"], "max": question["max_choices"]}
+            )
     if "rank" in question and question["rank"] > len(options):
-        errors.append(f"{path}.rank: {question['rank']} is more than the {len(options)} options")
+        errors.append(
+            f"{path}.rank: "
+            + _("%(n)s is more than the %(options)s options")
+            % {"n": question["rank"], "options": len(options)}
+        )
     if kind != "multi" and any(o.get("exclusive") for o in options):
-        errors.append(f"{path}.options: only a 'multi' question can have an exclusive option")
-    if kind == "rank" and any(o.get("other") for o in options):
-        errors.append(f"{path}.options: a ranking cannot have an 'other, please describe' option")
+        errors.append(
+            f"{path}.options: " + _("only a 'multi' question can have an exclusive option")
+        )
     low, high = question.get("min"), question.get("max")
     if low is not None and high is not None and low > high:
-        errors.append(f"{path}.min: {low} is more than max {high}")
+        errors.append(
+            f"{path}.min: " + _("%(low)s is more than max %(high)s") % {"low": low, "high": high}
+        )
     if kind == "percent":
         for field, value in (("min", low), ("max", high)):
             if value is not None and not 0 <= value <= 100:
-                errors.append(f"{path}.{field}: a percentage is between 0 and 100, not {value}")
+                errors.append(
+                    f"{path}.{field}: "
+                    + _("a percentage is between 0 and 100, not %(value)s") % {"value": value}
+                )
     if kind == "integer":
         for field, value in (("min", low), ("max", high)):
             if value is not None and value != int(value):
-                errors.append(f"{path}.{field}: must be a whole number for an integer question")
+                errors.append(
+                    f"{path}.{field}: " + _("must be a whole number for an integer question")
+                )
     if kind in ("scale", "scale_grid"):
         s_low, s_high = _scale_bounds(question)
         if s_low >= s_high:
-            errors.append(f"{path}.scale: min ({s_low}) must be less than max ({s_high})")
+            errors.append(
+                f"{path}.scale: "
+                + _("min (%(low)s) must be less than max (%(high)s)")
+                % {"low": s_low, "high": s_high}
+            )
+        else:
+            labels = question.get("scale", {}).get("labels")
+            if labels is not None and len(labels) != s_high - s_low + 1:
+                errors.append(
+                    f"{path}.scale.labels: "
+                    + _(
+                        "has %(count)s labels, but the scale from %(low)s to %(high)s has "
+                        "%(points)s points: give one label for every point, in order"
+                    )
+                    % {
+                        "count": len(labels),
+                        "low": s_low,
+                        "high": s_high,
+                        "points": s_high - s_low + 1,
+                    }
+                )
     if question.get("allow_dont_know") and kind in ("scale_grid", "rank", "text", "textarea"):
         errors.append(
-            f"{path}.allow_dont_know: a '{kind}' question cannot have a “don't know” answer"
+            f"{path}.allow_dont_know: "
+            + _("a '%(type)s' question cannot have a “don't know” answer") % {"type": kind}
         )
     return errors
 
@@ -586,12 +787,55 @@ def _routing_errors(path: str, show_if: dict, questions: dict[str, dict], is_ear
         r_path = f"{path}.answers[{index}]"
         key = rule["question"]
         target = questions.get(key)
+        if "answered" in rule and "if_unanswered" in rule:
+            errors.append(
+                f"{r_path}.if_unanswered: "
+                + _(
+                    "an 'answered' rule already says what happens when '%(key)s' is "
+                    "unanswered; use if_unanswered only with in or not_in"
+                )
+                % {"key": key}
+            )
         if target is None:
-            errors.append(f"{r_path}.question: '{key}' is not a question of this edition")
+            errors.append(
+                f"{r_path}.question: "
+                + _("'%(key)s' is not a question of this edition") % {"key": key}
+            )
             continue
         if not is_earlier(key):
             errors.append(
-                f"{r_path}.question: '{key}' is asked later; a rule can only depend on an earlier question"
+                f"{r_path}.question: "
+                + _("'%(key)s' is asked later; a rule can only depend on an earlier question")
+                % {"key": key}
+            )
+            continue
+        if target["type"] == "yes_no_grid":
+            item_keys = [i["key"] for i in target["items"]]
+            if "item" not in rule:
+                errors.append(
+                    f"{r_path}: "
+                    + _(
+                        "'%(key)s' is a battery: name the item the rule looks at with item "
+                        "(one of: %(items)s)"
+                    )
+                    % {"key": key, "items": ", ".join(item_keys)}
+                )
+                continue
+            if rule["item"] not in item_keys:
+                errors.append(
+                    f"{r_path}.item: "
+                    + _("'%(item)s' is not an item of '%(key)s' (its items: %(items)s)")
+                    % {"item": rule["item"], "key": key, "items": ", ".join(item_keys)}
+                )
+                continue
+        elif "item" in rule:
+            errors.append(
+                f"{r_path}.item: "
+                + _(
+                    "only a rule about a battery (yes_no_grid) can name an item; "
+                    "'%(key)s' is a '%(type)s' question"
+                )
+                % {"key": key, "type": target["type"]}
             )
             continue
         allowed = _routing_values(target)
@@ -600,7 +844,9 @@ def _routing_errors(path: str, show_if: dict, questions: dict[str, dict], is_ear
                 continue
             if allowed is not None and not allowed:
                 errors.append(
-                    f"{r_path}.{field}: a '{target['type']}' question can only be routed on with answered"
+                    f"{r_path}.{field}: "
+                    + _("a '%(type)s' question can only be routed on with answered")
+                    % {"type": target["type"]}
                 )
                 continue
             for value in rule[field]:
@@ -609,11 +855,16 @@ def _routing_errors(path: str, show_if: dict, questions: dict[str, dict], is_ear
                         not (isinstance(value, int | float) and not isinstance(value, bool))
                         and value not in RESERVED_VALUES
                     ):
-                        errors.append(f"{r_path}.{field}: '{value}' is not a number")
+                        errors.append(
+                            f"{r_path}.{field}: "
+                            + _("'%(value)s' is not a number") % {"value": value}
+                        )
                 elif value not in allowed:
                     listed = ", ".join(str(v) for v in sorted(allowed, key=str))
                     errors.append(
-                        f"{r_path}.{field}: '{value}' is not an answer of '{key}' (its answers: {listed})"
+                        f"{r_path}.{field}: "
+                        + _("'%(value)s' is not an answer of '%(key)s' (its answers: %(listed)s)")
+                        % {"value": value, "key": key, "listed": listed}
                     )
     return errors
 
@@ -641,6 +892,8 @@ def _normalised(document: dict) -> dict:
                 q["items"] = [texts(i, ("label",)) for i in q["items"]]
             if "scale" in q:
                 q["scale"] = texts(q["scale"], ("min_label", "max_label"))
+                if "labels" in q["scale"]:
+                    q["scale"]["labels"] = [_text(label) for label in q["scale"]["labels"]]
             if "checks" in q:
                 q["checks"] = [texts(c, ("message",)) for c in q["checks"]]
             s["questions"].append(q)

@@ -59,6 +59,8 @@ SHOW_IF = {
                     "in": {"type": "array", "items": ROUTING_VALUE, "minItems": 1},
                     "not_in": {"type": "array", "items": ROUTING_VALUE, "minItems": 1},
                     "answered": {"type": "boolean"},
+                    "item": KEY,
+                    "if_unanswered": {"enum": ["show", "hide"]},
                 },
                 "required": ["question"],
                 "additionalProperties": False,
@@ -86,7 +88,7 @@ OPTION = {
 }
 ITEM = {
     "type": "object",
-    "properties": {"key": KEY, "label": TEXT},
+    "properties": {"key": KEY, "label": TEXT, "other": {"type": "boolean"}},
     "required": ["key", "label"],
     "additionalProperties": False,
 }
@@ -97,6 +99,7 @@ SCALE = {
         "max": {"type": "integer", "minimum": 1, "maximum": 11},
         "min_label": TEXT,
         "max_label": TEXT,
+        "labels": {"type": "array", "items": TEXT, "minItems": 2},
     },
     "additionalProperties": False,
 }
@@ -127,6 +130,7 @@ QUESTION_TYPES = [
     "percent",
     "scale",
     "scale_grid",
+    "yes_no_grid",
     "text",
     "textarea",
 ]
@@ -142,6 +146,7 @@ QUESTION = {
         "options": {"type": "array", "items": OPTION, "minItems": 2},
         "allow_dont_know": {"type": "boolean"},
         "allow_not_relevant": {"type": "boolean"},
+        "min_choices": {"type": "integer", "minimum": 1},
         "max_choices": {"type": "integer", "minimum": 1},
         "rank": {"type": "integer", "minimum": 2},
         "min": {"type": "number"},
@@ -161,7 +166,7 @@ QUESTION = {
             "else": {"not": {"anyOf": [{"required": ["options"]}]}},
         },
         {
-            "if": {"properties": {"type": {"const": "scale_grid"}}},
+            "if": {"properties": {"type": {"enum": ["scale_grid", "yes_no_grid"]}}},
             "then": {"required": ["items"]},
             "else": {"not": {"required": ["items"]}},
         },
@@ -172,7 +177,9 @@ QUESTION = {
         },
         {
             "if": {"not": {"properties": {"type": {"const": "multi"}}}},
-            "then": {"not": {"required": ["max_choices"]}},
+            "then": {
+                "not": {"anyOf": [{"required": ["max_choices"]}, {"required": ["min_choices"]}]}
+            },
         },
         {
             "if": {"not": {"properties": {"type": {"enum": ["integer", "percent"]}}}},
@@ -192,9 +199,11 @@ QUESTION = {
         },
         {
             "if": {"not": {"properties": {"type": {"enum": ["scale", "scale_grid"]}}}},
-            "then": {
-                "not": {"anyOf": [{"required": ["scale"]}, {"required": ["allow_not_relevant"]}]}
-            },
+            "then": {"not": {"required": ["scale"]}},
+        },
+        {
+            "if": {"not": {"properties": {"type": {"enum": ["scale", "scale_grid", "single"]}}}},
+            "then": {"not": {"required": ["allow_not_relevant"]}},
         },
         {
             "if": {"not": {"properties": {"type": {"enum": ["text", "textarea"]}}}},
@@ -248,7 +257,7 @@ SCHEMA = {
     "additionalProperties": False,
 }
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "docs" / "survey-schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "survey-schema.json"
 
 
 def schema_json() -> str:

@@ -32,6 +32,7 @@ QUESTION_CONFIG_FIELDS = (
     "options",
     "allow_dont_know",
     "allow_not_relevant",
+    "min_choices",
     "max_choices",
     "rank",
     "min",

@@ -47,6 +47,10 @@ class QuestionView:
     number_text: str = ""
     dont_know: bool = False
     comments: list = field(default_factory=list)
+    grid_header: list[str] = field(default_factory=list)
+    scale_labels: tuple[str, str] = ("", "")
+    point_labels: list[tuple[str, str]] = field(default_factory=list)
+    other_item: str = ""
 
     @property
     def key(self) -> str:
@@ -93,15 +97,15 @@ def _choices(question: Question, value: Any) -> list[Choice]:
         low, high = scale.get("min", 1), scale.get("max", 5)
         for point in range(low, high + 1):
             label = str(point)
-            if point == low and scale.get("min_label"):
+            if qtypes.scale_point_label(question, point):
+                label = f"{point} – {qtypes.scale_point_label(question, point)}"
+            elif point == low and scale.get("min_label"):
                 label = f"{point} – {localized(scale['min_label'])}"
             elif point == high and scale.get("max_label"):
                 label = f"{point} – {localized(scale['max_label'])}"
             out.append(Choice(str(point), label, str(point) in chosen))
-        if config.get("allow_not_relevant"):
-            out.append(
-                Choice(qtypes.NOT_RELEVANT, _("Not relevant"), qtypes.NOT_RELEVANT in chosen)
-            )
+    if config.get("allow_not_relevant") and question.type in ("single", "scale"):
+        out.append(Choice(qtypes.NOT_RELEVANT, _("Not relevant"), qtypes.NOT_RELEVANT in chosen))
     if config.get("allow_dont_know") and question.type in ("yes_no", "single", "multi", "scale"):
         out.append(Choice(qtypes.DONT_KNOW, _("Don't know"), qtypes.DONT_KNOW in chosen))
     for index, choice in enumerate(out):
@@ -163,6 +167,31 @@ def question_view(
         view.last_year_available = bool(view.last_year)
     view.choices = _choices(question, value)
     config = question.config
+    if question.type == "yes_no_grid":
+        answers = qtypes.yes_no_values(question)
+        current = value if isinstance(value, dict) else {}
+        view.grid = [
+            {
+                "key": item["key"],
+                "label": localized(item["label"]),
+                "name": qtypes.item_field(question, item["key"]),
+                "other": bool(item.get("other")),
+                "points": [
+                    {
+                        "value": answer,
+                        "label": qtypes.yes_no_label(answer),
+                        "checked": current.get(item["key"]) == answer,
+                        "id": f"{qtypes.item_field(question, item['key'])}-{i}",
+                    }
+                    for i, answer in enumerate(answers)
+                ],
+            }
+            for item in config["items"]
+        ]
+        view.grid_header = [qtypes.yes_no_label(a) for a in answers]
+        view.other_item = next(
+            (localized(i["label"]) for i in config["items"] if i.get("other")), ""
+        )
     if question.type == "scale_grid":
         scale = config.get("scale", {})
         low, high = scale.get("min", 1), scale.get("max", 5)
@@ -186,13 +215,13 @@ def question_view(
             }
             for item in config["items"]
         ]
-        view.grid_header = [  # type: ignore[attr-defined]
-            (_("Not relevant") if p == qtypes.NOT_RELEVANT else p) for p in points
+        view.grid_header = [(_("Not relevant") if p == qtypes.NOT_RELEVANT else p) for p in points]
+        view.scale_labels = (localized(scale.get("min_label")), localized(scale.get("max_label")))
+        view.point_labels = [
+            (str(p), qtypes.scale_point_label(question, p))
+            for p in range(low, high + 1)
+            if qtypes.scale_point_label(question, p)
         ]
-        view.scale_labels = (  # type: ignore[attr-defined]
-            localized(scale.get("min_label")),
-            localized(scale.get("max_label")),
-        )
     if question.type == "rank":
         ranked = value if isinstance(value, list) else []
         view.rank_places = [
@@ -203,7 +232,10 @@ def question_view(
             }
             for place in range(1, config["rank"] + 1)
         ]
-        view.choices = [Choice(o["key"], localized(o["label"]), False) for o in question.options]
+        view.choices = [
+            Choice(o["key"], localized(o["label"]), False, bool(o.get("other")))
+            for o in question.options
+        ]
     if question.type in ("integer", "percent"):
         view.dont_know = value == qtypes.DONT_KNOW
         view.number_text = "" if value in (None, qtypes.DONT_KNOW) else str(value)
@@ -226,12 +258,12 @@ def _typed(question: Question, raw: Any) -> tuple[Any, str] | None:
         return [
             raw.get(qtypes.field_name(question, str(i))) or ""
             for i in range(1, question.config["rank"] + 1)
-        ], ""
-    if kind == "scale_grid":
+        ], other
+    if kind in ("scale_grid", "yes_no_grid"):
         return {
-            i["key"]: raw.get(qtypes.field_name(question, i["key"]))
+            i["key"]: raw.get(qtypes.item_field(question, i["key"]))
             for i in question.config["items"]
-        }, ""
+        }, (other if kind == "yes_no_grid" else "")
     if kind in ("integer", "percent") and raw.get(qtypes.field_name(question, "dk")):
         return qtypes.DONT_KNOW, ""
     return raw.get(prefix) or None, other

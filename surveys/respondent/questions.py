@@ -1,8 +1,9 @@
 """Each question type: how its answer arrives from a form, how it is checked, how it is shown.
 
 A stored value is JSON: "yes"/"no"; an option key; a list of option keys (multi, rank); a
-number; {item: point} for a grid; a string for text. ``dont_know`` and ``not_relevant`` are
-stored as those strings. ``None`` means unanswered.
+number; {item: point} for a scale grid; {item: "yes"|"no"|"dont_know"} for a yes/no battery; a
+string for text. ``dont_know`` and ``not_relevant`` are stored as those strings. ``None`` means
+unanswered. The description of an "other, please describe" option or item is the other text.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ def field_name(question: Question, suffix: str = "") -> str:
     return f"q-{question.key}" + (f"-{suffix}" if suffix else "")
 
 
+def item_field(question: Question, item_key: str) -> str:
+    """The form field of one item of a grid. A battery's items are prefixed, so an item called
+    "other" (or "version", "confirm" …) cannot meet the question's own fields."""
+    if question.type == "yes_no_grid":
+        return field_name(question, f"item-{item_key}")
+    return field_name(question, item_key)
+
+
 def fingerprint(value: Any, other_text: str = "") -> str:
     """A short fingerprint of a value, sent with a form so the server can tell what the user changed."""
     raw = json.dumps([value, other_text], sort_keys=True, ensure_ascii=False)
@@ -51,6 +60,27 @@ def _option_keys(question: Question) -> list[str]:
 
 def _other_keys(question: Question) -> set[str]:
     return {o["key"] for o in question.options if o.get("other")}
+
+
+def _other_items(question: Question) -> set[str]:
+    return {i["key"] for i in question.config.get("items", []) if i.get("other")}
+
+
+def yes_no_values(question: Question) -> list[str]:
+    """The answers of a yes/no question or of each item of a battery."""
+    return ["yes", "no", *([DONT_KNOW] if question.config.get("allow_dont_know") else [])]
+
+
+def scale_point_label(question: Question, point: Any) -> str:
+    """The label of one point of a labelled scale (``scale.labels``), or '' – also when the
+    label is just the point's number (a questionnaire that printed «1 – svært dårlig | 2 | …»)."""
+    scale = question.config.get("scale", {})
+    labels = scale.get("labels") or []
+    low = scale.get("min", 1)
+    if isinstance(point, int) and not isinstance(point, bool) and 0 <= point - low < len(labels):
+        label = localized(labels[point - low])
+        return "" if label.strip() == str(point) else label
+    return ""
 
 
 def _single_value(question: Question, raw: str, allowed: list[Any]) -> Any:
@@ -93,7 +123,11 @@ def parse(question: Question, data: Mapping[str, Any]) -> tuple[Any, str]:
         if kind == "yes_no":
             allowed: list[Any] = ["yes", "no", *extra]
         elif kind == "single":
-            allowed = [*_option_keys(question), *extra]
+            allowed = [
+                *_option_keys(question),
+                *([NOT_RELEVANT] if config.get("allow_not_relevant") else []),
+                *extra,
+            ]
         else:
             low, high = _scale(question)
             allowed = (
@@ -129,6 +163,11 @@ def parse(question: Question, data: Mapping[str, Any]) -> tuple[Any, str]:
                 ngettext("Choose at most %(n)s option.", "Choose at most %(n)s options.", limit)
                 % {"n": limit}
             )
+        least = config.get("min_choices")
+        if least and len(chosen) < least and not exclusive:
+            raise AnswerInvalid(
+                ngettext("Choose at least %(n)s.", "Choose at least %(n)s.", least) % {"n": least}
+            )
         return chosen, _other(question, chosen, other_text)
 
     if kind == "rank":
@@ -151,7 +190,7 @@ def parse(question: Question, data: Mapping[str, Any]) -> tuple[Any, str]:
                 _("“%(option)s” is chosen for more than one place. Choose each option only once.")
                 % {"option": question.option_label(duplicates[0])}
             )
-        return filled, ""
+        return filled, _other(question, filled, other_text)
 
     if kind in ("integer", "percent"):
         if data.get(field_name(question, "dk")) and extra:
@@ -199,6 +238,18 @@ def parse(question: Question, data: Mapping[str, Any]) -> tuple[Any, str]:
                 value[item["key"]] = _single_value(question, raw, allowed)
         return (value or None), ""
 
+    if kind == "yes_no_grid":
+        allowed = yes_no_values(question)
+        value = {}
+        for item in config["items"]:
+            raw = (data.get(item_field(question, item["key"])) or "").strip()
+            if raw:
+                value[item["key"]] = _single_value(question, raw, allowed)
+        said_yes = {k for k, v in value.items() if v == "yes"}
+        if not said_yes & _other_items(question):
+            return (value or None), ""
+        return value, _describe(other_text)
+
     if kind in ("text", "textarea"):
         raw = (data.get(name) or "").replace("\r\n", "\n").strip()
         if not raw:
@@ -220,6 +271,11 @@ def _other(question: Question, chosen: list[Any], other_text: str) -> str:
     picked_other = bool(_other_keys(question) & {c for c in chosen if isinstance(c, str)})
     if not picked_other:
         return ""
+    return _describe(other_text)
+
+
+def _describe(other_text: str) -> str:
+    """The description an "other, please describe" answer needs."""
     if not other_text:
         raise AnswerInvalid(_("Describe what “other” is, or choose another option."))
     if len(other_text) > 500:
@@ -260,15 +316,33 @@ def display(question: Question, value: Any, other_text: str = "") -> str:
     if kind == "percent":
         return f"{_number_text(value)} %"
     if kind == "scale":
-        return _number_text(value)
+        label = scale_point_label(question, value)
+        return f"{_number_text(value)} – {label}" if label else _number_text(value)
     if kind == "scale_grid":
         labels = {i["key"]: localized(i["label"]) for i in question.config["items"]}
         parts = []
         for item_key, point in value.items():
+            label = scale_point_label(question, point)
             shown = _("Not relevant") if point == NOT_RELEVANT else str(point)
+            shown = f"{shown} – {label}" if label else shown
             parts.append(f"{labels.get(item_key, item_key)}: {shown}")
         return "; ".join(parts)
+    if kind == "yes_no_grid" and isinstance(value, dict):
+        parts = []
+        others = _other_items(question)
+        for item in question.config["items"]:
+            if item["key"] not in value:
+                continue
+            label = localized(item["label"])
+            if item["key"] in others and other_text and value[item["key"]] == "yes":
+                label = f"{label} ({other_text})"
+            parts.append(f"{label}: {yes_no_label(value[item['key']])}")
+        return "; ".join(parts)
     return str(value)
+
+
+def yes_no_label(value: Any) -> str:
+    return {"yes": _("Yes"), "no": _("No"), DONT_KNOW: _("Don't know")}.get(value, str(value))
 
 
 def plausibility_warning(question: Question, value: Any, org: OrgContext, last_year: Any) -> str:

@@ -20,10 +20,21 @@ def attributes_match(show_if: Mapping[str, Any], org: OrgContext) -> bool:
 
 
 def _rule_holds(rule: Mapping[str, Any], value: Any) -> bool:
+    """Whether one ``show_if.answers`` rule holds for the earlier question's value.
+
+    A rule with ``item`` looks at that item of a battery ({item: "yes"|"no"|"dont_know"}).
+    When the earlier question is unanswered (or hidden, which ``value`` None also stands for),
+    ``if_unanswered`` says what the rule says: "show" holds, "hide" does not; without it an
+    ``in`` rule does not hold and a ``not_in`` rule does.
+    """
+    if "item" in rule:
+        value = value.get(rule["item"]) if isinstance(value, dict) else None
     answered = value is not None and value != "" and value != [] and value != {}
     if "answered" in rule:
         return answered is rule["answered"]
     if not answered:
+        if "if_unanswered" in rule:
+            return rule["if_unanswered"] == "show"
         return "not_in" in rule
     values = value if isinstance(value, list) else [value]
     listed = rule.get("in", rule.get("not_in", []))

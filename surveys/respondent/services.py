@@ -291,9 +291,9 @@ def _revalidate(question: Question, value: Any, other: str) -> tuple[Any, str]:
     elif question.type == "rank":
         for index, key in enumerate(value or [], start=1):
             data[qtypes.field_name(question, str(index))] = key
-    elif question.type == "scale_grid":
+    elif question.type in ("scale_grid", "yes_no_grid"):
         for item, point in (value or {}).items():
-            data[qtypes.field_name(question, item)] = str(point)
+            data[qtypes.item_field(question, item)] = str(point)
     elif question.type in ("integer", "percent") and value == qtypes.DONT_KNOW:
         data[qtypes.field_name(question, "dk")] = "1"
     else:

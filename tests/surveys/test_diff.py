@@ -382,7 +382,7 @@ def test_shipped_2014_to_2017(shipped):
     assert interpreter.retyped == ("yes_no", "single")
     assert ("no", "none") in {(o.key, o.target) for o in interpreter.options_that("mapped")}
     assert question(diff, "settlement_fluctuation_challenges").status == "added"
-    assert question(diff, "husbanken_basic_loan").status == "removed"
+    assert question(diff, "husbanken_instruments").status == "removed"
     assert diff.summary.retyped == 2 and diff.summary.moved == 1
 
 

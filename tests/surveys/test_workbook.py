@@ -269,7 +269,8 @@ EXTENDED = {
 
 def test_the_shared_extensions_and_every_field_survive_the_round_trip():
     """yes_no_grid, min_choices, rank other, single not_relevant, scale labels, item and
-    if_unanswered: the workbook carries them as they are (parse_definition may not know them)."""
+    if_unanswered: the workbook carries them as they are, and the definition checker accepts
+    what comes back."""
     content = definition_to_workbook(EXTENDED)
     assert read_workbook(content).document == EXTENDED
 
@@ -636,7 +637,7 @@ def test_definition_problems_name_sheet_cell_and_question():
     content = set_cell(content, "survey", max_choices, 3)
     content = set_cell(content, "settings", year, 1999)
     errors = refused(content)
-    assert f"{year}: 1999 is less than the minimum of 2000" in errors
+    assert f"{year}: must be at least 2000, not 1999" in errors
     assert (
         f"{label}, question 'has_plan': must be a text: a string, or a mapping with nb (and optionally nn and en)"
         in errors
@@ -663,8 +664,10 @@ def test_a_key_used_twice_names_both_cells():
     relevant = cell(content, "survey", "relevant", name="plan_year")
     content = set_cell(content, "survey", relevant, None)
     assert refused(set_cell(content, "survey", second, "has_plan")) == [
-        f"{second}, question 'has_plan': 'has_plan' is used twice (also at {first})"
+        f"{second}, question 'has_plan': 'has_plan' is used twice "
+        "(also by a question in section 'settlement')"
     ]
+    assert first != second
 
 
 def test_an_end_group_row_holds_nothing_else():
