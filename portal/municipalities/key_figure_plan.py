@@ -374,3 +374,66 @@ def compare(plan: ImportPlan, stored: dict[tuple[int, int], KeyFigures] | None =
             changes["structure_year"] = (existing.structure_year, row.structure_year)
         row.changes = changes
         row.action = CHANGE if changes else UNCHANGED
+
+
+def _value(value: object) -> str:
+    return "–" if value in (None, "") else str(value)
+
+
+def preview_lines(plan: ImportPlan) -> list[str]:
+    """The preview in plain text, for the command line: one line per row, then the notes."""
+    parsed = plan.parsed
+    lines = []
+    described = parsed.format + (f" {parsed.table_id}" if parsed.table_id else "")
+    if parsed.title:
+        described += f" – {parsed.title}"
+    lines.append(_("Source: %(source)s") % {"source": described})
+    if plan.structure:
+        lines.append(_("Regions on the %(year)s structure.") % {"year": plan.structure})
+    labels = {
+        CREATE: _("new"),
+        CHANGE: _("change"),
+        UNCHANGED: _("unchanged"),
+    }
+    for row in plan.rows:
+        head = f"{labels[row.action]:<9} {row}"
+        if row.action == CREATE:
+            detail = ", ".join(f"{k}={_value(v)}" for k, v in row.values.items())
+        elif row.action == CHANGE:
+            detail = ", ".join(
+                f"{k} {_value(a)} → {_value(b)}" for k, (a, b) in row.changes.items()
+            )
+        else:
+            detail = ""
+        lines.append(f"{head}: {detail}" if detail else head)
+    for row in plan.mapped:
+        lines.append(
+            _("mapped    %(number)s %(year)s: %(note)s")
+            % {"number": row.number, "year": row.year, "note": row.mapping}
+        )
+    for item in parsed.missing:
+        lines.append(_("not read  %(item)s") % {"item": item})
+    for label in parsed.skipped:
+        lines.append(_("skipped   %(region)s (not an organisation)") % {"region": label})
+    if parsed.ignored_columns:
+        lines.append(
+            _("Columns not imported (the portal keeps no such figure): %(columns)s")
+            % {"columns": ", ".join(parsed.ignored_columns)}
+        )
+    counts = plan.missing_counts()
+    lines.append(
+        _(
+            "%(created)s new, %(updated)s changed, %(unchanged)s unchanged; %(mapped)s mapped; "
+            "%(missing)s missing, %(suppressed)s suppressed, %(na)s not applicable (left as they are)."
+        )
+        % {
+            "created": plan.created,
+            "updated": plan.updated,
+            "unchanged": plan.unchanged,
+            "mapped": len(plan.mapped),
+            "missing": counts.get("missing", 0),
+            "suppressed": counts.get("suppressed", 0),
+            "na": counts.get("not applicable", 0),
+        }
+    )
+    return lines

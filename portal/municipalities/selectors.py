@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from portal.accounts.access import visible_municipalities
-from portal.municipalities.models import KeyFigures, Municipality
+from portal.municipalities.models import KeyFigures, KeyFigureUpload, Municipality
 
 
 def current_organisations() -> QuerySet[Municipality]:
@@ -60,3 +60,8 @@ def municipality_history(municipality: Municipality) -> dict[str, list[Municipal
         "predecessors": list(municipality.predecessors.order_by("valid_from", "number")),
         "successors": list(municipality.successors.order_by("number")),
     }
+
+
+def key_figure_upload(user, pk: int) -> KeyFigureUpload | None:
+    """The user's own upload (another person's answers None, like a missing one)."""
+    return KeyFigureUpload.objects.filter(pk=pk, user=user).first()

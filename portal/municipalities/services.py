@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from portal.core.audit.services import (
     audit_log,
@@ -26,7 +25,6 @@ from portal.municipalities.key_figure_plan import (
     stored_figures,
 )
 from portal.municipalities.models import KeyFigures, KeyFigureUpload, Municipality
-
 
 UPLOAD_PENDING_MINUTES = 60
 SOURCE_NAMES = {"ssb-jsonstat": "SSB", "ssb-csv": "SSB", "imdi-settlement": "IMDi", "csv": "CSV"}
@@ -185,20 +183,24 @@ def key_figure_upload_start(
     format: str = figure_readers.AUTO,
     structure: int | None = None,
     today: dt.date | None = None,
-) -> tuple[KeyFigureUpload, ImportPlan]:
-    """Keep an uploaded file, for the uploader only, until it is confirmed, cancelled or expires."""
+) -> tuple[KeyFigureUpload | None, ImportPlan]:
+    """Keep an uploaded file, for the uploader only, until it is confirmed, cancelled or expires.
+
+    A file with errors is not kept: (None, the plan with its errors)."""
     now = timezone.now()
     KeyFigureUpload.objects.filter(
         user=actor, status=KeyFigureUpload.Status.PENDING, expires_at__lt=now
     ).delete()
     plan = key_figures_preview(content=content, format=format, structure=structure, today=today)
+    if not plan.ok:
+        return None, plan
     upload = KeyFigureUpload.objects.create(
         user=actor,
         file_name=file_name[:200],
         content=content,
         format=plan.parsed.format or format,
         structure_year=structure,
-        digest=plan.digest() if plan.ok else "",
+        digest=plan.digest(),
         expires_at=now + dt.timedelta(minutes=UPLOAD_PENDING_MINUTES),
     )
     audit_log(
@@ -237,6 +239,11 @@ def key_figure_upload_confirm(
         )
         if not report.ok or report.stale:
             transaction.set_rollback(True)
+    if report.stale and report.plan is not None:
+        # The next confirmation is of the new preview, which the person is shown first.
+        KeyFigureUpload.objects.filter(pk=upload.pk, status=KeyFigureUpload.Status.PENDING).update(
+            digest=report.plan.digest()
+        )
     return report
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from portal.municipalities import key_figure_import
-from portal.municipalities.key_figure_import import ParseResult, ParsedRow
+from portal.municipalities.key_figure_import import ParsedRow, ParseResult
 
 # SSB's symbols for a cell without a figure; IMDi's own words are mapped onto them.
 MISSING_SYMBOLS = ("..", ":", ".")

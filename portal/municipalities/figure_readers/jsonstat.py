@@ -225,7 +225,8 @@ def _read(document: Any, result: ParseResult, today: dt.date) -> None:
     bad_regions: set[str] = set()
     for i in range(total):
         codes = {name: cats[name][0][(i // strides[k]) % sizes[k]] for k, name in enumerate(ids)}
-        where = "value[%d] (%s)" % (i, ", ".join(f"{name} {codes[name]}" for name in ids))
+        described = ", ".join(f"{name} {codes[name]}" for name in ids)
+        where = f"value[{i}] ({described})"
         region_code = codes[geo]
         place = common.region(region_code)
         if place is None:
