@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from portal.core.uploads import check_upload_size
 from portal.municipalities.models import County, Municipality, Region, WrittenStandard
 
-
 FORMAT_CHOICES = [
     ("auto", _("Tell from the file")),
     ("csv", _("The portal's CSV (year, municipality_number, …)")),

@@ -65,3 +65,14 @@ def municipality_history(municipality: Municipality) -> dict[str, list[Municipal
 def key_figure_upload(user, pk: int) -> KeyFigureUpload | None:
     """The user's own upload (another person's answers None, like a missing one)."""
     return KeyFigureUpload.objects.filter(pk=pk, user=user).first()
+
+
+def current_structure_year() -> int | None:
+    """The year the municipal structure in force now began (2024 for the 2024 reform)."""
+    latest = (
+        Municipality.objects.filter(valid_to__isnull=True, kind=Municipality.Kind.MUNICIPALITY)
+        .order_by("-valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    return latest.year if latest else None
