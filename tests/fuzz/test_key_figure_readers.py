@@ -134,14 +134,21 @@ def semicolon_files(draw, headers, encoding):
         header = [draw(ssb_cell) if draw(st.booleans()) else h for h in header]
     width = draw(st.sampled_from([len(header), len(header), len(header) + 1]))
     rows = draw(st.lists(st.lists(ssb_cell, min_size=width, max_size=width), max_size=6))
-    lines = [";".join(f'"{c}"' if draw(st.booleans()) else c for c in row) for row in [header, *rows]]
+    lines = [
+        ";".join(f'"{c}"' if draw(st.booleans()) else c for c in row) for row in [header, *rows]
+    ]
     title = "07459: Befolkning, etter region, statistikkvariabel og år\r\n\r\n"
     text = (title if draw(st.booleans()) else "") + "\r\n".join(lines)
     return text.encode(draw(st.sampled_from(encoding)), errors="replace")
 
 
 SSB_HEADERS = [
-    ["region", "statistikkvariabel", "år", "07459: Befolkning, etter region, statistikkvariabel og år"],
+    [
+        "region",
+        "statistikkvariabel",
+        "år",
+        "07459: Befolkning, etter region, statistikkvariabel og år",
+    ],
     ["region", "Personer 2023", "Personer 2024"],
     ["region", "statistikkvariabel", "2023", "2024"],
 ]
@@ -164,9 +171,7 @@ def test_ssb_csv_reader_never_crashes(content):
 
 @FUZZ
 @given(
-    content=st.one_of(
-        st.binary(max_size=300), semicolon_files(IMDI_HEADERS, ["utf-8", "cp1252"])
-    )
+    content=st.one_of(st.binary(max_size=300), semicolon_files(IMDI_HEADERS, ["utf-8", "cp1252"]))
 )
 def test_imdi_reader_never_crashes(content):
     _check(imdi.parse(content, today=TODAY))

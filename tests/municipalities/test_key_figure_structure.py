@@ -3,7 +3,6 @@ mapped through the real code history and crosswalk, previewed, confirmed, and sh
 
 import datetime as dt
 import json
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
+from portal.accounts.models import DirectorateRole
 from portal.core.audit.models import AuditEntry
 from portal.municipalities.key_figure_plan import CHANGE, CREATE, UNCHANGED
 from portal.municipalities.models import KeyFigures, KeyFigureUpload, Municipality
@@ -22,12 +22,17 @@ from portal.municipalities.services import (
     key_figures_import,
     key_figures_preview,
 )
-from portal.accounts.models import DirectorateRole
 from tests.factories import KeyFiguresFactory, UserFactory
 
 DATA = Path(__file__).resolve().parent / "data"
 POPULATION = (DATA / "ssb_07459_structure_2024.json").read_bytes()
 TODAY = dt.date(2025, 6, 1)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -158,7 +163,9 @@ def test_a_cancelled_or_expired_or_someone_elses_upload_is_not_imported(register
     expired, _plan = key_figure_upload_start(
         actor=admin, content=POPULATION, file_name="b.json", structure=2024, today=TODAY
     )
-    KeyFigureUpload.objects.filter(pk=expired.pk).update(expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    KeyFigureUpload.objects.filter(pk=expired.pk).update(
+        expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    )
     assert key_figure_upload_confirm(actor=admin, upload=expired, today=TODAY) is None
     assert not KeyFigures.objects.exists()
 
@@ -169,7 +176,9 @@ def test_without_a_structure_the_2024_numbers_are_refused_for_earlier_years(regi
     with translation.override("en"):
         messages = [str(e) for e in plan.errors]
     assert any(
-        m.startswith("value[0] (Region K-4204, ContentsCode Personer1, Tid 2019), municipality_number:")
+        m.startswith(
+            "value[0] (Region K-4204, ContentsCode Personer1, Tid 2019), municipality_number:"
+        )
         and "4204 was not a municipality number in 2019" in m
         for m in messages
     ), messages
@@ -242,7 +251,9 @@ def test_the_merged_row_is_read_by_the_benchmark_series_and_shown_with_its_sourc
 
 def test_the_command_prints_the_preview_and_writes_only_without_dry_run(register, capsys):
     path = str(DATA / "ssb_07459_structure_2024.json")
-    call_command("import_key_figures", path, "--format", "ssb-jsonstat", "--structure", "2024", "--dry-run")
+    call_command(
+        "import_key_figures", path, "--format", "ssb-jsonstat", "--structure", "2024", "--dry-run"
+    )
     out = capsys.readouterr().out
     assert "4204 Kristiansand 2019" in out
     assert "mapped    4204 2019: kept on the 2024 structure (merged from 1001, 1017, 1018)" in out
