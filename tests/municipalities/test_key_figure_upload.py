@@ -46,7 +46,7 @@ def test_upload_shows_a_preview_and_only_the_confirmation_writes(client, cast):
     assert KeyFigures.objects.count() == 1
 
     response = client.post(f"{URL}{pending.pk}/bekreft/", follow=True)
-    assert "Nøkkeltall importert" in response.content.decode()
+    assert "Nøkkeltallene er importert" in response.content.decode()
     kf = KeyFigures.objects.get(municipality=cast.a, year=2024)
     assert kf.population == 116986 and kf.sources["population"]["file"] == "07459.csv"
     assert KeyFigures.objects.get(municipality=cast.b).population == 290000

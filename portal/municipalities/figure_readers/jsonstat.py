@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -196,16 +197,15 @@ def _read(document: Any, result: ParseResult, today: dt.date) -> None:
                 _("has %(found)s cells, but the sizes make %(total)s")
                 % {"found": len(values), "total": total},
             )
-        cell_value = values.__getitem__
+        cells: dict[int, Any] = dict(enumerate(values))
     elif isinstance(values, dict):
-        sparse = {}
+        cells = {}
         for key, item in values.items():
             if not str(key).isdigit() or int(key) >= total:
                 raise _Refused(
                     "value", _("has a cell at a position outside the table: %(key)s") % {"key": key}
                 )
-            sparse[int(key)] = item
-        cell_value = lambda i: sparse.get(i)  # noqa: E731
+            cells[int(key)] = item
     else:
         raise _Refused("value", _("must be a list of cells (or an object of position: cell)"))
 
@@ -257,7 +257,7 @@ def _read(document: Any, result: ParseResult, today: dt.date) -> None:
         row = common.add_row(
             result, rows, number=place.number, year=year, line=0, position=where, label=name
         )
-        raw = cell_value(i)
+        raw = cells.get(i)
         symbol = cell_status(i)
         if raw is None:
             symbol = symbol if symbol in common.MISSING_SYMBOLS else ".."
@@ -282,10 +282,9 @@ def _read(document: Any, result: ParseResult, today: dt.date) -> None:
         if any(part is None for part in parts):
             continue  # a part is missing: the sum is missing too (counted above)
         try:
-            total_share = sum(
-                (common.convert(field_name, raw) for _where, raw in parts),  # type: ignore[misc]
-                start=common.convert(field_name, 0),
-            )
+            total_share = Decimal(0)
+            for _where, raw in parts:
+                total_share += Decimal(str(common.convert(field_name, raw)))
             rows[(number, year)].values[field_name] = common.convert(field_name, total_share)
         except (ValueError, TypeError) as exc:
             result.error(0, field_name, str(exc), position=parts[0][0])
