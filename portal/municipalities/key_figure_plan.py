@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,7 @@ from portal.municipalities.models import (
 )
 
 CREATE, CHANGE, UNCHANGED = "create", "change", "unchanged"
+_POSITION = re.compile(r"\[(\d+)\]")
 
 
 @dataclass
@@ -123,6 +125,22 @@ class ImportPlan:
             for row in self.rows
         ]
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def current_structure_year() -> int | None:
+    latest = (
+        Municipality.objects.filter(valid_to__isnull=True, kind=Municipality.Kind.MUNICIPALITY)
+        .order_by("-valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    return latest.year if latest else None
+
+
+def _error_order(error: RowError) -> tuple[int, int, str]:
+    """By line, then by cell position (value[6] before value[12])."""
+    match = _POSITION.search(error.position)
+    return (error.line, int(match.group(1)) if match else -1, error.position)
 
 
 def _by_number(numbers: set[str]) -> dict[str, list[Municipality]]:
@@ -236,6 +254,9 @@ def build_plan(parsed: ParseResult, *, structure: int | None = None) -> ImportPl
         crosswalk = _Crosswalk(list(structure_orgs.values()))
     targets: list[tuple[ParsedRow, Municipality, int | None, str]] = []
     for row in parsed.rows:
+        if not row.values:
+            plan.empty.append(f"{row.number} {row.year}")
+            continue  # every value missing or blank: nothing to match or write
         candidates = organisations.get(row.number, [])
         if not candidates:
             error(
@@ -284,14 +305,15 @@ def build_plan(parsed: ParseResult, *, structure: int | None = None) -> ImportPl
             target = next((m for m in candidates if m.valid_on(day)), None)
             structure_year, note = None, ""
             if target is None:
-                error(
-                    row,
-                    "municipality_number",
-                    _(
-                        "%(number)s was not a municipality number in %(year)s (it was in use %(periods)s)"
-                    )
-                    % {"number": row.number, "year": row.year, "periods": _periods(candidates)},
-                )
+                message = _(
+                    "%(number)s was not a municipality number in %(year)s (it was in use %(periods)s)"
+                ) % {"number": row.number, "year": row.year, "periods": _periods(candidates)}
+                if parsed.format != "csv" and any(m.is_current for m in candidates):
+                    message += "; " + _(
+                        "if the table uses today's numbers for every year, name its municipal "
+                        "structure (%(year)s)"
+                    ) % {"year": current_structure_year()}
+                error(row, "municipality_number", message)
                 continue
         kostra = row.values.get("kostra_group")
         if kostra and known_kostra and kostra not in known_kostra:
@@ -304,7 +326,7 @@ def build_plan(parsed: ParseResult, *, structure: int | None = None) -> ImportPl
     if errors or plan.error_count:
         plan.errors.extend(errors)
         plan.error_count += len(errors)
-        plan.errors.sort(key=lambda e: (e.line, e.position))
+        plan.errors.sort(key=_error_order)
         del plan.errors[MAX_ERRORS:]
         return plan
     seen: dict[tuple[int, int], PlannedRow] = {}
@@ -333,9 +355,6 @@ def build_plan(parsed: ParseResult, *, structure: int | None = None) -> ImportPl
             mapping=note,
         )
         seen[key] = planned
-        if not row.values:
-            plan.empty.append(f"{row.number} {row.year}")
-            continue
         plan.rows.append(planned)
     if plan.error_count:
         plan.rows.clear()
@@ -397,6 +416,8 @@ def preview_lines(plan: ImportPlan) -> list[str]:
     }
     for row in plan.rows:
         head = f"{labels[row.action]:<9} {row}"
+        if row.structure_year:
+            head += " " + _("(%(year)s structure)") % {"year": row.structure_year}
         if row.action == CREATE:
             detail = ", ".join(f"{k}={_value(v)}" for k, v in row.values.items())
         elif row.action == CHANGE:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from portal.accounts.access import visible_municipalities
+from portal.municipalities import key_figure_plan
 from portal.municipalities.models import KeyFigures, KeyFigureUpload, Municipality
 
 
@@ -69,10 +70,4 @@ def key_figure_upload(user, pk: int) -> KeyFigureUpload | None:
 
 def current_structure_year() -> int | None:
     """The year the municipal structure in force now began (2024 for the 2024 reform)."""
-    latest = (
-        Municipality.objects.filter(valid_to__isnull=True, kind=Municipality.Kind.MUNICIPALITY)
-        .order_by("-valid_from")
-        .values_list("valid_from", flat=True)
-        .first()
-    )
-    return latest.year if latest else None
+    return key_figure_plan.current_structure_year()
