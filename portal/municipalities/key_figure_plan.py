@@ -62,6 +62,7 @@ class PlannedRow:
     values: dict[str, object]
     structure_year: int | None = None
     mapping: str = ""
+    label: str = ""  # the region's name in the file
     action: str = CREATE
     changes: dict[str, tuple[object, object]] = field(default_factory=dict)
 
@@ -353,6 +354,7 @@ def build_plan(parsed: ParseResult, *, structure: int | None = None) -> ImportPl
             values=dict(row.values),
             structure_year=structure_year,
             mapping=note,
+            label=row.label,
         )
         seen[key] = planned
         plan.rows.append(planned)
@@ -430,7 +432,7 @@ def preview_lines(plan: ImportPlan) -> list[str]:
     for row in plan.mapped:
         lines.append(
             _("mapped    %(number)s %(year)s: %(note)s")
-            % {"number": row.number, "year": row.year, "note": row.mapping}
+            % {"number": f"{row.number} {row.label}".strip(), "year": row.year, "note": row.mapping}
         )
     for item in parsed.missing:
         lines.append(_("not read  %(item)s") % {"item": item})

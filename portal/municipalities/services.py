@@ -188,8 +188,10 @@ def key_figure_upload_start(
 
     A file with errors is not kept: (None, the plan with its errors)."""
     now = timezone.now()
+    # Files nobody confirmed in time, or that were cancelled, are not kept.
     KeyFigureUpload.objects.filter(
-        user=actor, status=KeyFigureUpload.Status.PENDING, expires_at__lt=now
+        status__in=[KeyFigureUpload.Status.PENDING, KeyFigureUpload.Status.CANCELLED],
+        expires_at__lt=now,
     ).delete()
     plan = key_figures_preview(content=content, format=format, structure=structure, today=today)
     if not plan.ok:

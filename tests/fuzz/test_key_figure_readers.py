@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -187,3 +188,30 @@ def test_imdi_reader_never_crashes(content):
 )
 def test_format_detection_never_crashes(content):
     _check(figure_readers.read(content, today=TODAY))
+
+
+@pytest.mark.django_db
+@FUZZ
+@given(
+    content=st.one_of(
+        mutated_jsonstat(),
+        semicolon_files(SSB_HEADERS + IMDI_HEADERS, ["utf-8", "cp1252"]),
+    ),
+    structure=st.sampled_from([None, 2024]),
+)
+def test_published_tables_import_all_or_nothing(cast, content, structure):
+    from portal.core.audit.models import AuditEntry
+    from portal.municipalities.models import KeyFigures
+    from portal.municipalities.services import key_figures_import
+
+    before = (KeyFigures.objects.count(), AuditEntry.objects.count())
+    report = key_figures_import(
+        actor=cast.admin, content=content, source="fuzz", structure=structure, today=TODAY
+    )
+    if not report.ok:
+        assert report.errors
+        assert (KeyFigures.objects.count(), AuditEntry.objects.count()) == before
+    else:
+        plan = report.plan
+        assert plan is not None
+        assert report.created + report.updated + report.unchanged == len(plan.rows)

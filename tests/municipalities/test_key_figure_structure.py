@@ -256,7 +256,10 @@ def test_the_command_prints_the_preview_and_writes_only_without_dry_run(register
     )
     out = capsys.readouterr().out
     assert "4204 Kristiansand 2019" in out
-    assert "mapped    4204 2019: kept on the 2024 structure (merged from 1001, 1017, 1018)" in out
+    assert (
+        "mapped    4204 Kristiansand 2019: kept on the 2024 structure (merged from 1001, 1017, 1018)"
+        in out
+    )
     assert "renumbered 1201 → 4601" in out
     assert "skipped   0 Hele landet" in out
     assert "Would import: 25 new, 0 changed, 0 unchanged." in out
