@@ -25,7 +25,7 @@ from surveys.analysis.trends import current_successors
 from surveys.models import Answer, Question, Response, SurveyEdition
 
 # Bump when the report's content or layout changes, so stored reports are made anew.
-REPORT_FORMAT = 1
+REPORT_FORMAT = 2
 TREND_YEARS = 5
 
 COUNT_FIELDS = (
@@ -139,6 +139,7 @@ class Figures:
     intro_work_or_education_direct: int | None = None
     intro_work_or_education_1y: int | None = None
     updated_at: Any = None
+    sources: dict[str, Any] = field(default_factory=dict)  # field -> where the value came from
 
 
 @dataclass
@@ -193,7 +194,7 @@ def _figure_rows(years: Iterable[int], current_ids: set[int]) -> dict[int, dict[
     own: dict[int, dict[int, Figures]] = defaultdict(dict)
     inherited: dict[int, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
     rows = KeyFigures.objects.filter(year__in=years).values(
-        "municipality_id", "year", "updated_at", *KeyFigures.FIGURE_FIELDS
+        "municipality_id", "year", "updated_at", "sources", *KeyFigures.FIGURE_FIELDS
     )
     for row in rows:
         mid = row["municipality_id"]
@@ -213,6 +214,9 @@ def _figure_rows(years: Iterable[int], current_ids: set[int]) -> dict[int, dict[
             for name in COUNT_FIELDS + ("population",):
                 values = [p[name] for p in parts if p[name] is not None]
                 setattr(merged, name, sum(values) if values else None)
+            for part in parts[1:]:
+                for name, entry in (part["sources"] or {}).items():
+                    merged.sources.setdefault(name, entry)
             own[target][year] = merged
     return own
 
@@ -227,6 +231,7 @@ def _figures(row: dict) -> Figures:
         centrality_class=row["centrality_class"],
         kostra_group=row["kostra_group"] or "",
         updated_at=row["updated_at"],
+        sources=dict(row.get("sources") or {}),
         **{name: row[name] for name in COUNT_FIELDS},
     )
 

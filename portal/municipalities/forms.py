@@ -9,29 +9,52 @@ from django.utils.translation import gettext_lazy as _
 from portal.core.uploads import check_upload_size
 from portal.municipalities.models import County, Municipality, Region, WrittenStandard
 
+FORMAT_CHOICES = [
+    ("auto", _("Tell from the file")),
+    ("csv", _("The portal's CSV (year, municipality_number, …)")),
+    ("ssb-jsonstat", _("SSB statistics bank, JSON-stat 2.0")),
+    ("ssb-csv", _("SSB statistics bank, CSV download")),
+    ("imdi-settlement", _("IMDi settlement table (anmodning, vedtak, bosatt)")),
+]
+
 
 class KeyFigureUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("CSV file with key figures"),
+        label=_("File with key figures"),
         help_text=_(
-            "One row per municipality per year. Columns year and municipality_number are required."
+            "The portal's CSV, an SSB table (JSON-stat or CSV) or IMDi's settlement table. "
+            "You see what would change before anything is saved."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.json,text/csv,application/json"}),
     )
-    dry_run = forms.BooleanField(
-        label=_("Only check the file, do not save anything"), required=False
+    format = forms.ChoiceField(
+        label=_("Format"), choices=FORMAT_CHOICES, initial="auto", required=False
+    )
+    structure = forms.IntegerField(
+        label=_("Municipal structure of the table (year)"),
+        required=False,
+        min_value=2013,
+        max_value=2100,
+        help_text=_(
+            "Leave blank when each row uses the number in force in its year. Give a year (such "
+            "as 2024) when the table's regions are numbered as on 1 January of that year for "
+            "every year, as SSB's tables on a regional structure are."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.attrs = {"enctype": "multipart/form-data"}
-        self.helper.add_input(Submit("submit", _("Upload")))
+        self.helper.add_input(Submit("submit", _("Upload and preview")))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         check_upload_size(upload, settings.KEY_FIGURE_UPLOAD_MAX_BYTES)
         return upload
+
+    def clean_format(self):
+        return self.cleaned_data.get("format") or "auto"
 
 
 class MunicipalityFilterForm(forms.Form):

@@ -44,13 +44,50 @@ class RowError:
     line: int
     column: str
     message: str
+    # Where a file has no lines (JSON-stat): "value[17] (Region 4204, Tid 2024)".
+    position: str = ""
 
     def __str__(self) -> str:
-        if not self.line:
+        if self.position:
+            where = self.position
+        elif not self.line:
             return self.message
-        where = _("line %(line)s") % {"line": self.line}
+        else:
+            where = _("line %(line)s") % {"line": self.line}
         column = f", {self.column}" if self.column else ""
         return f"{where}{column}: {self.message}"
+
+
+@dataclass
+class MissingValue:
+    """A cell the source marks as missing (..), suppressed (:) or not applicable (.)."""
+
+    where: str
+    number: str
+    year: int
+    column: str
+    symbol: str
+
+    KINDS = {"..": "missing", ":": "suppressed", ".": "not applicable"}
+
+    @property
+    def kind(self) -> str:
+        return self.KINDS.get(self.symbol, "missing")
+
+    def __str__(self) -> str:
+        labels = {
+            "missing": _("missing"),
+            "suppressed": _("suppressed"),
+            "not applicable": _("not applicable"),
+        }
+        return _("%(where)s: %(number)s %(year)s, %(column)s is %(kind)s (“%(symbol)s”)") % {
+            "where": self.where,
+            "number": self.number,
+            "year": self.year,
+            "column": self.column,
+            "kind": labels[self.kind],
+            "symbol": self.symbol,
+        }
 
 
 @dataclass
@@ -59,6 +96,13 @@ class ParsedRow:
     year: int
     number: str
     values: dict[str, object]
+    # How the row is named in messages; "" means "line <line>".
+    position: str = ""
+    label: str = ""
+
+    @property
+    def where(self) -> str:
+        return self.position or _("line %(line)s") % {"line": self.line}
 
 
 @dataclass
@@ -68,13 +112,21 @@ class ParseResult:
     errors: list[RowError] = field(default_factory=list)
     truncated: bool = False
     error_count: int = 0
+    # What the source says about itself; the readers of published tables fill these in.
+    format: str = "csv"
+    table_id: str = ""
+    title: str = ""
+    updated: str = ""
+    missing: list[MissingValue] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # regions that are not organisations
+    ignored_columns: list[str] = field(default_factory=list)
 
-    def error(self, line: int, column: str, message: str) -> None:
+    def error(self, line: int, column: str, message: str, position: str = "") -> None:
         self.error_count += 1
         if len(self.errors) >= MAX_ERRORS:
             self.truncated = True
             return
-        self.errors.append(RowError(line, column, message))
+        self.errors.append(RowError(line, column, message, position))
 
 
 def decode(content: bytes) -> str:

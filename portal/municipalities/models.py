@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -233,6 +234,14 @@ class KeyFigures(models.Model):
     intro_work_or_education_direct = _count(_("in work or education directly after"))
     intro_work_or_education_1y = _count(_("in work or education one year after"))
     updated_at = models.DateTimeField(auto_now=True)
+    # Where each value came from: {field: {"source", "table", "file", "fetched", "imported_at"}}.
+    sources = models.JSONField(_("sources"), default=dict, blank=True)
+    # Set when the figures are for this (later) organisation's area in an earlier year, from a
+    # table on a named municipal structure: the year of that structure (a merger: the parts'
+    # figures are not stored one by one, only their total on the later organisation).
+    structure_year = models.PositiveSmallIntegerField(
+        _("municipal structure"), null=True, blank=True
+    )
 
     FIGURE_FIELDS = (
         "population",
@@ -262,9 +271,70 @@ class KeyFigures(models.Model):
     def __str__(self) -> str:
         return f"{self.municipality} {self.year}"
 
+    def source_labels(self) -> list[str]:
+        """The distinct sources of the row's values, each once: "SSB 07459 (fetched 2025-03-01)"."""
+        labels: list[str] = []
+        for entry in (self.sources or {}).values():
+            label = source_label(entry)
+            if label and label not in labels:
+                labels.append(label)
+        return labels
+
     @property
     def remaining(self) -> int | None:
         """Decided but not yet settled (never negative); nobody settled yet counts as 0 settled."""
         if self.decided is None:
             return None
         return max(self.decided - (self.settled or 0), 0)
+
+
+def source_label(entry: object) -> str:
+    """One value's source in words: the source, its table or file, when it was fetched and imported."""
+    if not isinstance(entry, dict):
+        return ""
+    parts = [str(entry.get("source") or "")]
+    if entry.get("table"):
+        parts.append(str(entry["table"]))
+    label = " ".join(p for p in parts if p)
+    details = []
+    if entry.get("file"):
+        details.append(str(entry["file"]))
+    if entry.get("fetched"):
+        details.append(_("fetched %(date)s") % {"date": str(entry["fetched"])[:10]})
+    if entry.get("imported_at"):
+        details.append(_("imported %(date)s") % {"date": str(entry["imported_at"])[:10]})
+    return f"{label} ({', '.join(details)})" if details else label
+
+
+class KeyFigureUpload(models.Model):
+    """A key-figure file an admin uploaded and has not yet confirmed: the preview is made from
+    it, and the confirmation imports it. It belongs to the uploader only and expires."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for confirmation")
+        IMPORTED = "imported", _("imported")
+        CANCELLED = "cancelled", _("cancelled")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="key_figure_uploads"
+    )
+    file_name = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("content"))
+    format = models.CharField(_("format"), max_length=20)
+    structure_year = models.PositiveSmallIntegerField(
+        _("municipal structure"), null=True, blank=True
+    )
+    digest = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("key-figure upload")
+        verbose_name_plural = _("key-figure uploads")
+        indexes = [models.Index(fields=["user", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"

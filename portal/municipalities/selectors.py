@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from portal.accounts.access import visible_municipalities
-from portal.municipalities.models import KeyFigures, Municipality
+from portal.municipalities import key_figure_plan
+from portal.municipalities.models import KeyFigures, KeyFigureUpload, Municipality
 
 
 def current_organisations() -> QuerySet[Municipality]:
@@ -60,3 +61,13 @@ def municipality_history(municipality: Municipality) -> dict[str, list[Municipal
         "predecessors": list(municipality.predecessors.order_by("valid_from", "number")),
         "successors": list(municipality.successors.order_by("number")),
     }
+
+
+def key_figure_upload(user, pk: int) -> KeyFigureUpload | None:
+    """The user's own upload (another person's answers None, like a missing one)."""
+    return KeyFigureUpload.objects.filter(pk=pk, user=user).first()
+
+
+def current_structure_year() -> int | None:
+    """The year the municipal structure in force now began (2024 for the 2024 reform)."""
+    return key_figure_plan.current_structure_year()

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from portal.core.audit.services import (
     audit_log,
@@ -16,9 +15,19 @@ from portal.core.audit.services import (
     diff_fields,
     snapshot,
 )
-from portal.municipalities import key_figure_import
+from portal.municipalities import figure_readers
 from portal.municipalities.key_figure_import import RowError
-from portal.municipalities.models import KeyFigures, KostraGroup, Municipality
+from portal.municipalities.key_figure_plan import (
+    UNCHANGED,
+    ImportPlan,
+    build_plan,
+    compare,
+    stored_figures,
+)
+from portal.municipalities.models import KeyFigures, KeyFigureUpload, Municipality
+
+UPLOAD_PENDING_MINUTES = 60
+SOURCE_NAMES = {"ssb-jsonstat": "SSB", "ssb-csv": "SSB", "imdi-settlement": "IMDi", "csv": "CSV"}
 
 
 @dataclass
@@ -29,117 +38,124 @@ class KeyFigureImportReport:
     updated: int = 0
     unchanged: int = 0
     dry_run: bool = False
+    plan: ImportPlan | None = None
+    # The figures changed between the preview and the confirmation: nothing was written.
+    stale: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.error_count
 
 
-def _organisations_by_number(numbers: set[str]) -> dict[str, list[Municipality]]:
-    out: dict[str, list[Municipality]] = {}
-    for m in Municipality.objects.filter(number__in=numbers):
-        out.setdefault(m.number, []).append(m)
-    return out
+def key_figures_preview(
+    *,
+    content: bytes,
+    format: str = figure_readers.AUTO,
+    structure: int | None = None,
+    today: dt.date | None = None,
+) -> ImportPlan:
+    """Read a file and say what importing it would do; writes nothing."""
+    parsed = figure_readers.read(content, format=format, today=today)
+    return build_plan(parsed, structure=structure)
+
+
+def _source_entry(plan: ImportPlan, *, file_name: str, fetched: str, now: dt.datetime) -> dict:
+    parsed = plan.parsed
+    return {
+        "source": SOURCE_NAMES.get(parsed.format, parsed.format),
+        "table": parsed.table_id,
+        "file": file_name,
+        "fetched": fetched,
+        "updated": parsed.updated,
+        "imported_at": now.isoformat(timespec="seconds"),
+    }
 
 
 def key_figures_import(
-    *, actor, content: bytes, source: str, dry_run: bool = False, today: dt.date | None = None
+    *,
+    actor,
+    content: bytes,
+    source: str,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    format: str = figure_readers.AUTO,
+    structure: int | None = None,
+    file_name: str = "",
+    fetched: str = "",
+    expected_digest: str | None = None,
 ) -> KeyFigureImportReport:
-    """Import a key-figure CSV: every row is written, or none is.
+    """Import a key-figure file: every row is written, or none is.
 
-    Rows are matched to the organisation whose number was in force in that year. A blank cell
-    leaves the stored value unchanged; re-importing the same file changes nothing. Each changed
-    row gets an audit entry with the old and new values.
+    The file is read by the reader of its format (``figure_readers``) and matched to
+    organisations by ``key_figure_plan.build_plan`` (the number in force that year, or through
+    the crosswalk for a table on a named ``structure``). Values the source marks as missing or
+    suppressed, and blank cells, leave the stored value unchanged; re-importing the same file
+    changes nothing. Each written value records its source (format, table, file, fetch date,
+    import time); each changed row gets an audit entry with the old and new values. With
+    ``expected_digest`` (a confirmation of a preview) nothing is written unless the import would
+    write exactly what the preview showed.
     """
-    parsed = key_figure_import.parse(content, today=today)
-    report = KeyFigureImportReport(
-        errors=list(parsed.errors), error_count=parsed.error_count, dry_run=dry_run
-    )
-    if parsed.error_count and not parsed.rows:
-        return report
-
-    organisations = _organisations_by_number({row.number for row in parsed.rows})
-    known_kostra = set(KostraGroup.objects.values_list("code", flat=True))
-    targets: list[tuple[Municipality, key_figure_import.ParsedRow]] = []
-    for row in parsed.rows:
-        day = dt.date(row.year, 1, 1)
-        candidates = organisations.get(row.number, [])
-        match = next((m for m in candidates if m.valid_on(day)), None)
-        if match is None:
-            if candidates:
-                periods = ", ".join(
-                    f"{m.valid_from.year}–{m.valid_to.year - 1 if m.valid_to else ''}"
-                    for m in candidates
-                )
-                message = _(
-                    "%(number)s was not a municipality number in %(year)s (it was in use %(periods)s)"
-                ) % {
-                    "number": row.number,
-                    "year": row.year,
-                    "periods": periods,
-                }
-            else:
-                message = _("%(number)s is not a known municipality or city district number") % {
-                    "number": row.number
-                }
-            report.errors.append(RowError(row.line, "municipality_number", message))
-            continue
-        kostra = row.values.get("kostra_group")
-        if kostra and known_kostra and kostra not in known_kostra:
-            report.errors.append(
-                RowError(
-                    row.line,
-                    "kostra_group",
-                    _("%(value)s is not a known KOSTRA group") % {"value": kostra},
-                )
-            )
-            continue
-        targets.append((match, row))
-    # Rows that parsed are checked against the register too, so one round lists every error.
-    report.error_count = parsed.error_count + len(report.errors) - len(parsed.errors)
-    if report.error_count:
-        report.errors.sort(key=lambda e: e.line)
-        del report.errors[key_figure_import.MAX_ERRORS :]
-        return report
-
     with transaction.atomic():
-        stored = {
-            (kf.municipality_id, kf.year): kf
-            for kf in KeyFigures.objects.select_for_update().filter(
-                municipality_id__in={m.pk for m, _row in targets},
-                year__in={row.year for _m, row in targets},
-            )
-        }
+        plan = key_figures_preview(content=content, format=format, structure=structure, today=today)
+        report = KeyFigureImportReport(
+            errors=list(plan.errors), error_count=plan.error_count, dry_run=dry_run, plan=plan
+        )
+        if not plan.ok:
+            return report
+        stored = stored_figures(plan, for_update=not dry_run)
+        compare(plan, stored)
+        report.created, report.updated, report.unchanged = (
+            plan.created,
+            plan.updated,
+            plan.unchanged,
+        )
+        if expected_digest is not None and plan.digest() != expected_digest:
+            report.stale = True
+            return report
+        if dry_run:
+            return report
+        now = timezone.now()
+        entry = _source_entry(plan, file_name=file_name or source, fetched=fetched, now=now)
         to_create: list[KeyFigures] = []
         to_update: list[KeyFigures] = []
         changed_fields: set[str] = set()
         entries: list[tuple[str, Municipality, int, dict]] = []
-        for municipality, row in targets:
-            existing = stored.get((municipality.pk, row.year))
+        for row in plan.rows:
+            if row.action == UNCHANGED:
+                continue
+            existing = stored.get((row.municipality.pk, row.year))
+            written = {name: value for name, value in row.values.items() if name in row.changes}
+            changes = diff_fields(
+                {name: old for name, (old, _new) in row.changes.items()},
+                {name: new for name, (_old, new) in row.changes.items()},
+            )
             if existing is None:
-                to_create.append(KeyFigures(municipality=municipality, year=row.year, **row.values))
-                changes = diff_fields({}, row.values)
+                kf = KeyFigures(
+                    municipality=row.municipality,
+                    year=row.year,
+                    structure_year=row.structure_year,
+                    sources=dict.fromkeys(written, entry),
+                    **row.values,
+                )
+                to_create.append(kf)
                 action = "key_figures.create"
             else:
-                before = snapshot(existing, row.values)
-                changes = diff_fields(before, row.values)
-                if not changes:
-                    report.unchanged += 1
-                    continue
-                for name, value in row.values.items():
+                for name, value in written.items():
                     setattr(existing, name, value)
-                existing.updated_at = timezone.now()
-                changed_fields.update(changes)
+                if row.structure_year is not None:
+                    existing.structure_year = row.structure_year
+                existing.sources = {**(existing.sources or {}), **dict.fromkeys(written, entry)}
+                existing.updated_at = now
+                changed_fields.update(written)
                 to_update.append(existing)
                 action = "key_figures.update"
-            entries.append((action, municipality, row.year, changes))
-        report.created, report.updated = len(to_create), len(to_update)
-        if dry_run:
-            return report
+            entries.append((action, row.municipality, row.year, changes))
         KeyFigures.objects.bulk_create(to_create, batch_size=500)
         if to_update:
             KeyFigures.objects.bulk_update(
-                to_update, sorted(changed_fields | {"updated_at"}), batch_size=500
+                to_update,
+                sorted(changed_fields | {"updated_at", "sources", "structure_year"}),
+                batch_size=500,
             )
         audit_log_many(
             [
@@ -156,6 +172,97 @@ def key_figures_import(
             ]
         )
     return report
+
+
+@transaction.atomic
+def key_figure_upload_start(
+    *,
+    actor,
+    content: bytes,
+    file_name: str,
+    format: str = figure_readers.AUTO,
+    structure: int | None = None,
+    today: dt.date | None = None,
+) -> tuple[KeyFigureUpload | None, ImportPlan]:
+    """Keep an uploaded file, for the uploader only, until it is confirmed, cancelled or expires.
+
+    A file with errors is not kept: (None, the plan with its errors)."""
+    now = timezone.now()
+    # Files nobody confirmed in time, or that were cancelled, are not kept.
+    KeyFigureUpload.objects.filter(
+        status__in=[KeyFigureUpload.Status.PENDING, KeyFigureUpload.Status.CANCELLED],
+        expires_at__lt=now,
+    ).delete()
+    plan = key_figures_preview(content=content, format=format, structure=structure, today=today)
+    if not plan.ok:
+        return None, plan
+    upload = KeyFigureUpload.objects.create(
+        user=actor,
+        file_name=file_name[:200],
+        content=content,
+        format=plan.parsed.format or format,
+        structure_year=structure,
+        digest=plan.digest(),
+        expires_at=now + dt.timedelta(minutes=UPLOAD_PENDING_MINUTES),
+    )
+    audit_log(
+        actor=actor,
+        action="key_figures.upload",
+        obj=upload,
+        changes={"file_name": [None, upload.file_name], "format": [None, upload.format]},
+        source=f"upload: {upload.file_name}"[:200],
+    )
+    return upload, plan
+
+
+def key_figure_upload_confirm(
+    *, actor, upload: KeyFigureUpload, today: dt.date | None = None
+) -> KeyFigureImportReport | None:
+    """Import a pending upload exactly as previewed; None if it was already confirmed,
+    cancelled or has expired (a second confirmation does nothing)."""
+    with transaction.atomic():
+        claimed = KeyFigureUpload.objects.filter(
+            pk=upload.pk,
+            user=actor,
+            status=KeyFigureUpload.Status.PENDING,
+            expires_at__gt=timezone.now(),
+        ).update(status=KeyFigureUpload.Status.IMPORTED, decided_at=timezone.now())
+        if claimed != 1:
+            return None
+        report = key_figures_import(
+            actor=actor,
+            content=bytes(upload.content),
+            source=f"upload: {upload.file_name}"[:200],
+            format=upload.format,
+            structure=upload.structure_year,
+            file_name=upload.file_name,
+            today=today,
+            expected_digest=upload.digest,
+        )
+        if not report.ok or report.stale:
+            transaction.set_rollback(True)
+    if report.stale and report.plan is not None:
+        # The next confirmation is of the new preview, which the person is shown first.
+        KeyFigureUpload.objects.filter(pk=upload.pk, status=KeyFigureUpload.Status.PENDING).update(
+            digest=report.plan.digest()
+        )
+    return report
+
+
+@transaction.atomic
+def key_figure_upload_cancel(*, actor, upload: KeyFigureUpload) -> bool:
+    cancelled = KeyFigureUpload.objects.filter(
+        pk=upload.pk, user=actor, status=KeyFigureUpload.Status.PENDING
+    ).update(status=KeyFigureUpload.Status.CANCELLED, decided_at=timezone.now())
+    if cancelled:
+        audit_log(
+            actor=actor,
+            action="key_figures.upload_cancel",
+            obj=upload,
+            changes={"status": ["pending", "cancelled"]},
+            source=f"upload: {upload.file_name}"[:200],
+        )
+    return bool(cancelled)
 
 
 @transaction.atomic

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.accounts.access import Perm, get_municipality, perms_for, require_directorate
 from portal.accounts.models import DirectorateRole
@@ -19,6 +21,7 @@ from portal.municipalities.forms import (
     MunicipalityFilterForm,
     MunicipalitySettingsForm,
 )
+from portal.municipalities.models import KeyFigureUpload
 
 
 @login_required
@@ -95,31 +98,115 @@ def municipality_settings(request: HttpRequest, number: str) -> HttpResponse:
 def key_figure_import(request: HttpRequest) -> HttpResponse:
     require_directorate(request.user, DirectorateRole.ADMIN)
     form = KeyFigureUploadForm(request.POST or None, request.FILES or None)
-    report = None
+    plan = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        report = services.key_figures_import(
+        name = PurePath(str(upload.name).replace("\\", "/")).name
+        pending, plan = services.key_figure_upload_start(
             actor=request.user,
             content=upload.read(),
-            source=f"upload: {upload.name}"[:200],
-            dry_run=form.cleaned_data["dry_run"],
+            file_name=name,
+            format=form.cleaned_data["format"],
+            structure=form.cleaned_data["structure"],
         )
-        if report.ok and not report.dry_run:
-            messages.success(
-                request,
-                _(
-                    "Key figures imported. Rows – new: %(created)s, changed: %(updated)s, unchanged: %(unchanged)s."
-                )
-                % {
-                    "created": report.created,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                },
+        if pending is not None:
+            return redirect("municipalities:key_figure_import_preview", pk=pending.pk)
+    return render(request, "municipalities/key_figure_import.html", {"form": form, "plan": plan})
+
+
+def _own_upload(request: HttpRequest, pk: int):
+    require_directorate(request.user, DirectorateRole.ADMIN)
+    upload = selectors.key_figure_upload(request.user, pk)
+    if upload is None:
+        raise Http404
+    return upload
+
+
+PREVIEW_ROWS = 500
+
+
+@login_required
+def key_figure_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = _own_upload(request, pk)
+    pending = upload.status == KeyFigureUpload.Status.PENDING
+    expired = pending and upload.expires_at <= timezone.now()
+    plan = None
+    if pending and not expired:
+        plan = services.key_figures_preview(
+            content=bytes(upload.content), format=upload.format, structure=upload.structure_year
+        )
+    sections = []
+    if plan is not None and plan.ok:
+        for action, title in (
+            ("create", _("New rows")),
+            ("change", _("Changed rows")),
+            ("unchanged", _("Unchanged rows")),
+        ):
+            rows = [row for row in plan.rows if row.action == action]
+            sections.append(
+                {
+                    "action": action,
+                    "title": title,
+                    "rows": rows[:PREVIEW_ROWS],
+                    "count": len(rows),
+                    "more": max(len(rows) - PREVIEW_ROWS, 0),
+                }
             )
-            return redirect("municipalities:key_figure_import")
     return render(
-        request, "municipalities/key_figure_import.html", {"form": form, "report": report}
+        request,
+        "municipalities/key_figure_preview.html",
+        {
+            "upload": upload,
+            "plan": plan,
+            "expired": expired,
+            "sections": sections,
+            "missing_counts": plan.missing_counts() if plan else {},
+            "not_applicable": plan.missing_counts().get("not applicable", 0) if plan else 0,
+            "limit": PREVIEW_ROWS,
+        },
     )
+
+
+@login_required
+@require_POST
+def key_figure_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = _own_upload(request, pk)
+    report = services.key_figure_upload_confirm(actor=request.user, upload=upload)
+    if report is None:
+        messages.info(
+            request,
+            _("This upload was already imported, cancelled or has expired; nothing was done."),
+        )
+        return redirect("municipalities:key_figure_import")
+    if report.stale:
+        messages.warning(
+            request,
+            _(
+                "The stored figures changed after the preview was made. Nothing was saved; "
+                "check the new preview and confirm again."
+            ),
+        )
+        return redirect("municipalities:key_figure_import_preview", pk=upload.pk)
+    if not report.ok:
+        messages.error(request, _("The file no longer checks out. Nothing was saved."))
+        return redirect("municipalities:key_figure_import_preview", pk=upload.pk)
+    messages.success(
+        request,
+        _(
+            "Key figures imported. Rows – new: %(created)s, changed: %(updated)s, unchanged: %(unchanged)s."
+        )
+        % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+    )
+    return redirect("municipalities:key_figure_import")
+
+
+@login_required
+@require_POST
+def key_figure_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = _own_upload(request, pk)
+    if services.key_figure_upload_cancel(actor=request.user, upload=upload):
+        messages.info(request, _("The import was cancelled. Nothing was saved."))
+    return redirect("municipalities:key_figure_import")
 
 
 @login_required

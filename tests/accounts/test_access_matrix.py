@@ -79,6 +79,17 @@ def _edition(cast):
     return {"year": _open_edition().year}
 
 
+def _key_figure_upload(cast):
+    from portal.municipalities.services import key_figure_upload_start
+
+    upload, _plan = key_figure_upload_start(
+        actor=cast.admin,
+        content=f"year,municipality_number,settled\n2024,{cast.a.number},3\n".encode(),
+        file_name="tall.csv",
+    )
+    return {"pk": upload.pk}
+
+
 def _advice(cast):  # a free-text question, coded into themes
     return {**_edition(cast), "key": "advice"}
 
@@ -305,6 +316,18 @@ MATRIX = {
     "surveys:edition_diff": ("get", _edition, ADMIN_ONLY),
     "municipalities:list": ("get", None, DIRECTORATE_ONLY),
     "municipalities:key_figure_import": ("get", None, ADMIN_ONLY),
+    # The upload is the admin's own: another admin's answers 404 (tests/municipalities).
+    "municipalities:key_figure_import_preview": ("get", _key_figure_upload, ADMIN_ONLY),
+    "municipalities:key_figure_import_confirm": (
+        "post",
+        _key_figure_upload,
+        {**ADMIN_ONLY, "admin": 302},
+    ),
+    "municipalities:key_figure_import_cancel": (
+        "post",
+        _key_figure_upload,
+        {**ADMIN_ONLY, "admin": 302},
+    ),
     "municipalities:audit_log": ("get", None, ADMIN_ONLY),
 }
 
@@ -338,6 +361,8 @@ GET_ONLY_CHECKS = {
     "surveys:review_comment": ONLY_POST,
     "surveys:response_return": ONLY_POST,
     "surveys:response_approve": ONLY_POST,
+    "municipalities:key_figure_import_confirm": ONLY_POST,
+    "municipalities:key_figure_import_cancel": ONLY_POST,
 }
 GET_ONLY_CHECKS.update(HOUSING_GET_ONLY_CHECKS)
 GET_ONLY_CHECKS.update(BENCHMARK_GET_ONLY_CHECKS)

@@ -506,3 +506,27 @@ def test_beat_resends_pending_reports_only_when_the_batch_has_stalled(country, c
     # The admin's Resume sends everything left, stalled or not.
     sent.clear()
     assert services.batch_dispatch(batch_id=batch.pk) == 2
+
+
+@pytest.mark.django_db
+def test_the_data_section_names_the_key_figures_sources(country, cast):
+    entry = {
+        "source": "SSB",
+        "table": "07459",
+        "file": "SSB API 07459",
+        "fetched": "2026-02-21",
+        "imported_at": "2026-02-22T08:00:00+00:00",
+    }
+    KeyFigures.objects.filter(municipality=cast.a).update(sources={"population": entry})
+    KeyFigures.objects.filter(municipality=cast.b).update(
+        sources={
+            "settled": {"source": "IMDi", "file": "bosetting.csv", "imported_at": "2026-01-05"}
+        }
+    )
+    vintages = {v["source"]: v["detail"] for v in _build(cast.a)["vintages"]}
+    assert vintages["Key figures: sources"] == (
+        "SSB 07459 (SSB API 07459, fetched 2026-02-21, imported 2026-02-22); "
+        "IMDi (bosetting.csv, imported 2026-01-05)"
+    )
+    KeyFigures.objects.update(sources={})
+    assert "Key figures: sources" not in {v["source"] for v in _build(cast.a)["vintages"]}

@@ -1,5 +1,7 @@
 """Golden paths in a real browser, with an accessibility scan of every page visited."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.e2e.conftest import assert_accessible, login, logout
@@ -97,3 +99,26 @@ def test_the_administrator_walks_every_page_of_the_menu(page):
         assert_accessible(page)
     response = page.goto("/admin/")
     assert response.status == 200 and "/admin/login/" not in page.url
+
+
+def test_the_administrator_previews_and_confirms_a_key_figure_table(page):
+    """IMDi's administrator uploads SSB's population table on the 2024 structure, reads the
+    preview (new rows, mapped rows, missing values), and confirms it; nothing is written before."""
+    sample = Path(__file__).resolve().parent.parent / "municipalities" / "data"
+    login(page, "imdi-admin")
+    page.goto("/direktoratet/nokkeltall/import/")
+    assert_accessible(page)
+    page.set_input_files("input[type=file]", str(sample / "ssb_07459_structure_2024.json"))
+    page.fill("input[name=structure]", "2024")
+    page.get_by_role("button", name="Last opp og forhåndsvis").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Forhåndsvisning av nøkkeltallsimporten"
+    body = page.locator("main").inner_text()
+    assert "beholdt på 2024-strukturen (slått sammen av 1001, 1017, 1018)" in body
+    assert "omnummerert 1201 → 4601" in body
+    assert_accessible(page)
+    page.get_by_role("button", name="Bekreft import").click()
+    page.wait_for_load_state()
+    assert "Nøkkeltallene er importert" in page.locator("main").inner_text()
+    page.goto("/kommune/4204/")
+    assert "SSB 07459 (ssb_07459_structure_2024.json" in page.locator("main").inner_text()

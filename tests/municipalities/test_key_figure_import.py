@@ -318,8 +318,13 @@ def test_upload_page(client, cast, orgs):
     upload = SimpleUploadedFile(
         "tall.csv", b"year,municipality_number,settled\n2024,4204,9\n", "text/csv"
     )
-    response = client.post("/direktoratet/nokkeltall/import/", {"file": upload}, follow=True)
-    assert response.status_code == 200
+    response = client.post("/direktoratet/nokkeltall/import/", {"file": upload, "format": "auto"})
+    # The upload only makes a preview; the confirmation writes.
+    assert response.status_code == 302 and "/direktoratet/nokkeltall/import/" in response.url
+    assert not KeyFigures.objects.exists()
+    preview = client.get(response.url)
+    assert "Bekreft import" in preview.content.decode()
+    client.post(response.url + "bekreft/")
     assert KeyFigures.objects.get(municipality=orgs["kristiansand"]).settled == 9
     entry = AuditEntry.objects.get(action="key_figures.create")
     assert entry.actor == cast.admin and entry.source == "upload: tall.csv"
@@ -327,7 +332,7 @@ def test_upload_page(client, cast, orgs):
     bad = SimpleUploadedFile(
         "tall.csv", b"year,municipality_number,settled\n2024,4204,mange\n", "text/csv"
     )
-    response = client.post("/direktoratet/nokkeltall/import/", {"file": bad})
+    response = client.post("/direktoratet/nokkeltall/import/", {"file": bad, "format": "auto"})
     assert response.status_code == 200
     body = response.content.decode()
     assert "mange" in body and "linje 2" in body
@@ -367,6 +372,7 @@ def test_a_file_name_with_a_path_is_only_a_name(client, cast, orgs, name, settin
     content = b"year,municipality_number,settled\n2024,4204,9\n"
     response = post_file(client, "/direktoratet/nokkeltall/import/", name, content)
     assert response.status_code == 302
+    client.post(response.url + "bekreft/")
     assert AuditEntry.objects.get(action="key_figures.create").source == "upload: tall.csv"
     assert list(tmp_path.iterdir()) == []
 

@@ -22,7 +22,7 @@ from portal.benchmark.report.profile import housing_part, services_part
 from portal.benchmark.report.settlement import settlement_part, unaccompanied_part
 from portal.benchmark.report.survey import survey_part
 from portal.benchmark.selectors import REPORT_FORMAT, ReportInputs
-from portal.municipalities.models import Municipality
+from portal.municipalities.models import Municipality, source_label
 from surveys.models import localized
 
 
@@ -115,6 +115,9 @@ def _vintages(ctx: Context) -> list[dict[str, str]]:
     """The data sources and their vintages, for the method section."""
     inputs = ctx.inputs
     rows: list[dict[str, Any]] = [_key_figures_vintage(ctx)]
+    sources = _key_figure_sources(ctx)
+    if sources:
+        rows.append({"source": _("Key figures: sources"), "detail": sources})
     if inputs.peer_set is not None and inputs.config is not None:
         rows.append(
             {
@@ -152,6 +155,26 @@ def _vintages(ctx: Context) -> list[dict[str, str]]:
         }
     )
     return rows
+
+
+MAX_SOURCES = 8
+
+
+def _key_figure_sources(ctx: Context) -> str:
+    """Where the figures came from: the organisation's own first, then the rest of the country's,
+    each source once (table or file, when fetched, when imported)."""
+    own = ctx.series.get(ctx.inputs.municipality.pk, [])
+    rest = [f for series in ctx.series.values() for f in series]
+    labels: list[str] = []
+    for figures in [*own, *rest]:
+        for entry in figures.sources.values():
+            label = source_label(entry)
+            if label and label not in labels:
+                labels.append(label)
+    shown = "; ".join(labels[:MAX_SOURCES])
+    if len(labels) > MAX_SOURCES:
+        shown += "; " + _("and %(n)d more") % {"n": len(labels) - MAX_SOURCES}
+    return shown
 
 
 def _key_figures_vintage(ctx: Context) -> dict[str, Any]:
