@@ -71,7 +71,9 @@ editor = [
     path(f"{R}sporsmal/<slug:key>/", editor_views.question_edit, name="editor_question_edit"),
     path(f"{R}sporsmal/<slug:key>/flytt/", editor_views.question_move, name="editor_question_move"),
     path(
-        f"{R}sporsmal/<slug:key>/fjern/", editor_views.question_remove, name="editor_question_remove"
+        f"{R}sporsmal/<slug:key>/fjern/",
+        editor_views.question_remove,
+        name="editor_question_remove",
     ),
 ]
 

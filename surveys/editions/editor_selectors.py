@@ -132,7 +132,7 @@ def earlier_questions(
     """The questions a rule may look at: those before the question ``before_key``, or (for a
     section, or a question added at the end of section ``section_index``) those before the end
     of that section (``section_index`` excluded for a section's own rule: pass it negative)."""
-    out = []
+    out: list[dict] = []
     for s_index, section in enumerate(definition["sections"]):
         if section_index is not None and section_index < 0 and s_index >= -section_index - 1:
             break
