@@ -8,7 +8,8 @@ from django.urls import reverse
 from portal.core.audit.models import AuditEntry
 from surveys.editions import authoring
 from surveys.editions.services import edition_import, edition_set_status
-from surveys.models import Question
+from surveys.demo import load_shipped_editions
+from surveys.models import Question, SurveyEdition
 from tests.surveys.conftest import PREVIOUS, definition
 
 
@@ -353,3 +354,21 @@ def test_an_opened_edition_offers_text_fixes_only(admin_client, draft):
     response = admin_client.post(_url("editor_question_remove", key="advice"))
     assert response.status_code == 302
     assert Question.objects.filter(edition=draft, key="advice").exists()
+
+
+def test_every_page_of_the_shipped_editions_renders(admin_client, cast):
+    load_shipped_editions()
+    for edition in SurveyEdition.objects.all():
+        year = edition.year
+        base = reverse("surveys:editor_overview", kwargs={"year": year})
+        assert admin_client.get(base).status_code == 200
+        for section in edition.definition["sections"]:
+            url = reverse(
+                "surveys:editor_section_edit", kwargs={"year": year, "section_key": section["key"]}
+            )
+            assert admin_client.get(url).status_code == 200
+            for question in section["questions"]:
+                url = reverse(
+                    "surveys:editor_question_edit", kwargs={"year": year, "key": question["key"]}
+                )
+                assert admin_client.get(url).status_code == 200, (year, question["key"])
