@@ -1342,6 +1342,10 @@ _PATTERNS: list[tuple[re.Pattern[str], Any]] = [
             "Needs at least one (a choice question at least two options; a section at least one question)."
         ),
     ),
+    (
+        re.compile(r"^'(?P<v>\w+)' is a required property"),
+        gettext_lazy("“%(v)s” is missing."),
+    ),
     (re.compile(r"is a required property"), gettext_lazy("Something required is missing: %(raw)s")),
     (
         re.compile(r"^'(?P<v>[^']*)' does not belong to a '(?P<q>\w+)' question"),

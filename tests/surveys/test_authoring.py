@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from portal.core.audit.models import AuditEntry
 from surveys.editions import authoring
-from surveys.editions.definition import DefinitionError
+from surveys.editions.definition import DefinitionError, Problem
+from surveys.editions.editor_forms import problem_in_words
 from surveys.editions.services import edition_import, edition_set_status
 from surveys.models import Answer, Question, Response, Section
 from tests.surveys.conftest import PREVIOUS, definition
@@ -348,3 +349,19 @@ def test_changes_between_lists_each_language():
 def test_structure_ignores_texts_only():
     question = {"key": "q", "text": {"nb": "A"}, "scale": {"min": 1, "min_label": {"nb": "L"}}}
     assert authoring.structure(question) == {"key": "q", "scale": {"min": 1}}
+
+
+def test_problems_in_words_name_the_question_and_the_language():
+    problem = Problem(
+        location="sections[0].questions[1].text (nn)",
+        message="unknown placeholder {kommune}; allowed: decided, year",
+        path=("sections", 0, "questions", 1, "text"),
+        language="nn",
+        section="settlement",
+        question="has_plan",
+        field="text",
+    )
+    words = problem_in_words(problem)
+    assert words.startswith("Spørsmålet «has_plan»: {kommune} er ikke et nøkkeltall")
+    assert words.endswith("(nynorsk)")
+    assert problem_in_words(problem, with_place=False).startswith("{kommune}")

@@ -3,12 +3,13 @@
 import copy
 
 import pytest
+import yaml
 from django.urls import reverse
 
 from portal.core.audit.models import AuditEntry
+from surveys.demo import EDITIONS_DIR, load_shipped_editions
 from surveys.editions import authoring
 from surveys.editions.services import edition_import, edition_set_status
-from surveys.demo import load_shipped_editions
 from surveys.models import Question, SurveyEdition
 from tests.surveys.conftest import PREVIOUS, definition
 
@@ -372,3 +373,72 @@ def test_every_page_of_the_shipped_editions_renders(admin_client, cast):
                     "surveys:editor_question_edit", kwargs={"year": year, "key": question["key"]}
                 )
                 assert admin_client.get(url).status_code == 200, (year, question["key"])
+
+
+def test_a_problem_in_a_nynorsk_text_is_shown_at_the_nynorsk_input(admin_client, draft):
+    url = _url("editor_question_edit", key="has_plan")
+    data = _form_data(admin_client.get(url))
+    data["text_nn"] = "Har {kommune} ein plan?"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["editor"].form.errors
+    assert "text_nn" in errors and "text_nb" not in errors
+    assert "{kommune}" in errors["text_nn"][0] and "(nynorsk)" in errors["text_nn"][0]
+
+
+def test_a_problem_elsewhere_is_listed_above_the_form_naming_the_question(admin_client, draft):
+    url = _url("editor_question_edit", key="has_plan")
+    data = _form_data(admin_client.get(url))
+    data["type"] = "integer"  # plan_year's rule asks for "yes", which a number cannot be
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    problems = response.context["editor"].non_field_errors
+    assert any(p.startswith("Spørsmålet «plan_year»") for p in problems), problems
+    assert "Nothing was saved" not in response.content.decode()
+    assert "Ingenting ble lagret" in response.content.decode()
+
+
+def test_an_opened_section_edit_corrects_its_title(admin_client, draft):
+    edition_set_status(actor=None, edition=draft, status="closed")
+    url = _url("editor_section_edit", section_key="services")
+    page = admin_client.get(url)
+    assert "key" not in page.context["editor"].form.fields
+    response = admin_client.post(
+        url, {"section-title_nb": "Tjenestene", "section-title_en": "Services", "section-key": "x"}
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    section = draft.sections.get(key="services")
+    assert section.title == {"nb": "Tjenestene", "en": "Services"}
+    (entry,) = AuditEntry.objects.filter(action="survey.edit.section_update")
+    assert entry.changes == {
+        "title.nb": ["Tjenester", "Tjenestene"],
+        "title.en": [None, "Services"],
+    }
+
+
+@pytest.mark.parametrize("name", ["2014.yaml", "2017.yaml", "2026.yaml"])
+def test_the_shipped_questions_round_trip_as_a_draft(admin_client, cast, name):
+    """Every question of the shipped editions, in a draft copy, saves unchanged through the form."""
+    document = yaml.safe_load((EDITIONS_DIR / name).read_text(encoding="utf-8"))
+    document["year"] = 2090
+    document.pop("previous_year", None)
+    document.pop("option_mappings", None)
+    SurveyEdition.objects.filter(year=2090).delete()
+    draft = edition_import(actor=None, content=document)
+    before = copy.deepcopy(draft.definition)
+    for section in draft.definition["sections"]:
+        for question in section["questions"]:
+            url = reverse(
+                "surveys:editor_question_edit", kwargs={"year": 2090, "key": question["key"]}
+            )
+            data = _form_data(admin_client.get(url))
+            response = admin_client.post(url, data)
+            assert response.status_code == 302, (
+                name,
+                question["key"],
+                response.context["editor"].non_field_errors,
+            )
+    draft.refresh_from_db()
+    assert draft.definition == before, name
+    assert not [e.changes for e in AuditEntry.objects.filter(action__startswith="survey.edit.")]
