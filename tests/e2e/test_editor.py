@@ -37,10 +37,15 @@ def draft_year(portal_url, tmp_path_factory):
     return 2031
 
 
-@pytest.fixture
-def admin_page(page, draft_year):
+@pytest.fixture(scope="module")
+def admin_page(browser, portal_url, draft_year):
+    """One logged-in admin for the module: each log-in needs a fresh authenticator code."""
+    context = browser.new_context(base_url=portal_url, bypass_csp=True, locale="nb-NO")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
     login(page, "imdi-admin")
-    return page
+    yield page
+    context.close()
 
 
 def test_add_a_question_with_options_and_a_rule(admin_page, draft_year):
@@ -55,9 +60,9 @@ def test_add_a_question_with_options_and_a_rule(admin_page, draft_year):
     page.locator("#id_key").fill("has_office")
     page.get_by_label("Spørsmålstekst, Bokmål").fill("Har kommunen eget boligkontor?")
     page.locator("#id_options-0-key").fill("yes_own")
-    page.get_by_label("Tekst, Bokmål").first.fill("Ja, eget")
+    page.locator("#id_options-0-label_nb").fill("Ja, eget")
     page.locator("#id_options-1-key").fill("no_office")
-    page.get_by_label("Tekst, Bokmål").nth(1).fill("Nei")
+    page.locator("#id_options-1-label_nb").fill("Nei")
     page.get_by_label("Tidligere spørsmål").select_option("unit")
     page.get_by_label("Vilkår", exact=True).select_option("in")
     page.get_by_label("Svar", exact=True).select_option(["unit|nav"])
