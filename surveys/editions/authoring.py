@@ -414,13 +414,12 @@ def _merge_mappings(
 def retired_needing_target(
     edition: SurveyEdition, key: str, option_keys: Iterable[str]
 ) -> set[str]:
-    """Of these option keys, those the previous edition's question had: retiring or renaming one
-    needs a target among this year's options, so last year's answers keep counting."""
+    """Of these option keys, those the previous edition's question had: retiring one needs a
+    target among this year's options, so last year's answers keep counting. (Without the previous
+    edition in the portal a target is optional; one that is chosen is kept as a mapping.)"""
     earlier = previous_question(edition, key)
-    if edition.previous_year is None:
+    if earlier is None:  # no previous edition in the portal, or it lacked the question
         return set()
-    if earlier is None:
-        return set(option_keys)
     had = {str(o["key"]) for o in earlier.get("options", [])}
     return {k for k in option_keys if k in had}
 

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.access import require_directorate
@@ -36,6 +37,19 @@ from surveys.editions.editor_selectors import (
 from surveys.editions.rule_words import rule_in_words
 from surveys.models import SurveyEdition
 from surveys.respondent import selectors
+
+
+ACTION_WORDS = {
+    "survey.edit.section_add": gettext_lazy("Section added"),
+    "survey.edit.section_update": gettext_lazy("Section changed"),
+    "survey.edit.section_move": gettext_lazy("Section moved"),
+    "survey.edit.section_remove": gettext_lazy("Section removed"),
+    "survey.edit.question_add": gettext_lazy("Question added"),
+    "survey.edit.question_update": gettext_lazy("Question changed"),
+    "survey.edit.question_move": gettext_lazy("Question moved"),
+    "survey.edit.question_remove": gettext_lazy("Question removed"),
+    "survey.edit.text_fix": gettext_lazy("Text corrected"),
+}
 
 
 def _edition(request: HttpRequest, year: int) -> SurveyEdition:
@@ -103,7 +117,11 @@ def editor_history(request: HttpRequest, year: int) -> HttpResponse:
     """Who changed what in the editor, when, from what to what."""
     edition = _edition(request, year)
     page = Paginator(edition_history(edition), 50).get_page(request.GET.get("side"))
-    return render(request, "surveys/editor/history.html", _context(edition, page=page))
+    return render(
+        request,
+        "surveys/editor/history.html",
+        _context(edition, page=page, action_words=ACTION_WORDS),
+    )
 
 
 def _refused(request: HttpRequest, exc: authoring.EditRefused, year: int) -> HttpResponse:

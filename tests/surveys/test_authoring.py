@@ -365,3 +365,18 @@ def test_problems_in_words_name_the_question_and_the_language():
     assert words.startswith("Spørsmålet «has_plan»: {kommune} er ikke et nøkkeltall")
     assert words.endswith("(nynorsk)")
     assert problem_in_words(problem, with_place=False).startswith("{kommune}")
+
+
+def test_without_the_previous_edition_a_retired_option_needs_no_target(draft, admin):
+    unit = copy.deepcopy(draft.definition["sections"][1]["questions"][0])
+    unit["options"] = [o for o in unit["options"] if o["key"] != "nav"]
+    authoring.question_update(
+        actor=admin, edition=draft, key="unit", question=unit, retired={"nav": ""}
+    )
+    draft.refresh_from_db()
+    assert draft.option_mappings == []
+    assert [o["key"] for o in draft.questions.get(key="unit").config["options"]] == [
+        "none",
+        "refugee_office",
+        "other",
+    ]

@@ -90,7 +90,7 @@ def test_history_query_count_and_contents(admin_client, draft, cast, django_asse
     with django_assert_max_num_queries(8):
         response = admin_client.get(_url("editor_history"))
     body = response.content.decode()
-    assert body.count("survey.edit.question_add") == 4
+    assert body.count("Spørsmål lagt til") == 4
     assert "Ekstra 3" in body and str(cast.admin.get_username()) in body
 
 
