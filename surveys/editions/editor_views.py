@@ -38,7 +38,6 @@ from surveys.editions.rule_words import rule_in_words
 from surveys.models import SurveyEdition
 from surveys.respondent import selectors
 
-
 ACTION_WORDS = {
     "survey.edit.section_add": gettext_lazy("Section added"),
     "survey.edit.section_update": gettext_lazy("Section changed"),
