@@ -3,7 +3,7 @@ from django.urls import path
 from portal.core.urls import organisation
 from surveys.analysis import export_views
 from surveys.analysis import views as analysis_views
-from surveys.editions import cycle_views
+from surveys.editions import cycle_views, editor_views
 from surveys.editions import views as edition_views
 from surveys.followup import views as followup_views
 from surveys.respondent import views
@@ -49,6 +49,38 @@ editions = [
     path(f"{E}endringer/", cycle_views.edition_diff, name="edition_diff"),
 ]
 
+# The questionnaire editor (surveys/editions/editor_views.py).
+R = f"{E}rediger/"
+editor = [
+    path(R, editor_views.editor_overview, name="editor_overview"),
+    path(f"{R}oversettelser/", editor_views.editor_translations, name="editor_translations"),
+    path(f"{R}historikk/", editor_views.editor_history, name="editor_history"),
+    path(f"{R}deler/ny/", editor_views.section_add, name="editor_section_add"),
+    path(f"{R}deler/<slug:section_key>/", editor_views.section_edit, name="editor_section_edit"),
+    path(
+        f"{R}deler/<slug:section_key>/flytt/",
+        editor_views.section_move,
+        name="editor_section_move",
+    ),
+    path(
+        f"{R}deler/<slug:section_key>/fjern/",
+        editor_views.section_remove,
+        name="editor_section_remove",
+    ),
+    path(
+        f"{R}deler/<slug:section_key>/nytt-sporsmal/",
+        editor_views.question_add,
+        name="editor_question_add",
+    ),
+    path(f"{R}sporsmal/<slug:key>/", editor_views.question_edit, name="editor_question_edit"),
+    path(f"{R}sporsmal/<slug:key>/flytt/", editor_views.question_move, name="editor_question_move"),
+    path(
+        f"{R}sporsmal/<slug:key>/fjern/",
+        editor_views.question_remove,
+        name="editor_question_remove",
+    ),
+]
+
 # Follow-up: who has answered, reminders, review (surveys/followup/views.py).
 followup = [
     path(f"{E}oppfolging/", followup_views.edition_dashboard, name="edition_dashboard"),
@@ -82,4 +114,4 @@ analysis = [
     path(f"{E}eksport/", export_views.edition_export_data, name="edition_export_data"),
 ]
 
-urlpatterns = [respondent, *editions, *followup, *analysis]
+urlpatterns = [respondent, *editions, *editor, *followup, *analysis]

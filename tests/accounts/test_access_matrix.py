@@ -14,6 +14,7 @@ from portal.accounts.models import Invitation
 from tests.benchmark.access_rows import BENCHMARK_GET_ONLY_CHECKS, BENCHMARK_MATRIX
 from tests.conftest import CAST_NAMES
 from tests.housing.access_rows import HOUSING_GET_ONLY_CHECKS, HOUSING_MATRIX
+from tests.surveys.editor_access_rows import EDITOR_GET_ONLY_CHECKS, EDITOR_MATRIX
 
 LOGIN = "login-redirect"
 
@@ -333,6 +334,7 @@ MATRIX = {
 
 MATRIX.update(HOUSING_MATRIX)
 MATRIX.update(BENCHMARK_MATRIX)
+MATRIX.update(EDITOR_MATRIX)
 
 # Django's own admin site: staff only, everyone else is sent to its login page.
 ADMIN_SITE = {
@@ -366,6 +368,7 @@ GET_ONLY_CHECKS = {
 }
 GET_ONLY_CHECKS.update(HOUSING_GET_ONLY_CHECKS)
 GET_ONLY_CHECKS.update(BENCHMARK_GET_ONLY_CHECKS)
+GET_ONLY_CHECKS.update(EDITOR_GET_ONLY_CHECKS)
 
 
 def _url_names(resolver=None, namespace=""):

@@ -54,3 +54,33 @@ def test_the_overview_at_phone_width_and_200_percent_zoom(browser, portal_url):
         assert scroll <= width + 1, f"{width}px: the page is {scroll}px wide"
         assert_accessible(page)
         context.close()
+
+
+def _editor_pages():
+    """The questionnaire editor's pages for each shipped edition (opened: texts only)."""
+    for filename, _status in SHIPPED:
+        definition = yaml.safe_load(Path(EDITIONS_DIR, filename).read_text(encoding="utf-8"))
+        year, section = definition["year"], definition["sections"][0]
+        yield year, ""
+        yield year, "oversettelser/"
+        yield year, "historikk/"
+        yield year, f"deler/{section['key']}/"
+        yield year, f"sporsmal/{section['questions'][0]['key']}/"
+
+
+@pytest.fixture(scope="module")
+def admin_page(browser, portal_url):
+    context = browser.new_context(base_url=portal_url, bypass_csp=True, locale="nb-NO")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    login(page, "imdi-admin")
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize(("year", "path"), list(_editor_pages()))
+def test_every_editor_page_is_accessible(admin_page, year, path):
+    response = admin_page.goto(f"/direktoratet/undersokelser/{year}/rediger/{path}")
+    assert response.status == 200, response.status
+    assert admin_page.locator("h1").count() == 1
+    assert_accessible(admin_page)
