@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from surveys.editions.definition import CHECK_PLACEHOLDERS, PLACEHOLDERS, Problem
-from surveys.editions.rule_words import REGION_NAMES, value_in_words
-from surveys.editions.schema import QUESTION_TYPES
-from surveys.models import localized
+from surveys.editions.rule_words import value_in_words
+from surveys.editions.schema import QUESTION_TYPES, REGION_CODES
+from surveys.models import SettlementCategory, localized
 from surveys.respondent.context import FIGURE_PLACEHOLDERS
 
 LANGUAGES = (("nb", gettext_lazy("Bokmål")), ("nn", gettext_lazy("Nynorsk")), ("en", "English"))
@@ -77,11 +77,6 @@ PLACEHOLDER_MEANINGS = {
     "figure": gettext_lazy("the key figure compared with"),
     "last_year": gettext_lazy("last year's answer"),
 }
-CATEGORY_CHOICES = [
-    ("settles", gettext_lazy("Settles refugees")),
-    ("first_time", gettext_lazy("Settles for the first time")),
-    ("does_not_settle", gettext_lazy("Does not settle refugees")),
-]
 KIND_CHOICES = [
     ("municipality", gettext_lazy("Municipalities")),
     ("district", gettext_lazy("City districts")),
@@ -486,7 +481,7 @@ def _value_choices(
 class RoutingForm(EditorForm):
     settlement_category = forms.MultipleChoiceField(
         label=gettext_lazy("Only for organisations that"),
-        choices=CATEGORY_CHOICES,
+        choices=SettlementCategory.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -498,10 +493,15 @@ class RoutingForm(EditorForm):
     )
     region = forms.MultipleChoiceField(
         label=gettext_lazy("Only in region"),
-        choices=list(REGION_NAMES.items()),
+        choices=[(code, code) for code in REGION_CODES],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args, regions: Mapping[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = regions or {}
+        self.fields["region"].choices = [(c, regions.get(c, c)) for c in REGION_CODES]
 
     def initial_from(self, show_if: Mapping[str, Any]) -> None:
         for name in ("settlement_category", "kind", "region"):
@@ -618,6 +618,7 @@ class QuestionEditor:
         kind: str = "",
         prefix: str = "",
         needs_target: set[str] | None = None,
+        regions: Mapping[str, str] | None = None,
     ):
         self.question = dict(question or {})
         self.texts_only = texts_only
@@ -696,7 +697,11 @@ class QuestionEditor:
                 formset.extra = 0
                 formset.max_num = formset.absolute_max = count
         self.routing = RoutingPart(
-            data, show_if=old.get("show_if") or {}, earlier=self.earlier, prefix=f"{p}route"
+            data,
+            show_if=old.get("show_if") or {},
+            earlier=self.earlier,
+            prefix=f"{p}route",
+            regions=regions,
         )
         self.warnings: list[str] = []
         self.problems: list[str] = []
@@ -1067,10 +1072,11 @@ class RoutingPart:
         show_if: Mapping[str, Any],
         earlier: Iterable[Mapping[str, Any]],
         prefix: str,
+        regions: Mapping[str, str] | None = None,
     ):
         existing = list(show_if.get("answers", []))
         subjects, groups = routing_subjects(earlier, existing)
-        self.form = RoutingForm(data, prefix=prefix)
+        self.form = RoutingForm(data, prefix=prefix, regions=regions)
         self.form.initial_from(show_if)
         self.rules = RuleFormSet(
             data,
@@ -1162,6 +1168,7 @@ class SectionEditor:
         section: Mapping[str, Any] | None = None,
         earlier: Iterable[Mapping[str, Any]] = (),
         texts_only: bool = False,
+        regions: Mapping[str, str] | None = None,
     ):
         self.section = dict(section or {})
         self.texts_only = texts_only
@@ -1179,6 +1186,7 @@ class SectionEditor:
             show_if=self.section.get("show_if") or {},
             earlier=self.earlier,
             prefix="section-route",
+            regions=regions,
         )
         self.problems: list[str] = []
 

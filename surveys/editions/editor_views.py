@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.accounts.access import require_directorate
 from portal.accounts.models import DirectorateRole
 from surveys.editions import authoring
-from surveys.editions.definition import DefinitionError
+from surveys.editions.definition import DefinitionError, questions_by_key
 from surveys.editions.editor_forms import (
     FIELDS_BY_TYPE,
     TYPE_NAMES,
@@ -32,7 +32,7 @@ from surveys.editions.editor_selectors import (
     edition_history,
     edition_outline,
     missing_translations,
-    question_map,
+    region_names,
 )
 from surveys.editions.rule_words import rule_in_words
 from surveys.models import SurveyEdition
@@ -81,7 +81,7 @@ def _context(edition: SurveyEdition, **extra) -> dict:
 def editor_overview(request: HttpRequest, year: int) -> HttpResponse:
     """Sections and questions, their rules in words, what lacks a translation; the controls."""
     edition = _edition(request, year)
-    outline = edition_outline(edition.definition)
+    outline = edition_outline(edition.definition, region_names())
     return render(
         request,
         "surveys/editor/overview.html",
@@ -147,8 +147,11 @@ def section_add(request: HttpRequest, year: int) -> HttpResponse:
             _context(edition, form=TypeChoiceForm(), heading=_("New section"), back=None),
         )
     earlier = earlier_questions(definition)
-    editor = SectionEditor(request.POST or None, earlier=earlier)
-    question = QuestionEditor(request.POST or None, earlier=earlier, kind=kind, prefix="q")
+    regions = region_names()
+    editor = SectionEditor(request.POST or None, earlier=earlier, regions=regions)
+    question = QuestionEditor(
+        request.POST or None, earlier=earlier, kind=kind, prefix="q", regions=regions
+    )
     if request.method == "POST":
         valid = editor.is_valid() & question.is_valid()
         if valid:
@@ -186,8 +189,13 @@ def section_edit(request: HttpRequest, year: int, section_key: str) -> HttpRespo
     opened = authoring.is_opened(edition)
     earlier = earlier_questions(definition, section_index=-(index + 1))
     section = definition["sections"][index]
+    regions = region_names()
     editor = SectionEditor(
-        request.POST or None, section=section, earlier=earlier, texts_only=opened
+        request.POST or None,
+        section=section,
+        earlier=earlier,
+        texts_only=opened,
+        regions=regions,
     )
     if request.method == "POST" and editor.is_valid():
         new = editor.build()
@@ -209,7 +217,7 @@ def section_edit(request: HttpRequest, year: int, section_key: str) -> HttpRespo
             edition,
             editor=editor,
             section=section,
-            rule=rule_in_words(section.get("show_if"), question_map(definition)),
+            rule=rule_in_words(section.get("show_if"), questions_by_key(definition), regions),
         ),
     )
 
@@ -305,7 +313,9 @@ def question_add(request: HttpRequest, year: int, section_key: str) -> HttpRespo
             ),
         )
     earlier = earlier_questions(definition, section_index=index)
-    editor = QuestionEditor(request.POST or None, earlier=earlier, kind=kind)
+    editor = QuestionEditor(
+        request.POST or None, earlier=earlier, kind=kind, regions=region_names()
+    )
     if request.method == "POST" and editor.is_valid():
         try:
             authoring.question_add(
@@ -343,12 +353,14 @@ def question_edit(request: HttpRequest, year: int, key: str) -> HttpResponse:
     needs_target = authoring.retired_needing_target(
         edition, key, [o["key"] for o in question.get("options", [])]
     )
+    regions = region_names()
     editor = QuestionEditor(
         request.POST or None,
         question=question,
         earlier=earlier_questions(definition, before_key=key),
         texts_only=opened,
         needs_target=needs_target,
+        regions=regions,
     )
     if request.method == "POST" and editor.is_valid():
         new = editor.build()
@@ -379,7 +391,7 @@ def question_edit(request: HttpRequest, year: int, key: str) -> HttpResponse:
             editor=editor,
             question=question,
             section=definition["sections"][s_index],
-            rule=rule_in_words(question.get("show_if"), question_map(definition)),
+            rule=rule_in_words(question.get("show_if"), questions_by_key(definition), regions),
         ),
     )
 

@@ -15,14 +15,14 @@ from portal.accounts.access import require_directorate
 from portal.accounts.models import DirectorateRole
 from portal.municipalities.models import Municipality, Region
 from surveys.editions import services
-from surveys.editions.definition import DefinitionError, to_yaml
-from surveys.editions.describe import conditions
+from surveys.editions.definition import DefinitionError, questions_by_key, to_yaml
 from surveys.editions.forms import (
     CategoryForm,
     DefinitionUploadForm,
     EditionSettingsForm,
     PreviewPickForm,
 )
+from surveys.editions.rule_words import conditions
 from surveys.editions.workbook import (
     XLSX_CONTENT_TYPE,
     WorkbookError,
@@ -247,9 +247,7 @@ def edition_preview(request: HttpRequest, year: int, number: str) -> HttpRespons
         state.sections, state.questions, state.org, {}
     )
     regions = dict(Region.objects.values_list("code", "name"))
-    definitions = {
-        q["key"]: q for s in edition.definition["sections"] for q in s.get("questions", [])
-    }
+    definitions = questions_by_key(edition.definition)
 
     def rule(holder) -> list:
         return conditions(holder.show_if, definitions, regions=regions, org=state.org)
