@@ -601,8 +601,13 @@ class QuestionForm(EditorForm):
                 del self.fields[name]
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
+def _point_lines(text: str) -> list[str]:
+    """One line a scale point, in order: a blank line inside keeps its point's place (a label
+    not yet translated); blank lines at the end are dropped."""
+    lines = [line.strip() for line in text.splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
 
 
 class QuestionEditor:
@@ -644,7 +649,7 @@ class QuestionEditor:
         labels = scale.get("labels") or []
         for lang, _label in LANGUAGES:
             self.form.initial[f"scale_labels_{lang}"] = (
-                "\n".join((label or {}).get(lang, "") for label in labels).strip("\n")
+                "\n".join((label or {}).get(lang, "") for label in labels).rstrip("\n")
                 if any((label or {}).get(lang) for label in labels)
                 else ""
             )
@@ -928,13 +933,13 @@ class QuestionEditor:
 
     def _scale_labels(self, data: Mapping[str, Any]) -> list[dict[str, str]]:
         per_language = {
-            lang: _lines(data.get(f"scale_labels_{lang}", "")) for lang, _l in LANGUAGES
+            lang: _point_lines(data.get(f"scale_labels_{lang}") or "") for lang, _l in LANGUAGES
         }
         count = max((len(v) for v in per_language.values()), default=0)
         if not per_language["nb"]:
             return []
         return [
-            {lang: lines[i] for lang, lines in per_language.items() if i < len(lines)}
+            {lang: lines[i] for lang, lines in per_language.items() if i < len(lines) and lines[i]}
             for i in range(count)
         ]
 
@@ -1251,134 +1256,19 @@ class SectionEditor:
         return [*self.problems, *self.form.non_field_errors()]
 
 
-# --- parse_definition's problems in plain words -------------------------------------------
+# --- parse_definition's problems, in the checker's words -------------------------------------------
 
 _LANGUAGE_NAMES = {
     "nb": gettext_lazy("bokmål"),
     "nn": gettext_lazy("nynorsk"),
     "en": gettext_lazy("English"),
 }
-_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
-    (
-        re.compile(r"^'(?P<v>[^']*)' is used twice"),
-        gettext_lazy("“%(v)s” is used twice; keys must be unique."),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is not a valid key"),
-        gettext_lazy(
-            "“%(v)s” is not a valid key (lowercase letters, digits and _, starting with a letter)."
-        ),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is asked later"),
-        gettext_lazy("“%(v)s” is asked later; a rule can only look at an earlier question."),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is not a question of this edition"),
-        gettext_lazy("“%(v)s” is not a question of this edition."),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is not an answer of '(?P<q>[^']*)'"),
-        gettext_lazy("“%(v)s” is not an answer of “%(q)s”."),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is not an option of '(?P<q>[^']*)' in (?P<y>\d+)"),
-        gettext_lazy("“%(v)s” was not an option of “%(q)s” in %(y)s."),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is not an option of '(?P<q>[^']*)'"),
-        gettext_lazy("“%(v)s” is not an option of “%(q)s”."),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is reserved"),
-        gettext_lazy("“%(v)s” is reserved; tick “Don't know” or “Not relevant” instead."),
-    ),
-    (
-        re.compile(r"^(?P<v>\d+) is more than the (?P<n>\d+) options"),
-        gettext_lazy("%(v)s is more than the %(n)s options."),
-    ),
-    (
-        re.compile(r"^(?P<v>[-\d.]+) is more than max (?P<n>[-\d.]+)"),
-        gettext_lazy("The smallest answer (%(v)s) is larger than the largest (%(n)s)."),
-    ),
-    (
-        re.compile(r"^min \((?P<v>\d+)\) must be less than max \((?P<n>\d+)\)"),
-        gettext_lazy("The scale must start (%(v)s) below where it ends (%(n)s)."),
-    ),
-    (
-        re.compile(r"^unknown placeholder \{(?P<v>\w+)\}"),
-        gettext_lazy("{%(v)s} is not a key figure that can be used; choose one from the list."),
-    ),
-    (
-        re.compile(r"^placeholders such as \{(?P<v>\w+)\} cannot be used here"),
-        gettext_lazy("Key figures such as {%(v)s} cannot be used in this text."),
-    ),
-    (
-        re.compile(r"^has an unmatched \{ or \}"),
-        gettext_lazy("A { or } has no partner; write {{ or }} for a brace."),
-    ),
-    (
-        re.compile(r"^placeholder \{(?P<v>\w+)\} cannot have a format"),
-        gettext_lazy("{%(v)s} cannot have a format."),
-    ),
-    (
-        re.compile(r"^only a 'multi' question can have an exclusive option"),
-        gettext_lazy(
-            "Only a question with several choices can have an option that excludes the others."
-        ),
-    ),
-    (
-        re.compile(r"^a ranking cannot have an 'other"),
-        gettext_lazy("A ranking cannot have an “other, describe” option."),
-    ),
-    (
-        re.compile(r"^a '(?P<v>\w+)' question cannot have a “don't know” answer"),
-        gettext_lazy("This type of question cannot offer “Don't know”."),
-    ),
-    (
-        re.compile(r"^a '(?P<v>\w+)' question can only be routed on with answered"),
-        gettext_lazy("This question can only be used with “is answered” or “is unanswered”."),
-    ),
-    (
-        re.compile(r"^a percentage is between 0 and 100"),
-        gettext_lazy("A percentage is between 0 and 100."),
-    ),
-    (re.compile(r"^must be a whole number"), gettext_lazy("Must be a whole number.")),
-    (
-        re.compile(r"should be non-empty|is too short|\[\] is too short"),
-        gettext_lazy(
-            "Needs at least one (a choice question at least two options; a section at least one question)."
-        ),
-    ),
-    (
-        re.compile(r"^'(?P<v>\w+)' is a required property"),
-        gettext_lazy("“%(v)s” is missing."),
-    ),
-    (re.compile(r"is a required property"), gettext_lazy("Something required is missing: %(raw)s")),
-    (
-        re.compile(r"^'(?P<v>[^']*)' does not belong to a '(?P<q>\w+)' question"),
-        gettext_lazy("“%(v)s” does not belong to this type of question."),
-    ),
-    (
-        re.compile(
-            r"is less than the minimum of|is greater than the maximum of|is less than or equal to the minimum"
-        ),
-        gettext_lazy("The number is outside what is allowed: %(raw)s"),
-    ),
-    (re.compile(r"^(?P<raw>.+)$", re.DOTALL), gettext_lazy("%(raw)s")),
-]
 
 
 def problem_in_words(problem: Problem, *, with_place: bool = True) -> str:
-    """The problem in the admin's language, naming the question (or section) by its key."""
-    message = problem.message
-    for pattern, words in _PATTERNS:
-        match = pattern.search(message)
-        if match:
-            text = str(words) % {"raw": message, **match.groupdict()}
-            break
-    else:  # pragma: no cover - the last pattern matches everything
-        text = message
+    """The problem next to its field or above the form, naming the question (or section) by its
+    key where ``with_place``. The checker words its messages in the active language."""
+    text = problem.message
     if problem.language and problem.language != "nb":
         text = f"{text} ({_LANGUAGE_NAMES.get(problem.language, problem.language)})"
     if not with_place:
