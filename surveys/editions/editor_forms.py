@@ -1163,6 +1163,31 @@ class SectionForm(EditorForm):
             del self.fields["key"]
 
 
+class EditionTextsForm(EditorForm):
+    """The edition's own title and introduction, in every language (texts only: allowed in an
+    opened edition too)."""
+
+    def __init__(self, *args, edition_texts: Mapping[str, Any] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_text("title", _("Title"), required=True)
+        self.add_text("intro", _("Introduction on the survey's front page"), textarea=True)
+        for name in ("title", "intro"):
+            self.set_text_initial(name, (edition_texts or {}).get(name))
+
+    def attach_problems(self, problems: Iterable[Problem]) -> list[str]:
+        """Each problem of the title or intro at its input; the others, in words, returned."""
+        rest = []
+        for problem in problems:
+            path = tuple(problem.path)
+            name = f"{path[0]}_{problem.language or 'nb'}" if path else ""
+            if path and path[0] in ("title", "intro") and name in self.fields:
+                self.add_error(name, problem_in_words(problem, with_place=False))
+            else:
+                rest.append(problem_in_words(problem))
+        self.mark_errors()
+        return rest
+
+
 class SectionEditor:
     """The section form and its routing."""
 

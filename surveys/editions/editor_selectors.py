@@ -51,9 +51,15 @@ def _texts_of(holder: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str
 
 
 def missing_translations(definition: Mapping[str, Any], language: str = "") -> list[MissingText]:
-    """Every text of the sections and questions without nynorsk or English (or the one given)."""
+    """Every text of the edition (its title and intro: section and question ""), its sections
+    and its questions without nynorsk or English (or the one given)."""
     languages = [language] if language else ["nn", "en"]
     out = []
+    own = {k: definition[k] for k in ("title", "intro") if definition.get(k)}
+    for path, text in _texts_of(own):
+        for lang in languages:
+            if not (text.get(lang) or "").strip():
+                out.append(MissingText("", "", path, lang, text["nb"]))
     for section in definition["sections"]:
         holders = [("", section)] + [(q["key"], q) for q in section["questions"]]
         for key, holder in holders:

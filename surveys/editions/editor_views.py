@@ -19,6 +19,7 @@ from surveys.editions.definition import DefinitionError, questions_by_key
 from surveys.editions.editor_forms import (
     FIELDS_BY_TYPE,
     TYPE_NAMES,
+    EditionTextsForm,
     MissingFilterForm,
     MoveQuestionForm,
     MoveSectionForm,
@@ -48,6 +49,7 @@ ACTION_WORDS = {
     "survey.edit.question_move": gettext_lazy("Question moved"),
     "survey.edit.question_remove": gettext_lazy("Question removed"),
     "survey.edit.text_fix": gettext_lazy("Text corrected"),
+    "survey.edit.edition_texts": gettext_lazy("Title or introduction changed"),
 }
 
 
@@ -82,16 +84,48 @@ def editor_overview(request: HttpRequest, year: int) -> HttpResponse:
     """Sections and questions, their rules in words, what lacks a translation; the controls."""
     edition = _edition(request, year)
     outline = edition_outline(edition.definition, region_names())
+    missing = missing_translations(edition.definition)
+    own = [m for m in missing if not m.section]
     return render(
         request,
         "surveys/editor/overview.html",
         _context(
             edition,
             outline=outline,
-            missing_nn=sum(s.missing_nn for s in outline),
-            missing_en=sum(s.missing_en for s in outline),
+            missing_nn=sum(m.language == "nn" for m in missing),
+            missing_en=sum(m.language == "en" for m in missing),
+            own_missing_nn=sum(m.language == "nn" for m in own),
+            own_missing_en=sum(m.language == "en" for m in own),
             section_choices=[(s.key, s.title) for s in outline],
         ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edition_texts_edit(request: HttpRequest, year: int) -> HttpResponse:
+    """The edition's own title and introduction (in an opened edition: text fixes)."""
+    edition = _edition(request, year)
+    form = EditionTextsForm(request.POST or None, edition_texts=edition.definition)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            authoring.edition_texts_update(
+                actor=request.user,
+                edition=edition,
+                title=form.texts_of("title"),
+                intro=form.texts_of("intro"),
+            )
+        except DefinitionError as exc:
+            problems = form.attach_problems(exc.problems)
+        else:
+            messages.success(request, _("The title and introduction were saved."))
+            return _overview(year)
+    form.mark_errors()
+    return render(
+        request,
+        "surveys/editor/edition_form.html",
+        _context(edition, form=form, problems=[*problems, *form.non_field_errors()]),
     )
 
 

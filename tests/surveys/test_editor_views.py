@@ -515,3 +515,65 @@ def test_the_shipped_questions_round_trip_as_a_draft(admin_client, cast, name):
     draft.refresh_from_db()
     assert draft.definition == before, name
     assert not [e.changes for e in AuditEntry.objects.filter(action__startswith="survey.edit.")]
+
+
+def _edition_texts(**texts):
+    data = {f"{name}_{lang}": "" for name in ("title", "intro") for lang in ("nb", "nn", "en")}
+    data.update(texts)
+    return data
+
+
+def test_the_editions_title_and_intro_are_edited_and_audited(admin_client, draft):
+    url = _url("editor_edition_texts")
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert page.context["form"]["title_nb"].value() == draft.definition["title"]["nb"]
+    assert url in admin_client.get(_url("editor_overview")).content.decode()
+    data = _edition_texts(
+        title_nb="Kommuneundersøkelsen 2026",
+        title_nn="Kommuneundersøkinga 2026",
+        title_en="The municipal survey 2026",
+        intro_nb="Takk for at dere svarer.",
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.title == {
+        "nb": "Kommuneundersøkelsen 2026",
+        "nn": "Kommuneundersøkinga 2026",
+        "en": "The municipal survey 2026",
+    }
+    assert draft.intro == {"nb": "Takk for at dere svarer."} == draft.definition["intro"]
+    (entry,) = AuditEntry.objects.filter(action="survey.edit.edition_texts")
+    assert entry.changes["intro.nb"] == [None, "Takk for at dere svarer."]
+    assert entry.actor == response.wsgi_request.user
+    # The intro lacks nynorsk and English: counted and listed, linked to this page.
+    overview = admin_client.get(_url("editor_overview"))
+    assert overview.context["own_missing_nn"] == 1 and overview.context["own_missing_en"] == 1
+    listed = admin_client.get(_url("editor_translations"))
+    own = [m for m in listed.context["missing"] if not m.section]
+    assert [(m.field, m.language) for m in own] == [("intro", "nn"), ("intro", "en")]
+    assert url in listed.content.decode()
+    # Saved again unchanged: nothing is audited.
+    assert admin_client.post(url, data).status_code == 302
+    assert AuditEntry.objects.filter(action__startswith="survey.edit.").count() == 1
+
+
+def test_the_editions_title_cannot_be_emptied(admin_client, draft):
+    before = copy.deepcopy(draft.definition)
+    response = admin_client.post(_url("editor_edition_texts"), _edition_texts(title_en="Survey"))
+    assert response.status_code == 200
+    assert "title_nb" in response.context["form"].errors
+    draft.refresh_from_db()
+    assert draft.definition == before
+    assert not AuditEntry.objects.filter(action__startswith="survey.edit.").exists()
+
+
+def test_an_opened_editions_title_gets_a_text_fix(admin_client, draft):
+    edition_set_status(actor=None, edition=draft, status="open")
+    data = _edition_texts(**{f"title_{k}": v for k, v in draft.definition["title"].items()})
+    data["title_nb"] = "Kommuneundersøkelsen 2026 (rettet)"
+    assert admin_client.post(_url("editor_edition_texts"), data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.title["nb"] == "Kommuneundersøkelsen 2026 (rettet)"
+    assert AuditEntry.objects.filter(action="survey.edit.text_fix").count() == 1
