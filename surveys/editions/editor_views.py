@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.accounts.access import require_directorate
-from portal.accounts.models import DirectorateRole
 from surveys.editions import authoring
 from surveys.editions.definition import DefinitionError, questions_by_key
 from surveys.editions.editor_forms import (
@@ -36,8 +34,8 @@ from surveys.editions.editor_selectors import (
     region_names,
 )
 from surveys.editions.rule_words import rule_in_words
+from surveys.editions.views import edition_for_admin
 from surveys.models import SurveyEdition
-from surveys.respondent import selectors
 
 ACTION_WORDS = {
     "survey.edit.section_add": gettext_lazy("Section added"),
@@ -51,14 +49,6 @@ ACTION_WORDS = {
     "survey.edit.text_fix": gettext_lazy("Text corrected"),
     "survey.edit.edition_texts": gettext_lazy("Title or introduction changed"),
 }
-
-
-def _edition(request: HttpRequest, year: int) -> SurveyEdition:
-    require_directorate(request.user, DirectorateRole.ADMIN)
-    edition = selectors.edition_by_year(year)
-    if edition is None:
-        raise Http404
-    return edition
 
 
 def _overview(year: int, anchor: str = "") -> HttpResponse:
@@ -82,7 +72,7 @@ def _context(edition: SurveyEdition, **extra) -> dict:
 @require_GET
 def editor_overview(request: HttpRequest, year: int) -> HttpResponse:
     """Sections and questions, their rules in words, what lacks a translation; the controls."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     outline = edition_outline(edition.definition, region_names())
     missing = missing_translations(edition.definition)
     own = [m for m in missing if not m.section]
@@ -105,7 +95,7 @@ def editor_overview(request: HttpRequest, year: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edition_texts_edit(request: HttpRequest, year: int) -> HttpResponse:
     """The edition's own title and introduction (in an opened edition: text fixes)."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     form = EditionTextsForm(request.POST or None, edition_texts=edition.definition)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -133,7 +123,7 @@ def edition_texts_edit(request: HttpRequest, year: int) -> HttpResponse:
 @require_GET
 def editor_translations(request: HttpRequest, year: int) -> HttpResponse:
     """The texts that lack nynorsk or English, with a link to each question."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     form = MissingFilterForm(request.GET or None)
     language = form.cleaned_data["language"] if form.is_valid() else ""
     missing = missing_translations(edition.definition, language)
@@ -148,7 +138,7 @@ def editor_translations(request: HttpRequest, year: int) -> HttpResponse:
 @require_GET
 def editor_history(request: HttpRequest, year: int) -> HttpResponse:
     """Who changed what in the editor, when, from what to what."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     page = Paginator(edition_history(edition), 50).get_page(request.GET.get("side"))
     return render(
         request,
@@ -169,7 +159,7 @@ def _refused(request: HttpRequest, exc: authoring.EditRefused, year: int) -> Htt
 @require_http_methods(["GET", "POST"])
 def section_add(request: HttpRequest, year: int) -> HttpResponse:
     """A new section with its first question, at the end."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     if authoring.is_opened(edition):
         return _refused(request, authoring.EditRefused(_opened_message(edition)), year)
     definition = edition.definition
@@ -215,7 +205,7 @@ def section_add(request: HttpRequest, year: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def section_edit(request: HttpRequest, year: int, section_key: str) -> HttpResponse:
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     definition = edition.definition
     index = authoring.find_section(definition, section_key)
     if index is None:
@@ -259,7 +249,7 @@ def section_edit(request: HttpRequest, year: int, section_key: str) -> HttpRespo
 @login_required
 @require_POST
 def section_move(request: HttpRequest, year: int, section_key: str) -> HttpResponse:
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     if authoring.find_section(edition.definition, section_key) is None:
         raise Http404
     form = MoveSectionForm(request.POST)
@@ -285,7 +275,7 @@ def section_move(request: HttpRequest, year: int, section_key: str) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def section_remove(request: HttpRequest, year: int, section_key: str) -> HttpResponse:
     """Asks first; the POST removes the section and its questions."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     index = authoring.find_section(edition.definition, section_key)
     if index is None:
         raise Http404
@@ -327,7 +317,7 @@ def _opened_message(edition: SurveyEdition) -> str:
 @require_http_methods(["GET", "POST"])
 def question_add(request: HttpRequest, year: int, section_key: str) -> HttpResponse:
     """A new question at the end of the section; without JavaScript the type is chosen first."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     definition = edition.definition
     index = authoring.find_section(definition, section_key)
     if index is None:
@@ -376,7 +366,7 @@ def question_add(request: HttpRequest, year: int, section_key: str) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def question_edit(request: HttpRequest, year: int, key: str) -> HttpResponse:
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     definition = edition.definition
     found = authoring.find_question(definition, key)
     if found is None:
@@ -433,7 +423,7 @@ def question_edit(request: HttpRequest, year: int, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def question_move(request: HttpRequest, year: int, key: str) -> HttpResponse:
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     if authoring.find_question(edition.definition, key) is None:
         raise Http404
     sections = [(s["key"], s["key"]) for s in edition.definition["sections"]]
@@ -463,7 +453,7 @@ def question_move(request: HttpRequest, year: int, key: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def question_remove(request: HttpRequest, year: int, key: str) -> HttpResponse:
     """Asks first; the POST removes the question."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     found = authoring.find_question(edition.definition, key)
     if found is None:
         raise Http404

@@ -17,6 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from surveys.editions.definition import choice_label
 from surveys.models import SettlementCategory, localized
 from surveys.respondent.context import OrgContext
 
@@ -44,10 +45,7 @@ def _and(words: Sequence[str]) -> str:
 def option_label(question: Mapping[str, Any] | None, key: Any) -> str:
     """The label of the question's option (or battery item) ``key`` in the active language;
     "" when the question has no such option or item."""
-    for entry in [*(question or {}).get("options", []), *(question or {}).get("items", [])]:
-        if str(entry.get("key")) == str(key):
-            return localized(entry.get("label"))
-    return ""
+    return localized(choice_label(question or {}, key))
 
 
 def value_in_words(question: Mapping[str, Any] | None, value: Any) -> str:
