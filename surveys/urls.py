@@ -55,6 +55,7 @@ editor = [
     path(R, editor_views.editor_overview, name="editor_overview"),
     path(f"{R}oversettelser/", editor_views.editor_translations, name="editor_translations"),
     path(f"{R}historikk/", editor_views.editor_history, name="editor_history"),
+    path(f"{R}tittel/", editor_views.edition_texts_edit, name="editor_edition_texts"),
     path(f"{R}deler/ny/", editor_views.section_add, name="editor_section_add"),
     path(f"{R}deler/<slug:section_key>/", editor_views.section_edit, name="editor_section_edit"),
     path(

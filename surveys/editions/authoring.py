@@ -271,6 +271,35 @@ def section_add(
 
 
 @transaction.atomic
+def edition_texts_update(
+    *,
+    actor: User | None,
+    edition: SurveyEdition,
+    title: Mapping[str, str],
+    intro: Mapping[str, str],
+) -> dict:
+    """The edition's own title and introduction ({language: text}; an empty intro removes it).
+    A text, so an opened edition may have it corrected too."""
+    edition = _locked(edition)
+    definition = copy.deepcopy(edition.definition)
+    old = {k: definition[k] for k in ("title", "intro") if definition.get(k)}
+    definition["title"] = dict(title)
+    if intro:
+        definition["intro"] = dict(intro)
+    else:
+        definition.pop("intro", None)
+    new = {k: definition[k] for k in ("title", "intro") if definition.get(k)}
+    return _commit(
+        actor=actor,
+        edition=edition,
+        definition=definition,
+        action="survey.edit.text_fix" if is_opened(edition) else "survey.edit.edition_texts",
+        label="title, intro",
+        changes=changes_between(old, new),
+    )
+
+
+@transaction.atomic
 def section_update(
     *, actor: User | None, edition: SurveyEdition, key: str, section: Mapping[str, Any]
 ) -> dict:

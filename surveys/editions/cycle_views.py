@@ -5,37 +5,27 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.accounts.access import require_directorate
-from portal.accounts.models import DirectorateRole
 from portal.municipalities.models import Region
 from surveys.editions import services
 from surveys.editions.definition import DefinitionError
 from surveys.editions.describe import diff_words, summary_text
 from surveys.editions.diff import definition_diff
+from surveys.editions.views import edition_for_admin
 from surveys.models import SurveyEdition
-from surveys.respondent import selectors
-
-
-def _any_edition(request: HttpRequest, year: int) -> SurveyEdition:
-    require_directorate(request.user, DirectorateRole.ADMIN)
-    edition = selectors.edition_by_year(year)
-    if edition is None:
-        raise Http404
-    return edition
 
 
 @login_required
 @require_POST
 def edition_next_year(request: HttpRequest, year: int) -> HttpResponse:
     """Next year's draft, copied from this edition."""
-    edition = _any_edition(request, year)
+    edition = edition_for_admin(request, year)
     try:
         copy = services.edition_next_year(actor=request.user, edition=edition)
     except services.EditionExists as exc:
@@ -80,7 +70,7 @@ def _default_base(edition: SurveyEdition, others: list[SurveyEdition]) -> Survey
 @require_GET
 def edition_diff(request: HttpRequest, year: int) -> HttpResponse:
     """What changed from an earlier edition (its previous_year, or ``?fra=YEAR``) to this one."""
-    edition = _any_edition(request, year)
+    edition = edition_for_admin(request, year)
     others = list(SurveyEdition.objects.exclude(pk=edition.pk).only("year", "title"))
     by_year = {e.year: e for e in others}
     raw = request.GET.get("fra", "").strip()

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -915,3 +915,17 @@ def to_yaml(definition: dict) -> str:
         return value
 
     return yaml.safe_dump(simplify(definition), allow_unicode=True, sort_keys=False, width=100)
+
+
+def questions_by_key(definition: Mapping[str, Any]) -> dict[str, dict]:
+    """Every question of a (normalised) definition by its key, in the document's order."""
+    return {q["key"]: q for s in definition.get("sections", []) for q in s.get("questions", [])}
+
+
+def choice_label(question: Mapping[str, Any], key: Any) -> dict[str, str]:
+    """The label ({language: text}) of the question's option or battery item ``key``; {} when
+    it has none."""
+    for entry in [*question.get("options", []), *question.get("items", [])]:
+        if str(entry.get("key")) == str(key):
+            return dict(entry.get("label") or {})
+    return {}

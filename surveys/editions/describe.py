@@ -1,20 +1,20 @@
-"""Definitions in words for the directorate's pages: a routing rule (``show_if``) as sentences,
-an answer value by its label, and the diff page's summary line."""
+"""A definition's diff in words for the directorate's diff page: question types, settings, the
+summary line. Routing rules and answer values are said by ``rule_words``, as everywhere else."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
-from portal.municipalities.models import Municipality
+from surveys.editions.definition import questions_by_key
 from surveys.editions.diff import DefinitionDiff, RoutingChange, Summary, TextChange
-from surveys.models import SettlementCategory, localized
-from surveys.respondent.context import OrgContext
+from surveys.editions.rule_words import rule_in_words, value_in_words
+from surveys.models import localized
 
 QUESTION_TYPES = {
     "yes_no": gettext_noop("Yes/no"),
@@ -35,137 +35,6 @@ def type_name(kind: str) -> str:
     """A question type in words (the type's key when it is not known)."""
     name = QUESTION_TYPES.get(kind)
     return _(name) if name else kind
-
-
-def value_name(question: Mapping[str, Any] | None, value: Any) -> str:
-    """An answer value in words: the option's (or item's) label, yes, no, don't know…"""
-    if question:
-        for entry in [*question.get("options", []), *question.get("items", [])]:
-            if str(entry.get("key")) == str(value):
-                return localized(entry.get("label")) or str(value)
-    words = {
-        "yes": _("Yes"),
-        "no": _("No"),
-        "dont_know": _("Don't know"),
-        "not_relevant": _("Not relevant"),
-    }
-    if isinstance(value, bool):
-        return words["yes"] if value else words["no"]
-    return words.get(str(value), str(value))
-
-
-def either(words: Sequence[str]) -> str:
-    """«a», «a or b», «a, b or c»."""
-    if not words:
-        return ""
-    if len(words) == 1:
-        return words[0]
-    return _("%(first)s or %(last)s") % {"first": ", ".join(words[:-1]), "last": words[-1]}
-
-
-def question_name(key: str, questions: Mapping[str, Mapping[str, Any]]) -> str:
-    """A question by its key and text: ``has_plan («Har kommunen en plan?»)``."""
-    question = questions.get(key)
-    text = localized(question.get("text")) if question else ""
-    return f"{key} («{text}»)" if text else key
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One condition of a rule in words; ``holds`` says whether an organisation's attribute
-    meets it (None for a condition on an answer, or when no organisation is given)."""
-
-    attribute: str  # settlement_category | kind | region | answer
-    text: str
-    holds: bool | None = None
-
-
-def conditions(
-    show_if: Mapping[str, Any] | None,
-    questions: Mapping[str, Mapping[str, Any]],
-    *,
-    regions: Mapping[str, str] | None = None,
-    org: OrgContext | None = None,
-) -> list[Condition]:
-    """Every condition of ``show_if``, in words (empty: shown to everyone).
-
-    ``questions`` are the edition's question definitions by key (for their texts and option
-    labels), ``regions`` region names by code, ``org`` the organisation to check attributes for.
-    """
-    show_if = show_if or {}
-    regions = regions or {}
-    out: list[Condition] = []
-    categories = dict(SettlementCategory.choices)
-    kinds = dict(Municipality.Kind.choices)
-    if "settlement_category" in show_if:
-        values = show_if["settlement_category"]
-        out.append(
-            Condition(
-                "settlement_category",
-                _("the settlement category is %(values)s")
-                % {"values": either([f"«{categories.get(v, v)}»" for v in values])},
-                None if org is None else org.settlement_category in values,
-            )
-        )
-    if "kind" in show_if:
-        values = show_if["kind"]
-        out.append(
-            Condition(
-                "kind",
-                _("the organisation is a %(values)s")
-                % {"values": either([str(kinds.get(v, v)).lower() for v in values])},
-                None if org is None else org.kind in values,
-            )
-        )
-    if "region" in show_if:
-        values = show_if["region"]
-        out.append(
-            Condition(
-                "region",
-                _("the IMDi region is %(values)s")
-                % {"values": either([regions.get(v, v) for v in values])},
-                None if org is None else org.region in values,
-            )
-        )
-    for rule in show_if.get("answers", []):
-        out.append(Condition("answer", _answer_rule(rule, questions)))
-    return out
-
-
-def _answer_rule(rule: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]]) -> str:
-    key = rule.get("question", "")
-    question = questions.get(key)
-    name = question_name(key, questions)
-    if rule.get("item"):
-        name = _("item «%(item)s» of %(question)s") % {
-            "item": value_name(question, rule["item"]),
-            "question": name,
-        }
-    if "answered" in rule:
-        text = (
-            _("%(question)s is answered") if rule["answered"] else _("%(question)s is unanswered")
-        ) % {"question": name}
-    else:
-        values = either([value_name(question, v) for v in rule.get("in", rule.get("not_in", []))])
-        if "in" in rule:
-            text = _("the answer to %(question)s is %(values)s")
-        else:
-            text = _("the answer to %(question)s is not %(values)s")
-        text = text % {"question": name, "values": values}
-    if rule.get("if_unanswered") == "show":
-        text += " " + _("(shown while it is unanswered)")
-    elif rule.get("if_unanswered") == "hide":
-        text += " " + _("(hidden while it is unanswered)")
-    return text
-
-
-def describe_show_if(
-    show_if: Mapping[str, Any] | None,
-    questions: Mapping[str, Mapping[str, Any]],
-    regions: Mapping[str, str] | None = None,
-) -> list[str]:
-    """The rule as sentences, one per condition (all must hold); empty: shown to everyone."""
-    return [c.text for c in conditions(show_if, questions, regions=regions)]
 
 
 def setting_text(value: Any) -> str:
@@ -246,14 +115,14 @@ def summary_text(summary: Summary) -> str:
 
 
 def _option_word(label: Mapping[str, str], key: str, question: Mapping[str, Any] | None) -> str:
-    shown = localized(label) if label else value_name(question, key)
+    shown = localized(label) if label else value_in_words(question, key)
     return f"{shown} ({key})" if shown != key else key
 
 
 @dataclass(frozen=True)
 class SectionWords:
     title: str
-    rules: tuple[list[str], list[str]] | None = None
+    rules: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -261,7 +130,7 @@ class QuestionWords:
     """One question of a diff in the reader's language, for the page."""
 
     text: str
-    rules: tuple[list[str], list[str]] | None = None
+    rules: tuple[str, str] | None = None
     retyped: tuple[str, str] | None = None
     moved_from: str = ""
     settings: tuple[tuple[str, str, str], ...] = ()
@@ -281,17 +150,15 @@ def diff_words(
     """The diff's sections (``section:<key>``) and questions (by key) in words; each rule is
     read with its own edition's questions."""
 
-    def by_key(definition: Mapping[str, Any]) -> dict[str, dict]:
-        return {q["key"]: q for s in definition.get("sections", []) for q in s.get("questions", [])}
+    old_questions = questions_by_key(old_definition)
+    new_questions = questions_by_key(new_definition)
 
-    old_questions, new_questions = by_key(old_definition), by_key(new_definition)
-
-    def rules(change: RoutingChange | None) -> tuple[list[str], list[str]] | None:
+    def rules(change: RoutingChange | None) -> tuple[str, str] | None:
         if change is None:
             return None
         return (
-            describe_show_if(change.old, old_questions, regions),
-            describe_show_if(change.new, new_questions, regions),
+            rule_in_words(change.old, old_questions, regions),
+            rule_in_words(change.new, new_questions, regions),
         )
 
     out: dict[str, SectionWords | QuestionWords] = {}

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from surveys.editions.definition import choice_label
+
 Text = dict[str, str]
 LANGUAGES = ("nb", "nn", "en")
 
@@ -248,13 +250,6 @@ def _choices(part: str, old: dict, new: dict) -> list[OptionChange]:
     return changes
 
 
-def _label(question: dict, value: Any) -> Text:
-    for entry in [*question.get("options", []), *question.get("items", [])]:
-        if str(entry.get("key")) == str(value):
-            return dict(entry.get("label", {}))
-    return {}
-
-
 def _mapped(old: dict, new: dict, mapping: Mapping[str, Any]) -> list[OptionChange]:
     retyped = old["type"] != new["type"]
     part = "item" if old.get("items") and not old.get("options") else "option"
@@ -263,9 +258,9 @@ def _mapped(old: dict, new: dict, mapping: Mapping[str, Any]) -> list[OptionChan
             "mapped",
             part,
             str(source),
-            _label(old, source),
+            choice_label(old, source),
             target=str(target),
-            target_label=_label(new, target),
+            target_label=choice_label(new, target),
         )
         for source, target in mapping.items()
         if retyped or str(source) != str(target)

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from surveys.editions.definition import CHECK_PLACEHOLDERS, PLACEHOLDERS, Problem
-from surveys.editions.rule_words import REGION_NAMES, value_in_words
-from surveys.editions.schema import QUESTION_TYPES
-from surveys.models import localized
+from surveys.editions.rule_words import value_in_words
+from surveys.editions.schema import QUESTION_TYPES, REGION_CODES
+from surveys.models import SettlementCategory, localized
 from surveys.respondent.context import FIGURE_PLACEHOLDERS
 
 LANGUAGES = (("nb", gettext_lazy("Bokmål")), ("nn", gettext_lazy("Nynorsk")), ("en", "English"))
@@ -77,11 +77,6 @@ PLACEHOLDER_MEANINGS = {
     "figure": gettext_lazy("the key figure compared with"),
     "last_year": gettext_lazy("last year's answer"),
 }
-CATEGORY_CHOICES = [
-    ("settles", gettext_lazy("Settles refugees")),
-    ("first_time", gettext_lazy("Settles for the first time")),
-    ("does_not_settle", gettext_lazy("Does not settle refugees")),
-]
 KIND_CHOICES = [
     ("municipality", gettext_lazy("Municipalities")),
     ("district", gettext_lazy("City districts")),
@@ -486,7 +481,7 @@ def _value_choices(
 class RoutingForm(EditorForm):
     settlement_category = forms.MultipleChoiceField(
         label=gettext_lazy("Only for organisations that"),
-        choices=CATEGORY_CHOICES,
+        choices=SettlementCategory.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -498,10 +493,15 @@ class RoutingForm(EditorForm):
     )
     region = forms.MultipleChoiceField(
         label=gettext_lazy("Only in region"),
-        choices=list(REGION_NAMES.items()),
+        choices=[(code, code) for code in REGION_CODES],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args, regions: Mapping[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        regions = regions or {}
+        self.fields["region"].choices = [(c, regions.get(c, c)) for c in REGION_CODES]
 
     def initial_from(self, show_if: Mapping[str, Any]) -> None:
         for name in ("settlement_category", "kind", "region"):
@@ -601,8 +601,13 @@ class QuestionForm(EditorForm):
                 del self.fields[name]
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
+def _point_lines(text: str) -> list[str]:
+    """One line a scale point, in order: a blank line inside keeps its point's place (a label
+    not yet translated); blank lines at the end are dropped."""
+    lines = [line.strip() for line in text.splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
 
 
 class QuestionEditor:
@@ -618,6 +623,7 @@ class QuestionEditor:
         kind: str = "",
         prefix: str = "",
         needs_target: set[str] | None = None,
+        regions: Mapping[str, str] | None = None,
     ):
         self.question = dict(question or {})
         self.texts_only = texts_only
@@ -643,7 +649,7 @@ class QuestionEditor:
         labels = scale.get("labels") or []
         for lang, _label in LANGUAGES:
             self.form.initial[f"scale_labels_{lang}"] = (
-                "\n".join((label or {}).get(lang, "") for label in labels).strip("\n")
+                "\n".join((label or {}).get(lang, "") for label in labels).rstrip("\n")
                 if any((label or {}).get(lang) for label in labels)
                 else ""
             )
@@ -696,7 +702,11 @@ class QuestionEditor:
                 formset.extra = 0
                 formset.max_num = formset.absolute_max = count
         self.routing = RoutingPart(
-            data, show_if=old.get("show_if") or {}, earlier=self.earlier, prefix=f"{p}route"
+            data,
+            show_if=old.get("show_if") or {},
+            earlier=self.earlier,
+            prefix=f"{p}route",
+            regions=regions,
         )
         self.warnings: list[str] = []
         self.problems: list[str] = []
@@ -923,13 +933,13 @@ class QuestionEditor:
 
     def _scale_labels(self, data: Mapping[str, Any]) -> list[dict[str, str]]:
         per_language = {
-            lang: _lines(data.get(f"scale_labels_{lang}", "")) for lang, _l in LANGUAGES
+            lang: _point_lines(data.get(f"scale_labels_{lang}") or "") for lang, _l in LANGUAGES
         }
         count = max((len(v) for v in per_language.values()), default=0)
         if not per_language["nb"]:
             return []
         return [
-            {lang: lines[i] for lang, lines in per_language.items() if i < len(lines)}
+            {lang: lines[i] for lang, lines in per_language.items() if i < len(lines) and lines[i]}
             for i in range(count)
         ]
 
@@ -1067,10 +1077,11 @@ class RoutingPart:
         show_if: Mapping[str, Any],
         earlier: Iterable[Mapping[str, Any]],
         prefix: str,
+        regions: Mapping[str, str] | None = None,
     ):
         existing = list(show_if.get("answers", []))
         subjects, groups = routing_subjects(earlier, existing)
-        self.form = RoutingForm(data, prefix=prefix)
+        self.form = RoutingForm(data, prefix=prefix, regions=regions)
         self.form.initial_from(show_if)
         self.rules = RuleFormSet(
             data,
@@ -1152,6 +1163,31 @@ class SectionForm(EditorForm):
             del self.fields["key"]
 
 
+class EditionTextsForm(EditorForm):
+    """The edition's own title and introduction, in every language (texts only: allowed in an
+    opened edition too)."""
+
+    def __init__(self, *args, edition_texts: Mapping[str, Any] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_text("title", _("Title"), required=True)
+        self.add_text("intro", _("Introduction on the survey's front page"), textarea=True)
+        for name in ("title", "intro"):
+            self.set_text_initial(name, (edition_texts or {}).get(name))
+
+    def attach_problems(self, problems: Iterable[Problem]) -> list[str]:
+        """Each problem of the title or intro at its input; the others, in words, returned."""
+        rest = []
+        for problem in problems:
+            path = tuple(problem.path)
+            name = f"{path[0]}_{problem.language or 'nb'}" if path else ""
+            if path and path[0] in ("title", "intro") and name in self.fields:
+                self.add_error(name, problem_in_words(problem, with_place=False))
+            else:
+                rest.append(problem_in_words(problem))
+        self.mark_errors()
+        return rest
+
+
 class SectionEditor:
     """The section form and its routing."""
 
@@ -1162,6 +1198,7 @@ class SectionEditor:
         section: Mapping[str, Any] | None = None,
         earlier: Iterable[Mapping[str, Any]] = (),
         texts_only: bool = False,
+        regions: Mapping[str, str] | None = None,
     ):
         self.section = dict(section or {})
         self.texts_only = texts_only
@@ -1179,6 +1216,7 @@ class SectionEditor:
             show_if=self.section.get("show_if") or {},
             earlier=self.earlier,
             prefix="section-route",
+            regions=regions,
         )
         self.problems: list[str] = []
 
@@ -1243,134 +1281,19 @@ class SectionEditor:
         return [*self.problems, *self.form.non_field_errors()]
 
 
-# --- parse_definition's problems in plain words -------------------------------------------
+# --- parse_definition's problems, in the checker's words -------------------------------------------
 
 _LANGUAGE_NAMES = {
     "nb": gettext_lazy("bokmål"),
     "nn": gettext_lazy("nynorsk"),
     "en": gettext_lazy("English"),
 }
-_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
-    (
-        re.compile(r"^'(?P<v>[^']*)' is used twice"),
-        gettext_lazy("“%(v)s” is used twice; keys must be unique."),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is not a valid key"),
-        gettext_lazy(
-            "“%(v)s” is not a valid key (lowercase letters, digits and _, starting with a letter)."
-        ),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is asked later"),
-        gettext_lazy("“%(v)s” is asked later; a rule can only look at an earlier question."),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is not a question of this edition"),
-        gettext_lazy("“%(v)s” is not a question of this edition."),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is not an answer of '(?P<q>[^']*)'"),
-        gettext_lazy("“%(v)s” is not an answer of “%(q)s”."),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is not an option of '(?P<q>[^']*)' in (?P<y>\d+)"),
-        gettext_lazy("“%(v)s” was not an option of “%(q)s” in %(y)s."),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is not an option of '(?P<q>[^']*)'"),
-        gettext_lazy("“%(v)s” is not an option of “%(q)s”."),
-    ),
-    (
-        re.compile(r"^'(?P<v>[^']*)' is reserved"),
-        gettext_lazy("“%(v)s” is reserved; tick “Don't know” or “Not relevant” instead."),
-    ),
-    (
-        re.compile(r"^(?P<v>\d+) is more than the (?P<n>\d+) options"),
-        gettext_lazy("%(v)s is more than the %(n)s options."),
-    ),
-    (
-        re.compile(r"^(?P<v>[-\d.]+) is more than max (?P<n>[-\d.]+)"),
-        gettext_lazy("The smallest answer (%(v)s) is larger than the largest (%(n)s)."),
-    ),
-    (
-        re.compile(r"^min \((?P<v>\d+)\) must be less than max \((?P<n>\d+)\)"),
-        gettext_lazy("The scale must start (%(v)s) below where it ends (%(n)s)."),
-    ),
-    (
-        re.compile(r"^unknown placeholder \{(?P<v>\w+)\}"),
-        gettext_lazy("{%(v)s} is not a key figure that can be used; choose one from the list."),
-    ),
-    (
-        re.compile(r"^placeholders such as \{(?P<v>\w+)\} cannot be used here"),
-        gettext_lazy("Key figures such as {%(v)s} cannot be used in this text."),
-    ),
-    (
-        re.compile(r"^has an unmatched \{ or \}"),
-        gettext_lazy("A { or } has no partner; write {{ or }} for a brace."),
-    ),
-    (
-        re.compile(r"^placeholder \{(?P<v>\w+)\} cannot have a format"),
-        gettext_lazy("{%(v)s} cannot have a format."),
-    ),
-    (
-        re.compile(r"^only a 'multi' question can have an exclusive option"),
-        gettext_lazy(
-            "Only a question with several choices can have an option that excludes the others."
-        ),
-    ),
-    (
-        re.compile(r"^a ranking cannot have an 'other"),
-        gettext_lazy("A ranking cannot have an “other, describe” option."),
-    ),
-    (
-        re.compile(r"^a '(?P<v>\w+)' question cannot have a “don't know” answer"),
-        gettext_lazy("This type of question cannot offer “Don't know”."),
-    ),
-    (
-        re.compile(r"^a '(?P<v>\w+)' question can only be routed on with answered"),
-        gettext_lazy("This question can only be used with “is answered” or “is unanswered”."),
-    ),
-    (
-        re.compile(r"^a percentage is between 0 and 100"),
-        gettext_lazy("A percentage is between 0 and 100."),
-    ),
-    (re.compile(r"^must be a whole number"), gettext_lazy("Must be a whole number.")),
-    (
-        re.compile(r"should be non-empty|is too short|\[\] is too short"),
-        gettext_lazy(
-            "Needs at least one (a choice question at least two options; a section at least one question)."
-        ),
-    ),
-    (
-        re.compile(r"^'(?P<v>\w+)' is a required property"),
-        gettext_lazy("“%(v)s” is missing."),
-    ),
-    (re.compile(r"is a required property"), gettext_lazy("Something required is missing: %(raw)s")),
-    (
-        re.compile(r"^'(?P<v>[^']*)' does not belong to a '(?P<q>\w+)' question"),
-        gettext_lazy("“%(v)s” does not belong to this type of question."),
-    ),
-    (
-        re.compile(
-            r"is less than the minimum of|is greater than the maximum of|is less than or equal to the minimum"
-        ),
-        gettext_lazy("The number is outside what is allowed: %(raw)s"),
-    ),
-    (re.compile(r"^(?P<raw>.+)$", re.DOTALL), gettext_lazy("%(raw)s")),
-]
 
 
 def problem_in_words(problem: Problem, *, with_place: bool = True) -> str:
-    """The problem in the admin's language, naming the question (or section) by its key."""
-    message = problem.message
-    for pattern, words in _PATTERNS:
-        match = pattern.search(message)
-        if match:
-            text = str(words) % {"raw": message, **match.groupdict()}
-            break
-    else:  # pragma: no cover - the last pattern matches everything
-        text = message
+    """The problem next to its field or above the form, naming the question (or section) by its
+    key where ``with_place``. The checker words its messages in the active language."""
+    text = problem.message
     if problem.language and problem.language != "nb":
         text = f"{text} ({_LANGUAGE_NAMES.get(problem.language, problem.language)})"
     if not with_place:

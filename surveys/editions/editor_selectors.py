@@ -1,6 +1,7 @@
 """Reads of the questionnaire editor: the edition's outline with its rules in words, the texts that
 lack a translation, and the editor's change history. The outline and the missing texts are
-computed from the edition's definition (no query); the history is one query."""
+computed from the edition's definition (no query); the region names and the history are one
+query each."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from portal.core.audit.models import AuditEntry
+from portal.municipalities.models import Region
+from surveys.editions.definition import questions_by_key
 from surveys.editions.rule_words import rule_in_words
 from surveys.models import SurveyEdition, localized
 
@@ -48,9 +51,15 @@ def _texts_of(holder: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str
 
 
 def missing_translations(definition: Mapping[str, Any], language: str = "") -> list[MissingText]:
-    """Every text of the sections and questions without nynorsk or English (or the one given)."""
+    """Every text of the edition (its title and intro: section and question ""), its sections
+    and its questions without nynorsk or English (or the one given)."""
     languages = [language] if language else ["nn", "en"]
     out = []
+    own = {k: definition[k] for k in ("title", "intro") if definition.get(k)}
+    for path, text in _texts_of(own):
+        for lang in languages:
+            if not (text.get(lang) or "").strip():
+                out.append(MissingText("", "", path, lang, text["nb"]))
     for section in definition["sections"]:
         holders = [("", section)] + [(q["key"], q) for q in section["questions"]]
         for key, holder in holders:
@@ -83,13 +92,16 @@ class OutlineSection:
     missing_en: int = 0
 
 
-def question_map(definition: Mapping[str, Any]) -> dict[str, dict]:
-    return {q["key"]: q for s in definition["sections"] for q in s["questions"]}
+def region_names() -> dict[str, str]:
+    """IMDi's region names by code, for saying and picking a rule's regions (one query)."""
+    return dict(Region.objects.values_list("code", "name"))
 
 
-def edition_outline(definition: Mapping[str, Any]) -> list[OutlineSection]:
+def edition_outline(
+    definition: Mapping[str, Any], regions: Mapping[str, str] | None = None
+) -> list[OutlineSection]:
     """Sections and questions in order, their rules in words and their missing translations."""
-    questions = question_map(definition)
+    questions = questions_by_key(definition)
     missing = missing_translations(definition)
     counts: dict[tuple[str, str, str], int] = {}
     for m in missing:
@@ -105,7 +117,7 @@ def edition_outline(definition: Mapping[str, Any]) -> list[OutlineSection]:
         entry = OutlineSection(
             key=s_key,
             title=localized(section["title"]),
-            rule=rule_in_words(section.get("show_if"), questions),
+            rule=rule_in_words(section.get("show_if"), questions, regions),
             missing_nn=counts.get((s_key, "", "nn"), 0) + counts.get((s_key, "*", "nn"), 0),
             missing_en=counts.get((s_key, "", "en"), 0) + counts.get((s_key, "*", "en"), 0),
         )
@@ -116,7 +128,7 @@ def edition_outline(definition: Mapping[str, Any]) -> list[OutlineSection]:
                     key=question["key"],
                     type=question["type"],
                     text=localized(question["text"]),
-                    rule=rule_in_words(question.get("show_if"), questions),
+                    rule=rule_in_words(question.get("show_if"), questions, regions),
                     missing_nn=counts.get((s_key, question["key"], "nn"), 0),
                     missing_en=counts.get((s_key, question["key"], "en"), 0),
                     position=position,

@@ -12,13 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.accounts.access import require_directorate
-from portal.accounts.models import DirectorateRole
 from surveys.editions import authoring
-from surveys.editions.definition import DefinitionError
+from surveys.editions.definition import DefinitionError, questions_by_key
 from surveys.editions.editor_forms import (
     FIELDS_BY_TYPE,
     TYPE_NAMES,
+    EditionTextsForm,
     MissingFilterForm,
     MoveQuestionForm,
     MoveSectionForm,
@@ -32,11 +31,11 @@ from surveys.editions.editor_selectors import (
     edition_history,
     edition_outline,
     missing_translations,
-    question_map,
+    region_names,
 )
 from surveys.editions.rule_words import rule_in_words
+from surveys.editions.views import edition_for_admin
 from surveys.models import SurveyEdition
-from surveys.respondent import selectors
 
 ACTION_WORDS = {
     "survey.edit.section_add": gettext_lazy("Section added"),
@@ -48,15 +47,8 @@ ACTION_WORDS = {
     "survey.edit.question_move": gettext_lazy("Question moved"),
     "survey.edit.question_remove": gettext_lazy("Question removed"),
     "survey.edit.text_fix": gettext_lazy("Text corrected"),
+    "survey.edit.edition_texts": gettext_lazy("Title or introduction changed"),
 }
-
-
-def _edition(request: HttpRequest, year: int) -> SurveyEdition:
-    require_directorate(request.user, DirectorateRole.ADMIN)
-    edition = selectors.edition_by_year(year)
-    if edition is None:
-        raise Http404
-    return edition
 
 
 def _overview(year: int, anchor: str = "") -> HttpResponse:
@@ -80,18 +72,50 @@ def _context(edition: SurveyEdition, **extra) -> dict:
 @require_GET
 def editor_overview(request: HttpRequest, year: int) -> HttpResponse:
     """Sections and questions, their rules in words, what lacks a translation; the controls."""
-    edition = _edition(request, year)
-    outline = edition_outline(edition.definition)
+    edition = edition_for_admin(request, year)
+    outline = edition_outline(edition.definition, region_names())
+    missing = missing_translations(edition.definition)
+    own = [m for m in missing if not m.section]
     return render(
         request,
         "surveys/editor/overview.html",
         _context(
             edition,
             outline=outline,
-            missing_nn=sum(s.missing_nn for s in outline),
-            missing_en=sum(s.missing_en for s in outline),
+            missing_nn=sum(m.language == "nn" for m in missing),
+            missing_en=sum(m.language == "en" for m in missing),
+            own_missing_nn=sum(m.language == "nn" for m in own),
+            own_missing_en=sum(m.language == "en" for m in own),
             section_choices=[(s.key, s.title) for s in outline],
         ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edition_texts_edit(request: HttpRequest, year: int) -> HttpResponse:
+    """The edition's own title and introduction (in an opened edition: text fixes)."""
+    edition = edition_for_admin(request, year)
+    form = EditionTextsForm(request.POST or None, edition_texts=edition.definition)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            authoring.edition_texts_update(
+                actor=request.user,
+                edition=edition,
+                title=form.texts_of("title"),
+                intro=form.texts_of("intro"),
+            )
+        except DefinitionError as exc:
+            problems = form.attach_problems(exc.problems)
+        else:
+            messages.success(request, _("The title and introduction were saved."))
+            return _overview(year)
+    form.mark_errors()
+    return render(
+        request,
+        "surveys/editor/edition_form.html",
+        _context(edition, form=form, problems=[*problems, *form.non_field_errors()]),
     )
 
 
@@ -99,7 +123,7 @@ def editor_overview(request: HttpRequest, year: int) -> HttpResponse:
 @require_GET
 def editor_translations(request: HttpRequest, year: int) -> HttpResponse:
     """The texts that lack nynorsk or English, with a link to each question."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     form = MissingFilterForm(request.GET or None)
     language = form.cleaned_data["language"] if form.is_valid() else ""
     missing = missing_translations(edition.definition, language)
@@ -114,7 +138,7 @@ def editor_translations(request: HttpRequest, year: int) -> HttpResponse:
 @require_GET
 def editor_history(request: HttpRequest, year: int) -> HttpResponse:
     """Who changed what in the editor, when, from what to what."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     page = Paginator(edition_history(edition), 50).get_page(request.GET.get("side"))
     return render(
         request,
@@ -135,7 +159,7 @@ def _refused(request: HttpRequest, exc: authoring.EditRefused, year: int) -> Htt
 @require_http_methods(["GET", "POST"])
 def section_add(request: HttpRequest, year: int) -> HttpResponse:
     """A new section with its first question, at the end."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     if authoring.is_opened(edition):
         return _refused(request, authoring.EditRefused(_opened_message(edition)), year)
     definition = edition.definition
@@ -147,8 +171,11 @@ def section_add(request: HttpRequest, year: int) -> HttpResponse:
             _context(edition, form=TypeChoiceForm(), heading=_("New section"), back=None),
         )
     earlier = earlier_questions(definition)
-    editor = SectionEditor(request.POST or None, earlier=earlier)
-    question = QuestionEditor(request.POST or None, earlier=earlier, kind=kind, prefix="q")
+    regions = region_names()
+    editor = SectionEditor(request.POST or None, earlier=earlier, regions=regions)
+    question = QuestionEditor(
+        request.POST or None, earlier=earlier, kind=kind, prefix="q", regions=regions
+    )
     if request.method == "POST":
         valid = editor.is_valid() & question.is_valid()
         if valid:
@@ -178,7 +205,7 @@ def section_add(request: HttpRequest, year: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def section_edit(request: HttpRequest, year: int, section_key: str) -> HttpResponse:
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     definition = edition.definition
     index = authoring.find_section(definition, section_key)
     if index is None:
@@ -186,8 +213,13 @@ def section_edit(request: HttpRequest, year: int, section_key: str) -> HttpRespo
     opened = authoring.is_opened(edition)
     earlier = earlier_questions(definition, section_index=-(index + 1))
     section = definition["sections"][index]
+    regions = region_names()
     editor = SectionEditor(
-        request.POST or None, section=section, earlier=earlier, texts_only=opened
+        request.POST or None,
+        section=section,
+        earlier=earlier,
+        texts_only=opened,
+        regions=regions,
     )
     if request.method == "POST" and editor.is_valid():
         new = editor.build()
@@ -209,7 +241,7 @@ def section_edit(request: HttpRequest, year: int, section_key: str) -> HttpRespo
             edition,
             editor=editor,
             section=section,
-            rule=rule_in_words(section.get("show_if"), question_map(definition)),
+            rule=rule_in_words(section.get("show_if"), questions_by_key(definition), regions),
         ),
     )
 
@@ -217,7 +249,7 @@ def section_edit(request: HttpRequest, year: int, section_key: str) -> HttpRespo
 @login_required
 @require_POST
 def section_move(request: HttpRequest, year: int, section_key: str) -> HttpResponse:
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     if authoring.find_section(edition.definition, section_key) is None:
         raise Http404
     form = MoveSectionForm(request.POST)
@@ -243,7 +275,7 @@ def section_move(request: HttpRequest, year: int, section_key: str) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def section_remove(request: HttpRequest, year: int, section_key: str) -> HttpResponse:
     """Asks first; the POST removes the section and its questions."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     index = authoring.find_section(edition.definition, section_key)
     if index is None:
         raise Http404
@@ -285,7 +317,7 @@ def _opened_message(edition: SurveyEdition) -> str:
 @require_http_methods(["GET", "POST"])
 def question_add(request: HttpRequest, year: int, section_key: str) -> HttpResponse:
     """A new question at the end of the section; without JavaScript the type is chosen first."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     definition = edition.definition
     index = authoring.find_section(definition, section_key)
     if index is None:
@@ -305,7 +337,9 @@ def question_add(request: HttpRequest, year: int, section_key: str) -> HttpRespo
             ),
         )
     earlier = earlier_questions(definition, section_index=index)
-    editor = QuestionEditor(request.POST or None, earlier=earlier, kind=kind)
+    editor = QuestionEditor(
+        request.POST or None, earlier=earlier, kind=kind, regions=region_names()
+    )
     if request.method == "POST" and editor.is_valid():
         try:
             authoring.question_add(
@@ -332,7 +366,7 @@ def question_add(request: HttpRequest, year: int, section_key: str) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def question_edit(request: HttpRequest, year: int, key: str) -> HttpResponse:
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     definition = edition.definition
     found = authoring.find_question(definition, key)
     if found is None:
@@ -343,12 +377,14 @@ def question_edit(request: HttpRequest, year: int, key: str) -> HttpResponse:
     needs_target = authoring.retired_needing_target(
         edition, key, [o["key"] for o in question.get("options", [])]
     )
+    regions = region_names()
     editor = QuestionEditor(
         request.POST or None,
         question=question,
         earlier=earlier_questions(definition, before_key=key),
         texts_only=opened,
         needs_target=needs_target,
+        regions=regions,
     )
     if request.method == "POST" and editor.is_valid():
         new = editor.build()
@@ -379,7 +415,7 @@ def question_edit(request: HttpRequest, year: int, key: str) -> HttpResponse:
             editor=editor,
             question=question,
             section=definition["sections"][s_index],
-            rule=rule_in_words(question.get("show_if"), question_map(definition)),
+            rule=rule_in_words(question.get("show_if"), questions_by_key(definition), regions),
         ),
     )
 
@@ -387,7 +423,7 @@ def question_edit(request: HttpRequest, year: int, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def question_move(request: HttpRequest, year: int, key: str) -> HttpResponse:
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     if authoring.find_question(edition.definition, key) is None:
         raise Http404
     sections = [(s["key"], s["key"]) for s in edition.definition["sections"]]
@@ -417,7 +453,7 @@ def question_move(request: HttpRequest, year: int, key: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def question_remove(request: HttpRequest, year: int, key: str) -> HttpResponse:
     """Asks first; the POST removes the question."""
-    edition = _edition(request, year)
+    edition = edition_for_admin(request, year)
     found = authoring.find_question(edition.definition, key)
     if found is None:
         raise Http404

@@ -1,33 +1,26 @@
-"""A routing rule (``show_if``) in words, for the questionnaire editor and its overview.
+"""A routing rule (``show_if``) and an answer value in words: the one place that says them, for
+the questionnaire editor, the diff page and the preview.
 
 ``rule_in_words({"answers": [{"question": "has_office", "in": ["yes"]}]}, questions)`` reads
 «Vises når «Har kommunen eget boligkontor?» er Ja». ``questions`` maps a question key to the
-question as the definition has it (texts as {language: text}).
+question as the definition has it (texts as {language: text}); ``regions`` maps a region code to
+its name (``region_names()`` of the editor's selectors reads them in one query), and settlement
+categories are named by ``SettlementCategory``'s labels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from surveys.models import localized
+from surveys.editions.definition import choice_label
+from surveys.models import SettlementCategory, localized
+from surveys.respondent.context import OrgContext
 
-REGION_NAMES = {
-    "ost": "Øst",
-    "indre-ostland": "Indre Østland",
-    "sor": "Sør",
-    "vest": "Vest",
-    "midt-norge": "Midt-Norge",
-    "nord": "Nord",
-}
-CATEGORY_WORDS = {
-    "settles": gettext_lazy("that settle refugees"),
-    "first_time": gettext_lazy("that settle for the first time"),
-    "does_not_settle": gettext_lazy("that do not settle refugees"),
-}
 RESERVED_WORDS = {
     "yes": gettext_lazy("Yes"),
     "no": gettext_lazy("No"),
@@ -36,28 +29,36 @@ RESERVED_WORDS = {
 }
 
 
-def _or(words: list[str]) -> str:
+def either(words: Sequence[str]) -> str:
+    """«a», «a or b», «a, b or c»."""
     if len(words) <= 1:
         return "".join(words)
     return _("%(first)s or %(last)s") % {"first": ", ".join(words[:-1]), "last": words[-1]}
 
 
-def _and(words: list[str]) -> str:
+def _and(words: Sequence[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return _("%(first)s and %(last)s") % {"first": ", ".join(words[:-1]), "last": words[-1]}
 
 
+def option_label(question: Mapping[str, Any] | None, key: Any) -> str:
+    """The label of the question's option (or battery item) ``key`` in the active language;
+    "" when the question has no such option or item."""
+    return localized(choice_label(question or {}, key))
+
+
 def value_in_words(question: Mapping[str, Any] | None, value: Any) -> str:
-    """One answer value as the respondent sees it: an option's label, Ja/Nei, a scale point."""
+    """One answer value as the respondent sees it: an option's (or item's) label, Ja/Nei/Vet
+    ikke, a scale point with its label; the value itself when nothing names it."""
     if isinstance(value, bool):
         value = "yes" if value else "no"
     if question is not None:
-        for option in question.get("options", []):
-            if option.get("key") == value:
-                return localized(option.get("label"))
-        labels = (question.get("scale") or {}).get("labels")
-        low = (question.get("scale") or {}).get("min", 1)
+        label = option_label(question, value)
+        if label:
+            return label
+        scale = question.get("scale") or {}
+        labels, low = scale.get("labels"), scale.get("min", 1)
         if labels and isinstance(value, int) and 0 <= value - low < len(labels):
             return f"{value} ({localized(labels[value - low])})"
     if isinstance(value, str) and value in RESERVED_WORDS:
@@ -66,14 +67,14 @@ def value_in_words(question: Mapping[str, Any] | None, value: Any) -> str:
 
 
 def _subject(rule: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]]) -> str:
+    """«question text», or «question text» – «item label» for a battery's item."""
     question = questions.get(rule.get("question", ""))
-    text = localized(question.get("text")) if question else rule.get("question", "")
-    subject = f"«{text}»"
+    text = localized(question.get("text")) if question else ""
+    subject = f"«{text or rule.get('question', '')}»"
     item_key = rule.get("item")
     if item_key:
-        items = question.get("items", []) if question else []
-        label = next((localized(i.get("label")) for i in items if i.get("key") == item_key), "")
-        subject = f"«{text}» – «{label or item_key}»"
+        items = {"items": question.get("items", [])} if question else None
+        subject = f"{subject} – «{option_label(items, item_key) or item_key}»"
     return subject
 
 
@@ -84,21 +85,22 @@ def answer_rule_in_words(
     subject = _subject(rule, questions)
     question = questions.get(rule.get("question", ""))
     if question is not None and rule.get("item"):
-        question = {**question, "options": []}
+        # A battery item's values are yes/no/don't know, never the items' own labels.
+        question = {}
     if "answered" in rule:
         if rule["answered"]:
             return _("%(question)s is answered") % {"question": subject}
         return _("%(question)s is unanswered") % {"question": subject}
     unanswered = rule.get("if_unanswered")
     if "in" in rule:
-        values = _or([value_in_words(question, v) for v in rule["in"]])
+        values = either([value_in_words(question, v) for v in rule["in"]])
         if unanswered == "show":
             return _("%(question)s is %(values)s or unanswered") % {
                 "question": subject,
                 "values": values,
             }
         return _("%(question)s is %(values)s") % {"question": subject, "values": values}
-    values = _or([value_in_words(question, v) for v in rule.get("not_in", [])])
+    values = either([value_in_words(question, v) for v in rule.get("not_in", [])])
     if unanswered == "hide":
         return _("%(question)s is answered and is not %(values)s") % {
             "question": subject,
@@ -110,32 +112,76 @@ def answer_rule_in_words(
     }
 
 
+def _whom(show_if: Mapping[str, Any], regions: Mapping[str, str]) -> str:
+    """Who the rule's attributes keep: «kommuner med bosettingskategori «…» i region Vest»."""
+    kinds = set(show_if.get("kind") or [])
+    if kinds == {"district"}:
+        who = _("city districts")
+    elif kinds == {"municipality"}:
+        who = _("municipalities")
+    else:
+        who = _("municipalities and city districts")
+    names = dict(SettlementCategory.choices)
+    categories = [f"«{names.get(c, c)}»" for c in show_if.get("settlement_category") or []]
+    if categories:
+        who = _("%(who)s in the settlement category %(categories)s") % {
+            "who": who,
+            "categories": either(categories),
+        }
+    region_words = [regions.get(r, r) for r in show_if.get("region") or []]
+    if region_words:
+        who = _("%(who)s in region %(regions)s") % {"who": who, "regions": either(region_words)}
+    return who
+
+
 def rule_in_words(
-    show_if: Mapping[str, Any] | None, questions: Mapping[str, Mapping[str, Any]]
+    show_if: Mapping[str, Any] | None,
+    questions: Mapping[str, Mapping[str, Any]],
+    regions: Mapping[str, str] | None = None,
 ) -> str:
     """The whole rule as one sentence; "" when there is none (always shown)."""
     if not show_if:
         return ""
-    kinds = show_if.get("kind") or []
-    if set(kinds) == {"district"}:
-        who = _("city districts")
-    elif set(kinds) == {"municipality"}:
-        who = _("municipalities")
-    else:
-        who = _("municipalities and city districts")
-    attributes = [str(CATEGORY_WORDS.get(c, c)) for c in show_if.get("settlement_category") or []]
-    whom = ""
-    if kinds or attributes or show_if.get("region"):
-        whom = who
-        if attributes:
-            whom = f"{whom} {_or(attributes)}"
-        regions = [REGION_NAMES.get(r, r) for r in show_if.get("region") or []]
-        if regions:
-            whom = _("%(who)s in region %(regions)s") % {"who": whom, "regions": _or(regions)}
-    conditions = [answer_rule_in_words(r, questions) for r in show_if.get("answers") or []]
-    when = _and(conditions)
+    has_whom = any(show_if.get(k) for k in ("kind", "settlement_category", "region"))
+    whom = _whom(show_if, regions or {}) if has_whom else ""
+    when = _and([answer_rule_in_words(r, questions) for r in show_if.get("answers") or []])
     if whom and when:
         return _("Shown for %(who)s when %(conditions)s") % {"who": whom, "conditions": when}
     if whom:
         return _("Shown for %(who)s") % {"who": whom}
-    return _("Shown when %(conditions)s") % {"conditions": when}
+    if when:
+        return _("Shown when %(conditions)s") % {"conditions": when}
+    return ""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a rule as a sentence of its own; ``holds`` says whether an
+    organisation's attribute meets it (None for a condition on an answer, or when no
+    organisation is given)."""
+
+    attribute: str  # settlement_category | kind | region | answer
+    text: str
+    holds: bool | None = None
+
+
+def conditions(
+    show_if: Mapping[str, Any] | None,
+    questions: Mapping[str, Mapping[str, Any]],
+    *,
+    regions: Mapping[str, str] | None = None,
+    org: OrgContext | None = None,
+) -> list[Condition]:
+    """Every condition of ``show_if`` (all must hold), each in the words ``rule_in_words``
+    uses for it; empty: shown to everyone."""
+    show_if = show_if or {}
+    out: list[Condition] = []
+    for attribute in ("settlement_category", "kind", "region"):
+        if attribute in show_if:
+            values = show_if[attribute]
+            holds = None if org is None else getattr(org, attribute) in values
+            text = rule_in_words({attribute: values}, questions, regions)
+            out.append(Condition(attribute, text, holds))
+    for rule in show_if.get("answers", []):
+        out.append(Condition("answer", rule_in_words({"answers": [rule]}, questions)))
+    return out

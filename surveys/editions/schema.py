@@ -11,6 +11,8 @@ from pathlib import Path
 
 from surveys.respondent.context import FIGURE_PLACEHOLDERS
 
+# The codes of IMDi's regions a rule may name (their names are the Region rows').
+REGION_CODES = ("ost", "indre-ostland", "sor", "vest", "midt-norge", "nord")
 KEY = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,59}$"}
 TEXT = {
     "oneOf": [
@@ -45,7 +47,7 @@ SHOW_IF = {
         },
         "region": {
             "type": "array",
-            "items": {"enum": ["ost", "indre-ostland", "sor", "vest", "midt-norge", "nord"]},
+            "items": {"enum": list(REGION_CODES)},
             "minItems": 1,
             "uniqueItems": True,
         },

@@ -15,14 +15,14 @@ from portal.accounts.access import require_directorate
 from portal.accounts.models import DirectorateRole
 from portal.municipalities.models import Municipality, Region
 from surveys.editions import services
-from surveys.editions.definition import DefinitionError, to_yaml
-from surveys.editions.describe import conditions
+from surveys.editions.definition import DefinitionError, questions_by_key, to_yaml
 from surveys.editions.forms import (
     CategoryForm,
     DefinitionUploadForm,
     EditionSettingsForm,
     PreviewPickForm,
 )
+from surveys.editions.rule_words import conditions
 from surveys.editions.workbook import (
     XLSX_CONTENT_TYPE,
     WorkbookError,
@@ -74,7 +74,7 @@ def edition_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _any_edition(request: HttpRequest, year: int) -> SurveyEdition:
+def edition_for_admin(request: HttpRequest, year: int) -> SurveyEdition:
     """The edition of this year, drafts too, for IMDi's administrators (403 for others)."""
     require_directorate(request.user, DirectorateRole.ADMIN)
     edition = selectors.edition_by_year(year)
@@ -124,14 +124,14 @@ def _preview_form(data=None, *, initial_number: str = "") -> PreviewPickForm:
 @login_required
 @require_GET
 def edition_detail(request: HttpRequest, year: int) -> HttpResponse:
-    return _edition_page(request, _any_edition(request, year))
+    return _edition_page(request, edition_for_admin(request, year))
 
 
 @login_required
 @require_POST
 def edition_status(request: HttpRequest, year: int) -> HttpResponse:
     """Open (and on the first time announce), close, or back to draft."""
-    edition = _any_edition(request, year)
+    edition = edition_for_admin(request, year)
     status = request.POST.get("status", "")
     if status not in SurveyEdition.Status.values:
         messages.error(request, _("Unknown status."))
@@ -154,7 +154,7 @@ def edition_status(request: HttpRequest, year: int) -> HttpResponse:
 @require_POST
 def edition_settings(request: HttpRequest, year: int) -> HttpResponse:
     """The deadline and the automatic reminders."""
-    edition = _any_edition(request, year)
+    edition = edition_for_admin(request, year)
     form = EditionSettingsForm(request.POST)
     if form.is_valid():
         try:
@@ -174,7 +174,7 @@ def edition_settings(request: HttpRequest, year: int) -> HttpResponse:
 @require_POST
 def settlement_category_override(request: HttpRequest, year: int) -> HttpResponse:
     """One organisation's settlement category this year, set by hand (or back to computed)."""
-    edition = _any_edition(request, year)
+    edition = edition_for_admin(request, year)
     form = CategoryForm(request.POST)
     if form.is_valid():
         municipality = Municipality.objects.filter(
@@ -200,7 +200,7 @@ def settlement_category_override(request: HttpRequest, year: int) -> HttpRespons
 
 @login_required
 def edition_export(request: HttpRequest, year: int) -> HttpResponse:
-    edition = _any_edition(request, year)
+    edition = edition_for_admin(request, year)
     reply = HttpResponse(
         to_yaml(edition.definition), content_type="application/yaml; charset=utf-8"
     )
@@ -212,7 +212,7 @@ def edition_export(request: HttpRequest, year: int) -> HttpResponse:
 @require_GET
 def edition_export_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     """The definition as an Excel workbook (surveys.editions.workbook) to edit and upload again."""
-    edition = _any_edition(request, year)
+    edition = edition_for_admin(request, year)
     try:
         content = definition_to_workbook(edition.definition)
     except WorkbookError as exc:
@@ -247,9 +247,7 @@ def edition_preview(request: HttpRequest, year: int, number: str) -> HttpRespons
         state.sections, state.questions, state.org, {}
     )
     regions = dict(Region.objects.values_list("code", "name"))
-    definitions = {
-        q["key"]: q for s in edition.definition["sections"] for q in s.get("questions", [])
-    }
+    definitions = questions_by_key(edition.definition)
 
     def rule(holder) -> list:
         return conditions(holder.show_if, definitions, regions=regions, org=state.org)

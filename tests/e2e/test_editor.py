@@ -63,7 +63,7 @@ def test_add_a_question_with_options_and_a_rule(admin_page, draft_year):
     page.locator("#id_options-0-label_nb").fill("Ja, eget")
     page.locator("#id_options-1-key").fill("no_office")
     page.locator("#id_options-1-label_nb").fill("Nei")
-    page.get_by_label("Tidligere spørsmål").select_option("unit")
+    page.get_by_label("Tidligere spørsmål", exact=True).select_option("unit")
     page.get_by_label("Vilkår", exact=True).select_option("in")
     page.get_by_label("Svar", exact=True).select_option(["unit|nav"])
     assert_accessible(page)

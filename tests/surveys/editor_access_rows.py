@@ -48,6 +48,7 @@ EDITOR_MATRIX = {
     "surveys:editor_overview": ("get", _draft, ADMIN_ONLY),
     "surveys:editor_translations": ("get", _draft, ADMIN_ONLY),
     "surveys:editor_history": ("get", _draft, ADMIN_ONLY),
+    "surveys:editor_edition_texts": ("get", _draft, ADMIN_ONLY),
     "surveys:editor_section_add": ("get", _draft, ADMIN_ONLY),
     "surveys:editor_section_edit": ("get", _section, ADMIN_ONLY),
     # Nothing chosen: back to the overview with why.

@@ -222,7 +222,7 @@ def test_the_diff_page_marks_changed_words(client, cast, db):
     client.force_login(cast.admin)
     html = client.get(f"{BASE}/2026/endringer/").content.decode()
     assert "Resultatmål<ins> for deltakerne</ins> i prosent" in html
-    assert "organisasjonen er en bydel" in html  # the new rule, in words
+    assert "Vises for bydeler" in html  # the new rule, in the editor's words
     assert "vises for alle" in html  # the old rule: none
 
 
@@ -369,7 +369,7 @@ def test_the_preview_shows_which_attributes_applied(client, cast, this_year, osl
     )[1]
     assert "Bosetter ikke" in attributes and "beregnet fra nøkkeltallene" in attributes
     assert "Kommune" in attributes and "IMDi Sør" in attributes
-    assert "organisasjonen er en bydel" in html
+    assert "Vises for bydeler" in html
     assert "gjelder ikke for denne organisasjonen" in html
     assert "Typen (kommune eller bydel) skjuler 1 spørsmål." in html
     # the organisation is preselected in the pick on the preview page

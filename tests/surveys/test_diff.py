@@ -8,14 +8,9 @@ import pytest
 from django.utils import translation
 
 from surveys.editions.definition import parse_definition
-from surveys.editions.describe import (
-    conditions,
-    describe_show_if,
-    diff_words,
-    summary_text,
-    value_name,
-)
+from surveys.editions.describe import diff_words, summary_text
 from surveys.editions.diff import Summary, definition_diff, word_segments
+from surveys.editions.rule_words import conditions, rule_in_words, value_in_words
 
 EDITIONS = Path(__file__).resolve().parents[2] / "surveys" / "editions"
 
@@ -438,50 +433,57 @@ QUESTIONS = {
 
 
 def test_show_if_in_words():
+    """The diff page says a rule in the editor's words (rule_words), regions by their names."""
     rule = {
         "settlement_category": ["settles", "first_time"],
         "kind": ["district"],
         "region": ["sor"],
         "answers": [
             {"question": "has_plan", "in": ["yes"]},
-            {"question": "unit", "not_in": ["nav", "school"], "if_unanswered": "show"},
+            {"question": "unit", "not_in": ["nav", "school"], "if_unanswered": "hide"},
             {"question": "has_plan", "answered": True},
             {"question": "battery", "item": "plan", "in": ["yes"]},
         ],
     }
     with translation.override("en"):
-        lines = describe_show_if(rule, QUESTIONS, {"sor": "IMDi Sør"})
-    assert lines == [
-        "the settlement category is «Settles refugees» or «Settles for the first time»",
-        "the organisation is a city district",
-        "the IMDi region is IMDi Sør",
-        "the answer to has_plan («Har kommunen en plan?») is Yes",
-        "the answer to unit («Hvilken enhet?») is not NAV or Skole (shown while it is unanswered)",
-        "has_plan («Har kommunen en plan?») is answered",
-        "the answer to item «en plan» of battery («Har dere …») is Yes",
-    ]
-    assert describe_show_if({}, QUESTIONS) == []
+        line = rule_in_words(rule, QUESTIONS, {"sor": "IMDi Sør"})
+    assert line == (
+        "Shown for city districts in the settlement category «Settles refugees» or «Settles for "
+        "the first time» in region IMDi Sør when «Har kommunen en plan?» is Yes, «Hvilken enhet?» "
+        "is answered and is not NAV or Skole, «Har kommunen en plan?» is answered and "
+        "«Har dere …» – «en plan» is Yes"
+    )
+    assert rule_in_words({}, QUESTIONS) == ""
 
 
 def test_show_if_in_bokmal():
     with translation.override("nb"):
-        lines = describe_show_if({"answers": [{"question": "has_plan", "in": ["no"]}]}, QUESTIONS)
-    assert lines == ["svaret på has_plan («Har kommunen en plan?») er Nei"]
+        line = rule_in_words({"answers": [{"question": "has_plan", "in": ["no"]}]}, QUESTIONS)
+        category = rule_in_words({"settlement_category": ["does_not_settle"]}, QUESTIONS)
+    assert line == "Vises når «Har kommunen en plan?» er Nei"
+    assert category == "Vises for kommuner og bydeler i bosettingskategorien «Bosetter ikke»"
 
 
 def test_a_rule_on_an_unknown_question_names_its_key():
     with translation.override("en"):
-        assert describe_show_if({"answers": [{"question": "gone", "in": [3]}]}, {}) == [
-            "the answer to gone is 3"
-        ]
+        rule = {"answers": [{"question": "gone", "in": [3]}], "region": ["mars"]}
+        assert rule_in_words(rule, {}) == (
+            "Shown for municipalities and city districts in region mars when «gone» is 3"
+        )
 
 
 def test_value_names():
     with translation.override("en"):
-        assert value_name(QUESTIONS["unit"], "school") == "Skole"
-        assert value_name(None, "dont_know") == "Don't know"
-        assert value_name(None, True) == "Yes"
-        assert value_name(None, 4) == "4"
+        assert value_in_words(QUESTIONS["unit"], "school") == "Skole"
+        assert value_in_words(QUESTIONS["battery"], "plan") == "en plan"
+        assert value_in_words(None, "dont_know") == "Don't know"
+        assert value_in_words(None, True) == "Yes"
+        assert value_in_words(None, 4) == "4"
+        scale = {
+            "scale": {"min": 1, "max": 2, "labels": [{"nb": "Lite"}, {"nb": "Mye", "en": "A lot"}]}
+        }
+        assert value_in_words(scale, 2) == "2 (A lot)"
+        assert value_in_words(scale, 3) == "3"
 
 
 def test_conditions_say_whether_an_organisation_meets_them(cast):
@@ -496,11 +498,20 @@ def test_conditions_say_whether_an_organisation_meets_them(cast):
         "region": ["sor"],
         "answers": [{"question": "has_plan", "in": ["yes"]}],
     }
-    assert [(c.attribute, c.holds) for c in conditions(rule, QUESTIONS, org=org)] == [
+    with translation.override("nb"):
+        found = conditions(rule, QUESTIONS, regions={"sor": "Sør"}, org=org)
+    assert [(c.attribute, c.holds) for c in found] == [
         ("settlement_category", False),
         ("kind", True),
         ("region", True),
         ("answer", None),
+    ]
+    # Each condition in the same words as the whole rule says it.
+    assert [c.text for c in found] == [
+        "Vises for kommuner og bydeler i bosettingskategorien «Bosetter for første gang»",
+        "Vises for kommuner",
+        "Vises for kommuner og bydeler i region Sør",
+        "Vises når «Har kommunen en plan?» er Ja",
     ]
 
 
@@ -509,11 +520,11 @@ def test_diff_words_read_each_rule_with_its_own_edition(definitions, diff):
     with translation.override("en"):
         words = diff_words(diff, old, new, {})
     plan_year = words["plan_year"]
-    assert plan_year.rules[0] == ["the answer to has_plan («Har kommunen en plan?») is Yes"]
-    assert plan_year.rules[1] == [
-        "the settlement category is «Settles refugees»",
-        "the answer to has_plan («Does the municipality have a plan?») is not No",
-    ]
+    assert plan_year.rules[0] == "Shown when «Har kommunen en plan?» is Yes"
+    assert plan_year.rules[1] == (
+        "Shown for municipalities and city districts in the settlement category «Settles "
+        "refugees» when «Does the municipality have a plan?» is not No or unanswered"
+    )
     assert words["target"].retyped == ("Yes/no", "One option")
     assert words["unit"].removed == ("Skole (school)",)
     assert ("Ingen (ingen)", "Ingen (none)") in words["unit"].mapped

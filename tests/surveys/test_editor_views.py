@@ -170,7 +170,7 @@ def test_a_problem_is_shown_at_its_field_and_keeps_the_input(admin_client, draft
     assert response.status_code == 200
     editor = response.context["editor"]
     assert editor.options.forms[1].errors["key"] == [
-        "«municipality» er brukt to ganger; nøkler må være unike."
+        "'municipality' er brukt to ganger i dette spørsmålet"
     ]
     assert "ukjent" in editor.form.errors["text_nb"][0]
     body = response.content.decode()
@@ -375,6 +375,78 @@ def test_every_page_of_the_shipped_editions_renders(admin_client, cast):
                 assert admin_client.get(url).status_code == 200, (year, question["key"])
 
 
+_NO_OPTIONS = {"options-TOTAL_FORMS": "0", "route-rules-TOTAL_FORMS": "0"}
+_FIELD_PROBLEMS = {
+    # case: (changes to the posted form, (formset or "", row, field), words of the checker in nb)
+    "text": ({"text_nb": "Tekst {ukjent}"}, ("", 0, "text_nb"), "Ukjent plassholder {ukjent}"),
+    "help": ({"help_nb": "Hjelp {ukjent}"}, ("", 0, "help_nb"), "Ukjent plassholder {ukjent}"),
+    "option key": (
+        {"options-1-key": "municipality"},
+        ("options", 1, "key"),
+        "'municipality' er brukt to ganger i dette spørsmålet",
+    ),
+    "battery item": (
+        {
+            **_NO_OPTIONS,
+            "type": "yes_no_grid",
+            "items-TOTAL_FORMS": "2",
+            **{
+                f"items-{i}-{name}": value
+                for i in (0, 1)
+                for name, value in (("key", f"k{i}"), ("label_nb", f"Punkt {i}"), ("other", "on"))
+            },
+        },
+        ("items", 1, "other"),
+        "et batteri kan bare ha ett «Annet, beskriv»-punkt",
+    ),
+    "scale labels": (
+        {
+            **_NO_OPTIONS,
+            "type": "scale",
+            "scale_min": "1",
+            "scale_max": "3",
+            "scale_labels_nb": "Lite\nMye",
+        },
+        ("", 0, "scale_labels_nb"),
+        "har 2 merkelapper, men skalaen fra 1 til 3 har 3 punkter",
+    ),
+    "min_choices": (
+        {"type": "multi", "min_choices": "3", "route-rules-TOTAL_FORMS": "0"},
+        ("", 0, "min_choices"),
+        "3 er flere enn de 2 svaralternativene",
+    ),
+    "check message": (
+        {
+            **_NO_OPTIONS,
+            "type": "integer",
+            "checks-TOTAL_FORMS": "1",
+            "checks-0-kind": "key_figure",
+            "checks-0-key_figure": "decided",
+            "checks-0-max_ratio": "2",
+            "checks-0-message_nb": "Over {ukjent}",
+        },
+        ("checks", 0, "message_nb"),
+        "Ukjent plassholder {ukjent}",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", _FIELD_PROBLEMS)
+def test_the_checkers_problem_is_shown_in_bokmal_at_its_field(admin_client, draft, case):
+    """Every kind of field gets the definition checker's own message (in the active language),
+    and only that field: nothing above the form, nothing saved."""
+    changes, (formset, row, field), words = _FIELD_PROBLEMS[case]
+    url = _url("editor_question_add", section_key="services")
+    response = admin_client.post(url, _add_question_data(**changes))
+    assert response.status_code == 200
+    editor = response.context["editor"]
+    form = getattr(editor, formset).forms[row] if formset else editor.form
+    assert list(form.errors) == [field], form.errors
+    assert form.errors[field][0].startswith(words)
+    assert editor.non_field_errors == []
+    assert not Question.objects.filter(edition=draft, key="has_office").exists()
+
+
 def test_a_problem_in_a_nynorsk_text_is_shown_at_the_nynorsk_input(admin_client, draft):
     url = _url("editor_question_edit", key="has_plan")
     data = _form_data(admin_client.get(url))
@@ -393,7 +465,8 @@ def test_a_problem_elsewhere_is_listed_above_the_form_naming_the_question(admin_
     response = admin_client.post(url, data)
     assert response.status_code == 200
     problems = response.context["editor"].non_field_errors
-    assert any(p.startswith("Spørsmålet «plan_year»") for p in problems), problems
+    # The checker's own words, in bokmål, after the question's key.
+    assert "Spørsmålet «plan_year»: 'yes' er ikke et tall" in problems, problems
     assert "Nothing was saved" not in response.content.decode()
     assert "Ingenting ble lagret" in response.content.decode()
 
@@ -442,3 +515,65 @@ def test_the_shipped_questions_round_trip_as_a_draft(admin_client, cast, name):
     draft.refresh_from_db()
     assert draft.definition == before, name
     assert not [e.changes for e in AuditEntry.objects.filter(action__startswith="survey.edit.")]
+
+
+def _edition_texts(**texts):
+    data = {f"{name}_{lang}": "" for name in ("title", "intro") for lang in ("nb", "nn", "en")}
+    data.update(texts)
+    return data
+
+
+def test_the_editions_title_and_intro_are_edited_and_audited(admin_client, draft):
+    url = _url("editor_edition_texts")
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert page.context["form"]["title_nb"].value() == draft.definition["title"]["nb"]
+    assert url in admin_client.get(_url("editor_overview")).content.decode()
+    data = _edition_texts(
+        title_nb="Kommuneundersøkelsen 2026",
+        title_nn="Kommuneundersøkinga 2026",
+        title_en="The municipal survey 2026",
+        intro_nb="Takk for at dere svarer.",
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.title == {
+        "nb": "Kommuneundersøkelsen 2026",
+        "nn": "Kommuneundersøkinga 2026",
+        "en": "The municipal survey 2026",
+    }
+    assert draft.intro == {"nb": "Takk for at dere svarer."} == draft.definition["intro"]
+    (entry,) = AuditEntry.objects.filter(action="survey.edit.edition_texts")
+    assert entry.changes["intro.nb"] == [None, "Takk for at dere svarer."]
+    assert entry.actor == response.wsgi_request.user
+    # The intro lacks nynorsk and English: counted and listed, linked to this page.
+    overview = admin_client.get(_url("editor_overview"))
+    assert overview.context["own_missing_nn"] == 1 and overview.context["own_missing_en"] == 1
+    listed = admin_client.get(_url("editor_translations"))
+    own = [m for m in listed.context["missing"] if not m.section]
+    assert [(m.field, m.language) for m in own] == [("intro", "nn"), ("intro", "en")]
+    assert url in listed.content.decode()
+    # Saved again unchanged: nothing is audited.
+    assert admin_client.post(url, data).status_code == 302
+    assert AuditEntry.objects.filter(action__startswith="survey.edit.").count() == 1
+
+
+def test_the_editions_title_cannot_be_emptied(admin_client, draft):
+    before = copy.deepcopy(draft.definition)
+    response = admin_client.post(_url("editor_edition_texts"), _edition_texts(title_en="Survey"))
+    assert response.status_code == 200
+    assert "title_nb" in response.context["form"].errors
+    draft.refresh_from_db()
+    assert draft.definition == before
+    assert not AuditEntry.objects.filter(action__startswith="survey.edit.").exists()
+
+
+def test_an_opened_editions_title_gets_a_text_fix(admin_client, draft):
+    edition_set_status(actor=None, edition=draft, status="open")
+    data = _edition_texts(**{f"title_{k}": v for k, v in draft.definition["title"].items()})
+    data["title_nb"] = "Kommuneundersøkelsen 2026 (rettet)"
+    assert admin_client.post(_url("editor_edition_texts"), data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.title["nb"] == "Kommuneundersøkelsen 2026 (rettet)"
+    assert AuditEntry.objects.filter(action="survey.edit.text_fix").count() == 1

@@ -29,9 +29,12 @@ QUESTIONS = {
 }
 
 
+REGIONS = {"vest": "Vest"}
+
+
 def words(show_if):
     with translation.override("nb"):
-        return rule_in_words(show_if, QUESTIONS)
+        return rule_in_words(show_if, QUESTIONS, REGIONS)
 
 
 def test_no_rule_is_no_words():
@@ -77,8 +80,11 @@ def test_kind_region_and_category():
     )
     assert (
         words({"settlement_category": ["first_time"]})
-        == "Vises for kommuner og bydeler som bosetter for første gang"
+        == "Vises for kommuner og bydeler i bosettingskategorien «Bosetter for første gang»"
     )
+    with translation.override("nb"):
+        named = rule_in_words({"region": ["vest", "nord"]}, QUESTIONS, {"vest": "IMDi Vest"})
+    assert named == "Vises for kommuner og bydeler i region IMDi Vest eller nord"
 
 
 def test_attributes_and_answers_together():

@@ -12,7 +12,7 @@ import datetime as dt
 from django.utils.translation import gettext as _
 
 from portal.municipalities import key_figure_import
-from portal.municipalities.figure_readers import imdi, jsonstat, ssb_csv
+from portal.municipalities.figure_readers import common, imdi, jsonstat, ssb_csv
 from portal.municipalities.key_figure_import import ParseResult
 
 FORMATS = {
@@ -29,7 +29,7 @@ def detect(content: bytes) -> str | None:
     head = content[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"{"):
         return "ssb-jsonstat"
-    text = ssb_csv.decode(content[:4096]).lower()
+    text = common.decode(content[:4096]).lower()
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return None

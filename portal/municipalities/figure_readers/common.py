@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -142,3 +145,43 @@ def add_row(
         rows[key] = row
         result.rows.append(row)
     return row
+
+
+def decode(content: bytes) -> str:
+    """UTF-8 (with or without Excel's byte-order mark), else Windows-1252 as SSB's older files."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")
+
+
+def csv_text(content: bytes, result: ParseResult, *, utf16_advice: str) -> str | None:
+    """The file as text; None, with the reason in ``result``, when it is UTF-16 or not text."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        result.error(0, "", utf16_advice)
+        return None
+    text = decode(content)
+    if "\x00" in text:
+        result.error(0, "", _("The file is not a CSV text file."))
+        return None
+    return text
+
+
+def read_csv(text: str, result: ParseResult, read: Callable[..., None], *, delimiter: str) -> None:
+    """``read(reader)`` over the text's rows; a row csv cannot read drops every row read and says
+    on which line it stopped."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        read(reader)
+    except csv.Error:
+        result.rows.clear()
+        result.error(reader.line_num, "", key_figure_import.unreadable_line())
+
+
+def cell_count_error(result: ParseResult, line: int, found: int, expected: int) -> None:
+    result.error(
+        line,
+        "",
+        _("has %(found)s cells, but the header has %(expected)s columns")
+        % {"found": found, "expected": expected},
+    )

@@ -17,20 +17,16 @@ are listed in the preview and not imported.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 
 from django.utils.translation import gettext as _
 
 from portal.municipalities.figure_readers import common
-from portal.municipalities.figure_readers.ssb_csv import decode
 from portal.municipalities.key_figure_import import (
     MissingValue,
     ParsedRow,
     ParseResult,
-    unreadable_line,
 )
 
 NUMBER_COLUMNS = (
@@ -77,24 +73,17 @@ def figure(label: str) -> str | None:
 def parse(content: bytes, *, today: dt.date | None = None) -> ParseResult:
     result = ParseResult(format="imdi-settlement")
     today = today or dt.date.today()  # noqa: DTZ011 - a calendar year, not an instant
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        result.error(0, "", _("The file is UTF-16; save it as UTF-8 and upload it again."))
-        return result
-    text = decode(content)
-    if "\x00" in text:
-        result.error(0, "", _("The file is not a CSV text file."))
+    text = common.csv_text(
+        content, result, utf16_advice=_("The file is UTF-16; save it as UTF-8 and upload it again.")
+    )
+    if text is None:
         return result
     first = next((line for line in text.splitlines() if line.strip()), "")
     if not first:
         result.error(0, "", _("The file is empty."))
         return result
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        _read(reader, result, today)
-    except csv.Error:
-        result.rows.clear()
-        result.error(reader.line_num, "", unreadable_line())
+    common.read_csv(text, result, lambda reader: _read(reader, result, today), delimiter=delimiter)
     return result
 
 
@@ -172,12 +161,7 @@ def _read(reader, result: ParseResult, today: dt.date) -> None:
                 return
             continue
         if len(cells) != len(header):
-            result.error(
-                line,
-                "",
-                _("has %(found)s cells, but the header has %(expected)s columns")
-                % {"found": len(cells), "expected": len(header)},
-            )
+            common.cell_count_error(result, line, len(cells), len(header))
             continue
         assert layout is not None
         _read_row(line, cells, header, layout, result, rows, today)

@@ -15,9 +15,7 @@ UTF-8 or Windows-1252/Latin-1 (what the statistics bank writes for Excel).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 
 from django.utils.translation import gettext as _
@@ -27,7 +25,6 @@ from portal.municipalities.key_figure_import import (
     MissingValue,
     ParsedRow,
     ParseResult,
-    unreadable_line,
 )
 
 _TITLE = re.compile(r"^\s*(\d{5})\s*:\s*(.*)$")
@@ -37,29 +34,16 @@ YEAR_COLUMNS = ("år", "aar", "year", "tid", "time")
 VARIABLE_COLUMNS = ("statistikkvariabel", "contents", "statistic", "statistikkvariabler")
 
 
-def decode(content: bytes) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace")
-
-
 def parse(content: bytes, *, today: dt.date | None = None) -> ParseResult:
     result = ParseResult(format="ssb-csv")
     today = today or dt.date.today()  # noqa: DTZ011 - a calendar year, not an instant
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        result.error(0, "", _("The file is UTF-16; save it as UTF-8 or download it again."))
-        return result
-    text = decode(content)
-    if "\x00" in text:
-        result.error(0, "", _("The file is not a CSV text file."))
-        return result
-    reader = csv.reader(io.StringIO(text), delimiter=";")
-    try:
-        _read(reader, result, today)
-    except csv.Error:
-        result.rows.clear()
-        result.error(reader.line_num, "", unreadable_line())
+    text = common.csv_text(
+        content,
+        result,
+        utf16_advice=_("The file is UTF-16; save it as UTF-8 or download it again."),
+    )
+    if text is not None:
+        common.read_csv(text, result, lambda reader: _read(reader, result, today), delimiter=";")
     return result
 
 
@@ -85,12 +69,7 @@ def _read(reader, result: ParseResult, today: dt.date) -> None:
             result.columns = header
             continue
         if len(cells) != len(header):
-            result.error(
-                line,
-                "",
-                _("has %(found)s cells, but the header has %(expected)s columns")
-                % {"found": len(cells), "expected": len(header)},
-            )
+            common.cell_count_error(result, line, len(cells), len(header))
             continue
         _read_row(line, cells, layout, result, rows, today)
     if header is None:
