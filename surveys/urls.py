@@ -3,7 +3,7 @@ from django.urls import path
 from portal.core.urls import organisation
 from surveys.analysis import export_views
 from surveys.analysis import views as analysis_views
-from surveys.editions import cycle_views, editor_views
+from surveys.editions import cycle_views, editor_views, paper_views
 from surveys.editions import views as edition_views
 from surveys.followup import views as followup_views
 from surveys.respondent import views
@@ -23,6 +23,9 @@ respondent = organisation(
     path(f"{S}svar.pdf", views.survey_pdf, name="pdf"),
     path(f"{S}del/<slug:section_key>/", views.survey_section, name="section"),
     path(f"{S}del/<slug:section_key>/tildel/", views.section_assign, name="section_assign"),
+    # The blank questionnaire to print (surveys/editions/paper_views.py).
+    path(f"{S}skjema/", paper_views.paper, name="paper"),
+    path(f"{S}skjema.pdf", paper_views.paper_pdf, name="paper_pdf"),
 )
 
 # Editions: the directorate's questionnaires (surveys/editions/views.py).
@@ -43,6 +46,19 @@ editions = [
         f"{E}forhandsvisning/<str:number>/",
         edition_views.edition_preview,
         name="edition_preview",
+    ),
+    # The blank questionnaire to print, for everyone or as one organisation gets it.
+    path(f"{E}skjema/", paper_views.edition_paper, name="edition_paper"),
+    path(f"{E}skjema.pdf", paper_views.edition_paper_pdf, name="edition_paper_pdf"),
+    path(
+        f"{E}forhandsvisning/<str:number>/skjema/",
+        paper_views.edition_preview_paper,
+        name="edition_preview_paper",
+    ),
+    path(
+        f"{E}forhandsvisning/<str:number>/skjema.pdf",
+        paper_views.edition_preview_paper_pdf,
+        name="edition_preview_paper_pdf",
     ),
     # A new annual cycle (surveys/editions/cycle_views.py).
     path(f"{E}neste-ar/", cycle_views.edition_next_year, name="edition_next_year"),

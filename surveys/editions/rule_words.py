@@ -1,5 +1,5 @@
 """A routing rule (``show_if``) and an answer value in words: the one place that says them, for
-the questionnaire editor, the diff page and the preview.
+the questionnaire editor, the diff page, the preview and the printed questionnaire.
 
 ``rule_in_words({"answers": [{"question": "has_office", "in": ["yes"]}]}, questions)`` reads
 «Vises når «Har kommunen eget boligkontor?» er Ja». ``questions`` maps a question key to the
@@ -66,10 +66,15 @@ def value_in_words(question: Mapping[str, Any] | None, value: Any) -> str:
     return str(value)
 
 
-def _subject(rule: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]]) -> str:
-    """«question text», or «question text» – «item label» for a battery's item."""
+def _subject(
+    rule: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]], limit: int = 0
+) -> str:
+    """«question text», or «question text» – «item label» for a battery's item; the text cut
+    at a word to about ``limit`` characters («Kan kommunen skaffe …») when one is given."""
     question = questions.get(rule.get("question", ""))
     text = localized(question.get("text")) if question else ""
+    if limit and len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",.;:?") + " …"
     subject = f"«{text or rule.get('question', '')}»"
     item_key = rule.get("item")
     if item_key:
@@ -78,15 +83,23 @@ def _subject(rule: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]]
     return subject
 
 
+def _values_question(
+    rule: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]]
+) -> Mapping[str, Any] | None:
+    """The question whose options name the rule's values: none for a battery's item, whose
+    values are yes/no/don't know, never the items' own labels."""
+    question = questions.get(rule.get("question", ""))
+    if question is not None and rule.get("item"):
+        return {}
+    return question
+
+
 def answer_rule_in_words(
     rule: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]]
 ) -> str:
     """«…» er Ja; «…» er ikke Nei eller ubesvart; «…» er besvart."""
     subject = _subject(rule, questions)
-    question = questions.get(rule.get("question", ""))
-    if question is not None and rule.get("item"):
-        # A battery item's values are yes/no/don't know, never the items' own labels.
-        question = {}
+    question = _values_question(rule, questions)
     if "answered" in rule:
         if rule["answered"]:
             return _("%(question)s is answered") % {"question": subject}
@@ -185,3 +198,82 @@ def conditions(
     for rule in show_if.get("answers", []):
         out.append(Condition("answer", rule_in_words({"answers": [rule]}, questions)))
     return out
+
+
+PAPER_SUBJECT_LENGTH = 60  # characters of an earlier question's text a printed rule quotes
+
+
+def _numbered_subject(
+    rule: Mapping[str, Any],
+    questions: Mapping[str, Mapping[str, Any]],
+    numbers: Mapping[str, str],
+) -> str:
+    """«text» as ``_subject`` says it, shortened after the question's number on paper when it
+    has one (the reader can look the question up)."""
+    number = numbers.get(rule.get("question", ""))
+    subject = _subject(rule, questions, limit=PAPER_SUBJECT_LENGTH if number else 0)
+    if not number:
+        return subject
+    return _("question %(number)s (%(question)s)") % {"number": number, "question": subject}
+
+
+def _quoted(question: Mapping[str, Any] | None, values: Sequence[Any]) -> str:
+    """«Ja», «Ja» or «Vet ikke»: values quoted, since an option's label may hold a comma."""
+    return either([f"«{value_in_words(question, v)}»" for v in values])
+
+
+def answer_rule_on_paper(
+    rule: Mapping[str, Any],
+    questions: Mapping[str, Mapping[str, Any]],
+    numbers: Mapping[str, str] | None = None,
+) -> str:
+    """One rule on an earlier answer as an instruction to whoever fills in a printed
+    questionnaire: «Besvares bare hvis du svarte Nei på spørsmål 3 («…»).»"""
+    subject = _numbered_subject(rule, questions, numbers or {})
+    if "answered" in rule:
+        if rule["answered"]:
+            return _("Answer only if you answered %(question)s.") % {"question": subject}
+        return _("Answer only if you left %(question)s blank.") % {"question": subject}
+    question = _values_question(rule, questions)
+    unanswered = rule.get("if_unanswered")
+    if "in" in rule:
+        values = _quoted(question, rule["in"])
+        if unanswered == "show":
+            return _(
+                "Answer only if you answered %(values)s to %(question)s, or left it blank."
+            ) % {"question": subject, "values": values}
+        return _("Answer only if you answered %(values)s to %(question)s.") % {
+            "question": subject,
+            "values": values,
+        }
+    values = _quoted(question, rule.get("not_in", []))
+    if unanswered == "hide":
+        return _(
+            "Answer only if you answered %(question)s with something other than %(values)s."
+        ) % {
+            "question": subject,
+            "values": values,
+        }
+    return _("Skip this if you answered %(values)s to %(question)s.") % {
+        "question": subject,
+        "values": values,
+    }
+
+
+def rule_on_paper(
+    show_if: Mapping[str, Any] | None,
+    questions: Mapping[str, Mapping[str, Any]],
+    *,
+    regions: Mapping[str, str] | None = None,
+    numbers: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The rule as sentences for a printed questionnaire, all of which must hold: who it is for
+    («Bare for kommuner i bosettingskategorien «…».»), then one per earlier answer it follows.
+    ``numbers`` maps a question key to its number on paper. Empty: for everyone."""
+    show_if = show_if or {}
+    sentences = []
+    if any(show_if.get(k) for k in ("kind", "settlement_category", "region")):
+        sentences.append(_("Only for %(who)s.") % {"who": _whom(show_if, regions or {})})
+    for rule in show_if.get("answers") or []:
+        sentences.append(answer_rule_on_paper(rule, questions, numbers))
+    return sentences

@@ -227,18 +227,23 @@ def edition_export_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     return reply
 
 
-@login_required
-def edition_preview(request: HttpRequest, year: int, number: str) -> HttpResponse:
-    """The edition as one organisation would see it: its routing, its key figures."""
-    require_directorate(request.user, DirectorateRole.ADMIN)
-    edition = selectors.edition_by_year(year)
+def preview_organisation(number: str) -> Municipality:
+    """The current municipality or city district with this number, for a preview (or 404)."""
     municipality = (
         Municipality.objects.select_related("region", "county")
         .filter(number=number, valid_to__isnull=True)
         .first()
     )
-    if edition is None or municipality is None:
+    if municipality is None:
         raise Http404
+    return municipality
+
+
+@login_required
+def edition_preview(request: HttpRequest, year: int, number: str) -> HttpResponse:
+    """The edition as one organisation would see it: its routing, its key figures."""
+    edition = edition_for_admin(request, year)
+    municipality = preview_organisation(number)
     state = selectors.survey_state(edition, municipality, response=None)
     state.answers = {}
 

@@ -1,20 +1,22 @@
-"""PDF copies of a response, rendered by WeasyPrint from an HTML template."""
+"""PDF copies of a response, rendered by WeasyPrint from an HTML template.
+
+A submitted (or approved) response gets the copy the receipt carries; one not yet submitted gets
+the answers so far, marked as a draft with when it was printed and the numbers still to confirm.
+"""
 
 from __future__ import annotations
 
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from portal.core.pdf import render_pdf
 from surveys.models import Response
 from surveys.respondent import questions as qtypes
 from surveys.respondent.context import render_text
-from surveys.respondent.selectors import survey_state
+from surveys.respondent.selectors import SurveyState, survey_state
 
 
-def response_rows(response: Response) -> list[dict]:
-    """Per visible section: its questions with the answer as text (blank when unanswered)."""
-    state = survey_state(response.edition, response.municipality, response=response)
+def _rows(state: SurveyState) -> list[dict]:
     values = state.org.placeholders()
     rows = []
     for section in state.sections:
@@ -31,16 +33,39 @@ def response_rows(response: Response) -> list[dict]:
                     if answer
                     else "",
                     "explanation": answer.explanation if answer else "",
+                    "warning": answer.warning if answer and answer.needs_confirmation else "",
                 }
             )
         rows.append({"section": section, "items": items})
     return rows
 
 
+def response_rows(response: Response) -> list[dict]:
+    """Per visible section: its visible questions with the answer as text (blank when
+    unanswered) and the plausibility warning still to confirm or explain ('' when none)."""
+    return _rows(survey_state(response.edition, response.municipality, response=response))
+
+
+def pdf_file_name(response: Response) -> str:
+    name = f"kommuneundersokelsen-{response.edition.year}-{response.municipality.number}"
+    return f"{name}.pdf" if response.is_locked else f"{name}-utkast.pdf"
+
+
 def render_response_pdf(response: Response) -> bytes:
     language = translation.get_language() or "nb"
+    state = survey_state(response.edition, response.municipality, response=response)
+    answered, total = state.total_progress()
     html = render_to_string(
         "pdf/response.html",
-        {"response": response, "sections": response_rows(response), "language": language},
+        {
+            "response": response,
+            "sections": _rows(state),
+            "language": language,
+            "draft": not response.is_locked,
+            "printed_at": timezone.localtime(),
+            "answered": answered,
+            "total": total,
+            "warning_count": len(state.warnings()),
+        },
     )
     return render_pdf(html)

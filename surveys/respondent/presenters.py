@@ -165,6 +165,32 @@ def question_view(
         old_value, old_other = last_year.answers[question.key]
         view.last_year = qtypes.display(question, old_value, old_other)
         view.last_year_available = bool(view.last_year)
+    _lay_out(view, question, value)
+    if raw is not None and typed is not None:
+        view.explanation = (raw.get(qtypes.field_name(question, "explanation")) or "").strip()
+        view.confirmed = bool(raw.get(qtypes.field_name(question, "confirm")))
+    return view
+
+
+def blank_view(question: Question, placeholders: dict[str, Any]) -> QuestionView:
+    """A question with no answer, laid out like the form's (options, grid rows, places), its
+    texts filled in with ``placeholders``: for a blank questionnaire to print."""
+    view = QuestionView(
+        question=question,
+        text=render_text(question.text, placeholders),
+        help=render_text(question.help, placeholders),
+        value=None,
+        other_text="",
+        version=0,
+        fingerprint="",
+    )
+    _lay_out(view, question, None)
+    return view
+
+
+def _lay_out(view: QuestionView, question: Question, value: Any) -> None:
+    """The parts of the view that follow from the question's type: its options, grid rows,
+    ranking places and number field, with ``value`` marked."""
     view.choices = _choices(question, value)
     config = question.config
     if question.type == "yes_no_grid":
@@ -239,10 +265,6 @@ def question_view(
     if question.type in ("integer", "percent"):
         view.dont_know = value == qtypes.DONT_KNOW
         view.number_text = "" if value in (None, qtypes.DONT_KNOW) else str(value)
-    if raw is not None and typed is not None:
-        view.explanation = (raw.get(qtypes.field_name(question, "explanation")) or "").strip()
-        view.confirmed = bool(raw.get(qtypes.field_name(question, "confirm")))
-    return view
 
 
 def _typed(question: Question, raw: Any) -> tuple[Any, str] | None:

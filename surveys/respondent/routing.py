@@ -77,3 +77,31 @@ def _answers_hold(
         if not _rule_holds(rule, value):
             return False
     return True
+
+
+def reachable_questions(
+    sections: Iterable[Any], questions: Iterable[Any], org: OrgContext
+) -> tuple[set[str], set[str]]:
+    """(section keys, question keys) the organisation is shown for some answers: its attributes
+    match, and every rule on an answer looks at a question it can be shown, or holds when that
+    question is unanswered (as a question it is never shown stays). For a blank questionnaire."""
+    by_section: dict[int, list[Any]] = {}
+    for question in sorted(questions, key=lambda q: q.position):
+        by_section.setdefault(question.section_id, []).append(question)
+    reachable_sections: set[str] = set()
+    reachable: set[str] = set()
+
+    def possible(show_if: Mapping[str, Any]) -> bool:
+        return attributes_match(show_if, org) and all(
+            rule["question"] in reachable or _rule_holds(rule, None)
+            for rule in show_if.get("answers", [])
+        )
+
+    for section in sorted(sections, key=lambda s: s.position):
+        if not possible(section.show_if or {}):
+            continue
+        reachable_sections.add(section.key)
+        for question in by_section.get(section.pk, []):
+            if possible(question.show_if or {}):
+                reachable.add(question.key)
+    return reachable_sections, reachable

@@ -22,7 +22,7 @@ from surveys.respondent import questions as qtypes
 from surveys.respondent import selectors, services
 from surveys.respondent.context import render_text
 from surveys.respondent.forms import AssignForm, AutosaveForm, SectionAnswersForm, SubmitForm
-from surveys.respondent.pdf import render_response_pdf
+from surveys.respondent.pdf import pdf_file_name, render_response_pdf
 from surveys.respondent.presenters import question_view
 
 
@@ -388,6 +388,7 @@ def survey_submit(request: HttpRequest, number: str, year: int) -> HttpResponse:
 
 @login_required
 def survey_pdf(request: HttpRequest, number: str, year: int) -> HttpResponse:
+    """The answers as a PDF: the submitted copy, or the answers so far marked as a draft."""
     municipality = get_municipality(request.user, number, Perm.SURVEY)
     edition = _edition(year)
     response = (
@@ -399,7 +400,5 @@ def survey_pdf(request: HttpRequest, number: str, year: int) -> HttpResponse:
         raise Http404
     pdf = render_response_pdf(response)
     reply = HttpResponse(pdf, content_type="application/pdf")
-    reply["Content-Disposition"] = (
-        f'attachment; filename="kommuneundersokelsen-{year}-{municipality.number}.pdf"'
-    )
+    reply["Content-Disposition"] = f'attachment; filename="{pdf_file_name(response)}"'
     return reply
