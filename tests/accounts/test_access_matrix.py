@@ -221,6 +221,9 @@ MATRIX = {
     "surveys:section": ("get", lambda c: _survey(c, section_key="services"), MEMBERS_AND_FOLLOW_UP),
     "surveys:review": ("get", _survey, MEMBERS_AND_FOLLOW_UP),
     "surveys:pdf": ("get", _survey_with_response, MEMBERS_AND_FOLLOW_UP),
+    # The blank questionnaire to print, as the organisation gets it: whoever reads its survey.
+    "surveys:paper": ("get", _survey, MEMBERS_AND_FOLLOW_UP),
+    "surveys:paper_pdf": ("get", _survey, MEMBERS_AND_FOLLOW_UP),
     "surveys:autosave": (
         "post",
         _survey,
@@ -312,6 +315,18 @@ MATRIX = {
     "surveys:edition_export_xlsx": ("get", _edition, ADMIN_ONLY),
     "surveys:edition_preview": ("get", lambda c: {**_edition(c), "number": c.a.number}, ADMIN_ONLY),
     "surveys:edition_preview_pick": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
+    "surveys:edition_paper": ("get", _edition, ADMIN_ONLY),
+    "surveys:edition_paper_pdf": ("get", _edition, ADMIN_ONLY),
+    "surveys:edition_preview_paper": (
+        "get",
+        lambda c: {**_edition(c), "number": c.a.number},
+        ADMIN_ONLY,
+    ),
+    "surveys:edition_preview_paper_pdf": (
+        "get",
+        lambda c: {**_edition(c), "number": c.a.number},
+        ADMIN_ONLY,
+    ),
     # Next year's draft is made, and the admin is taken to it.
     "surveys:edition_next_year": ("post", _edition, {**ADMIN_ONLY, "admin": 302}),
     "surveys:edition_diff": ("get", _edition, ADMIN_ONLY),

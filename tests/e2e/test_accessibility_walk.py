@@ -84,3 +84,30 @@ def test_every_editor_page_is_accessible(admin_page, year, path):
     assert response.status == 200, response.status
     assert admin_page.locator("h1").count() == 1
     assert_accessible(admin_page)
+
+
+def _paper_pages():
+    """The blank questionnaire to print: the organisation's own for each shipped edition, and
+    the directorate's for everyone and as one organisation gets it."""
+    for filename, _status in SHIPPED:
+        year = yaml.safe_load(Path(EDITIONS_DIR, filename).read_text(encoding="utf-8"))["year"]
+        yield "editor", f"/kommune/4204/undersokelse/{year}/skjema/"
+        yield "admin", f"/direktoratet/undersokelser/{year}/skjema/"
+    yield "admin", "/direktoratet/undersokelser/2026/forhandsvisning/4204/skjema/"
+
+
+@pytest.mark.parametrize(("who", "path"), list(_paper_pages()))
+def test_every_print_page_is_accessible(editor_page, admin_page, who, path):
+    page = editor_page if who == "editor" else admin_page
+    response = page.goto(path)
+    assert response.status == 200, response.status
+    assert page.locator("h1").count() == 1
+    assert_accessible(page)
+    # On paper: the questionnaire without the portal's menus and buttons.
+    page.emulate_media(media="print")
+    try:
+        assert page.locator("body > header").is_hidden()
+        assert page.locator(".paper-tools").is_hidden()
+        assert page.locator(".paper-form h1").is_visible()
+    finally:
+        page.emulate_media(media="screen")
