@@ -105,9 +105,7 @@ def question_blocks(html: str) -> dict[str, str]:
 # --- The organisation's blank questionnaire ----------------------------------------------------
 
 
-def test_the_organisations_pdf_has_its_questions_and_rules_in_words(
-    client, cast, edition, settles
-):
+def test_the_organisations_pdf_has_its_questions_and_rules_in_words(client, cast, edition, settles):
     client.force_login(cast.editor_a)
     reply = client.get(f"{BASE}/skjema.pdf")
     assert reply.status_code == 200
@@ -188,7 +186,7 @@ def test_every_question_type_is_drawn_to_fill_in(client, cast, edition, settles)
     assert "Ikke relevant" in blocks["channels"]
     # A yes/no battery: Yes / No / Don't know for each item, and a line to describe "other".
     assert blocks["tools"].count("paper-box paper-round") == 3 * 3
-    assert all(h in blocks["tools"] for h in ("<th scope=\"col\">Ja</th>", ">Nei<", ">Vet ikke<"))
+    assert all(h in blocks["tools"] for h in ('<th scope="col">Ja</th>', ">Nei<", ">Vet ikke<"))
     assert "Beskriv «Annet, beskriv» (hvis dere svarte ja):" in blocks["tools"]
     assert 'class="paper-required"' in blocks["tools"]  # a required mark
     assert "Om verktøyene kommunen har." not in blocks["tools"]  # the section intro is above it

@@ -8,7 +8,7 @@ from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import MunicipalitySuccession
 from surveys.editions.services import edition_import, settlement_category_override
 from surveys.respondent.context import OrgContext, compute_settlement_category, org_context
-from surveys.respondent.routing import attributes_match, visible_questions
+from surveys.respondent.routing import attributes_match, reachable_questions, visible_questions
 from tests.factories import KeyFiguresFactory, MunicipalityFactory
 
 YEAR = 2026  # the edition fixture's year; the window is 2021–2025
@@ -517,3 +517,42 @@ def test_question_in_visible_section_still_follows_its_own_rule(cast, by_answer)
     )
     assert "s1" in questions
     assert "s2" not in questions
+
+
+# --- reachable_questions: what a blank questionnaire prints for an organisation ----------------
+
+
+def test_reachable_questions_follow_attributes_and_what_answers_can_show(cast, edition):
+    sections = list(edition.sections.all())
+    questions = list(edition.questions.all())
+    section_keys, keys = reachable_questions(sections, questions, make_org(cast.a, "settles"))
+    # plan_year follows an answer to has_plan, which A gets: printed with its rule.
+    assert keys == ALWAYS | {"plan_year"}
+    assert section_keys == {"settlement", "services"}
+    _sections, keys = reachable_questions(sections, questions, make_org(cast.a, "first_time"))
+    assert keys == ALWAYS | {"plan_year", "first_time_help"}
+
+
+def test_a_question_following_one_never_shown_is_reachable_only_if_its_rule_holds_unanswered(
+    cast, edition
+):
+    sections = list(edition.sections.all())
+    questions = list(edition.questions.all())
+    district = next(q for q in questions if q.key == "district_only")
+    after = type(district)(
+        key="after_district",
+        section_id=district.section_id,
+        position=district.position + 1,
+        show_if={"answers": [{"question": "district_only", "answered": True}]},
+    )
+    unless = type(district)(
+        key="unless_district",
+        section_id=district.section_id,
+        position=district.position + 2,
+        show_if={"answers": [{"question": "district_only", "answered": False}]},
+    )
+    _sections, keys = reachable_questions(
+        sections, [*questions, after, unless], make_org(cast.a, "settles")
+    )
+    assert "district_only" not in keys and "after_district" not in keys
+    assert "unless_district" in keys
