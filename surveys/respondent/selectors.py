@@ -169,6 +169,55 @@ class SurveyState:
         return [a for k, a in self.answers.items() if k in self.visible and a.needs_confirmation]
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """The overview's main action: where the person answering goes next.
+
+    ``kind`` is "start" (nothing answered yet: the first section), "continue" (the first
+    section with an unanswered question) or "review" (everything shown is answered, or the
+    person cannot answer: the answers are submitted, the survey is closed, or they only read).
+    """
+
+    kind: str
+    section: Section | None = None
+    unanswered: int = 0  # in that section
+
+
+def next_step(state: SurveyState, user, *, can_edit: bool) -> NextStep:
+    """Where the overview's main button leads, from the state already loaded (no queries).
+
+    Only sections and questions the organisation sees count, so a section routed away is
+    skipped. Sections assigned to the person come first, then those nobody (or a unit) has,
+    then those given to colleagues, each in questionnaire order.
+    """
+    if not can_edit:
+        return NextStep("review")
+    shown = [
+        (section, state.questions_in(section))
+        for section in state.sections
+        if section.key in state.visible_sections
+    ]
+    shown = [(section, questions) for section, questions in shown if questions]
+    if not shown:
+        return NextStep("review")
+
+    def turn(section: Section) -> int:
+        assignment = state.assignments.get(section.pk)
+        if assignment is None or assignment.assignee_id is None:
+            return 1
+        return 0 if assignment.assignee_id == getattr(user, "pk", None) else 2
+
+    ordered = sorted(shown, key=lambda pair: turn(pair[0]))  # stable: keeps document order
+    if not any(state.is_answered(q.key) for _section, questions in shown for q in questions):
+        section, questions = ordered[0]
+        return NextStep("start", section, len(questions))
+    for section, questions in ordered:
+        left = sum(1 for q in questions if not state.is_answered(q.key))
+        if left:
+            return NextStep("continue", section, left)
+    return NextStep("review")
+
+
 def survey_state(
     edition: SurveyEdition,
     municipality: Municipality,
