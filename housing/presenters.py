@@ -46,6 +46,12 @@ class SectionStatus:
         return self.last_confirmed_at is None or self.last_confirmed_at < self.now - stale_after()
 
     @property
+    def token(self) -> str:
+        """The section's state as a page saw it: when it was last confirmed and last changed.
+        A form sends it back, so a service can tell what changed since the page was shown."""
+        return section_token(self.last_confirmed_at, self.updated_at)
+
+    @property
     def age_days(self) -> int | None:
         if self.last_confirmed_at is None:
             return None
@@ -64,6 +70,13 @@ class SectionStatus:
             updated_at=section.updated_at,
             now=now,
         )
+
+
+def section_token(last_confirmed_at: dt.datetime | None, updated_at: dt.datetime | None) -> str:
+    def iso(when: dt.datetime | None) -> str:
+        return when.isoformat() if when else ""
+
+    return f"{iso(last_confirmed_at)}/{iso(updated_at)}"
 
 
 @dataclass
@@ -145,6 +158,12 @@ class ProfileView:
     @property
     def stale(self) -> list[SectionStatus]:
         return [s.status for s in self.sections if s.status.stale]
+
+    @property
+    def filled(self) -> list[SectionView]:
+        """The sections with something filled in (rows or facts), in the order of the profile:
+        those "confirm everything that is still correct" confirms."""
+        return [s for s in self.sections if not s.empty]
 
     @property
     def main_contact(self) -> DisplayRow | None:

@@ -22,7 +22,7 @@ from housing.models import (
 )
 from housing.presenters import ProfileView, SectionStatus, profile_view
 from housing.sections import SECTION_ORDER, normalise_data
-from housing.snapshots import rows_snapshot
+from housing.snapshots import ROW_MODELS, rows_snapshot
 from portal.accounts.access import visible_municipalities
 from portal.core.queue import sweep_window
 from portal.municipalities.models import KeyFigures, Municipality
@@ -82,6 +82,16 @@ def stale_sections_for(
         statuses = [SectionStatus.from_section(k, sections.get(k), now) for k in SECTION_ORDER]
         out[pk] = [s for s in statuses if s.stale]
     return out
+
+
+def section_has_content(municipality: Municipality, section: ProfileSection) -> bool:
+    """Whether a section has anything filled in: a row, or a fact that is not blank (what the
+    profile page shows as filled). At most one query."""
+    if section.key in ROW_MODELS:
+        model, _fields = ROW_MODELS[section.key]
+        return model._default_manager.filter(municipality=municipality).exists()
+    data = normalise_data(section.key, section.data)
+    return any(value not in (None, "", []) for value in data.values())
 
 
 def reminder_period(last_confirmed_at: dt.datetime | None) -> str:
