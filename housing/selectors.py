@@ -283,3 +283,43 @@ def municipalities_with_unsent_reminders(*, now: dt.datetime | None = None) -> l
         .values_list("municipality_id", flat=True)
         .distinct()
     )
+
+
+# --- the organisation's change log -----------------------------------------------------------
+
+# What an organisation sees of its profile in its own change log: every change to a part and
+# its rows, uploads, vacancy updates and confirmations (all of them the municipality's own work,
+# or an IMDi administrator's on its behalf).
+PROFILE_CHANGE_ACTIONS = (
+    "profile_section.update",
+    "profile_section.confirm",
+    "housingline.create",
+    "housingline.update",
+    "housingline.delete",
+    "housing_line.vacancies",
+    "housing_line.upload",
+    "staffedhousing.create",
+    "staffedhousing.update",
+    "staffedhousing.delete",
+    "contactperson.create",
+    "contactperson.update",
+    "contactperson.delete",
+)
+
+
+def change_log_section_keys(entries) -> dict[str, str]:
+    """``{object id: section key}`` for the entries about a part itself (its facts changed or
+    confirmed): one query however many entries, none if none."""
+    ids = {
+        entry.object_id
+        for entry in entries
+        if entry.action.startswith("profile_section.") and entry.object_id.isdigit()
+    }
+    if not ids:
+        return {}
+    return {
+        str(pk): key
+        for pk, key in ProfileSection.objects.filter(pk__in=[int(i) for i in ids]).values_list(
+            "pk", "key"
+        )
+    }

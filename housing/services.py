@@ -25,7 +25,7 @@ from housing.models import (
     StaffedHousing,
     StaleReminder,
 )
-from housing.presenters import section_token
+from housing.presenters import CONFIRM_ALL_SOURCE, section_token
 from housing.sections import SECTION_ORDER, SERVICE_FACTS, normalise_data
 from housing.selectors import reminder_period, section_has_content, stale_sections_for
 from housing.snapshots import HOUSING_FIELDS, ROW_MODELS, row_dict, section_snapshot
@@ -175,9 +175,6 @@ def section_confirm(*, actor, municipality: Municipality, key: str) -> ProfileSe
     _require_edit(actor, municipality)
     section = _section_for_update(municipality, key)
     return _confirm(actor=actor, municipality=municipality, section=section, now=timezone.now())
-
-
-CONFIRM_ALL_SOURCE = "confirm all"
 
 
 @dataclass
