@@ -13,6 +13,7 @@ from housing.models import (
     MAX_AGE,
     ContactPerson,
     HousingLine,
+    SectionKey,
     StaffedHousing,
     Tenure,
     housing_line_problems,
@@ -106,6 +107,36 @@ def _fact_field(fact) -> forms.Field:
 
 class ConfirmForm(forms.Form):
     """The one-click "still correct" button: a POST with nothing in it."""
+
+
+class ConfirmAllForm(forms.Form):
+    """Confirm every part with content that is still correct: the parts ticked in the list,
+    each with its state as the list showed it (a hidden ``seen-<key>``), so that a part changed
+    since is not confirmed unseen. The template draws the list (with each part's dates)."""
+
+    parts = forms.MultipleChoiceField(
+        label=_("Parts to confirm"),
+        choices=SectionKey.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Tick at least one part to confirm."),
+            "invalid_choice": _("“%(value)s” is not a part of the profile."),
+        },
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        seen: dict[str, str] = {}
+        for key in cleaned.get("parts", []):
+            token = self.data.get(f"seen-{key}")
+            if not isinstance(token, str) or token.count("/") != 1 or len(token) > 80:
+                raise forms.ValidationError(
+                    _("The list is out of date. Here it is again: check it and confirm."),
+                    code="stale",
+                )
+            seen[key] = token
+        cleaned["seen"] = seen
+        return cleaned
 
 
 # --- row sections ----------------------------------------------------------------------

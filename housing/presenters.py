@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from housing.models import ContactArea, ProfileSection, SectionKey, stale_after
 from housing.sections import (
@@ -17,6 +18,8 @@ from housing.sections import (
     normalise_data,
     section_label,
 )
+from portal.core.audit.models import AuditEntry
+from portal.core.audit.presenters import ChangedValue, EntryView, pairs, shown
 
 
 @dataclass
@@ -46,6 +49,12 @@ class SectionStatus:
         return self.last_confirmed_at is None or self.last_confirmed_at < self.now - stale_after()
 
     @property
+    def token(self) -> str:
+        """The section's state as a page saw it: when it was last confirmed and last changed.
+        A form sends it back, so a service can tell what changed since the page was shown."""
+        return section_token(self.last_confirmed_at, self.updated_at)
+
+    @property
     def age_days(self) -> int | None:
         if self.last_confirmed_at is None:
             return None
@@ -64,6 +73,13 @@ class SectionStatus:
             updated_at=section.updated_at,
             now=now,
         )
+
+
+def section_token(last_confirmed_at: dt.datetime | None, updated_at: dt.datetime | None) -> str:
+    def iso(when: dt.datetime | None) -> str:
+        return when.isoformat() if when else ""
+
+    return f"{iso(last_confirmed_at)}/{iso(updated_at)}"
 
 
 @dataclass
@@ -145,6 +161,12 @@ class ProfileView:
     @property
     def stale(self) -> list[SectionStatus]:
         return [s.status for s in self.sections if s.status.stale]
+
+    @property
+    def filled(self) -> list[SectionView]:
+        """The sections with something filled in (rows or facts), in the order of the profile:
+        those "confirm everything that is still correct" confirms."""
+        return [s for s in self.sections if not s.empty]
 
     @property
     def main_contact(self) -> DisplayRow | None:
@@ -239,3 +261,89 @@ def profile_view(
         ],
         as_of=as_of,
     )
+
+
+# --- the organisation's change log -----------------------------------------------------------
+
+# The audit source of the confirmations made with "confirm everything that is still correct".
+CONFIRM_ALL_SOURCE = "confirm all"
+
+ROW_SECTION_OF_MODEL: dict[str, str] = {
+    "housingline": SectionKey.HOUSING,
+    "staffedhousing": SectionKey.STAFFED_HOUSING,
+    "contactperson": SectionKey.CONTACTS,
+}
+
+
+def _value_words(kind_of: Any, value: Any) -> str:
+    return shown(kind_of.display(value)) if kind_of is not None else shown(str(value or ""))
+
+
+def change_entry_view(entry: AuditEntry, section_keys: dict[str, str]) -> EntryView:
+    """A profile entry of the change log in words: the part (and row) it concerns, and each
+    value before and after as the profile page shows it."""
+    changes = entry.changes or {}
+    view = EntryView(entry=entry, kind="profile", action="", what="")
+    model, _dot, verb = entry.action.partition(".")
+    if model == "profile_section":
+        key = section_keys.get(entry.object_id, "")
+        view.what = section_label(key) if key else entry.object_label
+        if verb == "confirm":
+            view.action = gettext("Confirmed as still correct")
+            if entry.source == CONFIRM_ALL_SOURCE:
+                view.note = gettext("With “Confirm everything that is still correct”.")
+        else:
+            view.action = gettext("Changed")
+            facts = {f.name: f for f in SERVICE_FACTS.get(key, ())}
+            for name, old, new in pairs(changes):
+                fact = facts.get(name)
+                view.changes.append(
+                    ChangedValue(
+                        str(fact.label) if fact else name,
+                        _value_words(fact, old),
+                        _value_words(fact, new),
+                    )
+                )
+        return view
+    if entry.action == "housing_line.vacancies":
+        view.action = gettext("Vacancies updated")
+        view.what = section_label(SectionKey.HOUSING)
+        for name, old, new in pairs(changes):
+            line, _dot, field_name = name.rpartition(".")
+            col = _column(SectionKey.HOUSING, field_name)
+            label = str(col.label) if col else field_name
+            view.changes.append(
+                ChangedValue(f"{line}: {label}", _value_words(col, old), _value_words(col, new))
+            )
+        return view
+    if entry.action == "housing_line.upload":
+        view.action = gettext("File uploaded")
+        view.what = section_label(SectionKey.HOUSING)
+        view.changes = [
+            ChangedValue(gettext("Housing lines"), shown(str(old)), shown(str(new)))
+            for _name, old, new in pairs(changes)
+            if _name == "lines"
+        ]
+        view.note = entry.source.removeprefix("upload: ")
+        return view
+    row_key = ROW_SECTION_OF_MODEL.get(model, "")
+    view.action = {
+        "create": gettext("Added"),
+        "update": gettext("Changed"),
+        "delete": gettext("Removed"),
+    }.get(verb, verb)
+    view.what = f"{section_label(row_key)}: {entry.object_label}" if row_key else entry.object_label
+    for name, old, new in pairs(changes):
+        col = _column(row_key, name) if row_key else None
+        view.changes.append(
+            ChangedValue(
+                str(col.label) if col else name,
+                "–" if verb == "create" else _value_words(col, old),  # a new row had nothing
+                "–" if verb == "delete" else _value_words(col, new),  # a removed row has nothing
+            )
+        )
+    return view
+
+
+def _column(key: str, name: str):
+    return next((c for c in ROW_COLUMNS.get(key, ()) if c.name == name), None)

@@ -22,7 +22,7 @@ from housing.models import (
 )
 from housing.presenters import ProfileView, SectionStatus, profile_view
 from housing.sections import SECTION_ORDER, normalise_data
-from housing.snapshots import rows_snapshot
+from housing.snapshots import ROW_MODELS, rows_snapshot
 from portal.accounts.access import visible_municipalities
 from portal.core.queue import sweep_window
 from portal.municipalities.models import KeyFigures, Municipality
@@ -82,6 +82,16 @@ def stale_sections_for(
         statuses = [SectionStatus.from_section(k, sections.get(k), now) for k in SECTION_ORDER]
         out[pk] = [s for s in statuses if s.stale]
     return out
+
+
+def section_has_content(municipality: Municipality, section: ProfileSection) -> bool:
+    """Whether a section has anything filled in: a row, or a fact that is not blank (what the
+    profile page shows as filled). At most one query."""
+    if section.key in ROW_MODELS:
+        model, _fields = ROW_MODELS[section.key]
+        return model._default_manager.filter(municipality=municipality).exists()
+    data = normalise_data(section.key, section.data)
+    return any(value not in (None, "", []) for value in data.values())
 
 
 def reminder_period(last_confirmed_at: dt.datetime | None) -> str:
@@ -273,3 +283,43 @@ def municipalities_with_unsent_reminders(*, now: dt.datetime | None = None) -> l
         .values_list("municipality_id", flat=True)
         .distinct()
     )
+
+
+# --- the organisation's change log -----------------------------------------------------------
+
+# What an organisation sees of its profile in its own change log: every change to a part and
+# its rows, uploads, vacancy updates and confirmations (all of them the municipality's own work,
+# or an IMDi administrator's on its behalf).
+PROFILE_CHANGE_ACTIONS = (
+    "profile_section.update",
+    "profile_section.confirm",
+    "housingline.create",
+    "housingline.update",
+    "housingline.delete",
+    "housing_line.vacancies",
+    "housing_line.upload",
+    "staffedhousing.create",
+    "staffedhousing.update",
+    "staffedhousing.delete",
+    "contactperson.create",
+    "contactperson.update",
+    "contactperson.delete",
+)
+
+
+def change_log_section_keys(entries) -> dict[str, str]:
+    """``{object id: section key}`` for the entries about a part itself (its facts changed or
+    confirmed): one query however many entries, none if none."""
+    ids = {
+        entry.object_id
+        for entry in entries
+        if entry.action.startswith("profile_section.") and entry.object_id.isdigit()
+    }
+    if not ids:
+        return {}
+    return {
+        str(pk): key
+        for pk, key in ProfileSection.objects.filter(pk__in=[int(i) for i in ids]).values_list(
+            "pk", "key"
+        )
+    }

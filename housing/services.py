@@ -25,8 +25,9 @@ from housing.models import (
     StaffedHousing,
     StaleReminder,
 )
-from housing.sections import SERVICE_FACTS, normalise_data
-from housing.selectors import reminder_period, stale_sections_for
+from housing.presenters import CONFIRM_ALL_SOURCE, section_token
+from housing.sections import SECTION_ORDER, SERVICE_FACTS, normalise_data
+from housing.selectors import reminder_period, section_has_content, stale_sections_for
 from housing.snapshots import HOUSING_FIELDS, ROW_MODELS, row_dict, section_snapshot
 from portal.accounts.access import Perm, perms_for
 from portal.core.audit.services import audit_log, diff_fields
@@ -131,7 +132,12 @@ def section_update(
 
 
 def _confirm(
-    *, actor, municipality: Municipality, section: ProfileSection, now: dt.datetime
+    *,
+    actor,
+    municipality: Municipality,
+    section: ProfileSection,
+    now: dt.datetime,
+    source: str = "",
 ) -> ProfileSection:
     if section.last_confirmed_at is None and section.updated_at is None:
         # Never filled in: the first confirmation keeps what it confirms.
@@ -151,7 +157,13 @@ def _confirm(
             kind=ProfileVersion.Kind.CONFIRM,
             now=now,
         )
-    audit_log(actor=actor, action="profile_section.confirm", obj=section, municipality=municipality)
+    audit_log(
+        actor=actor,
+        action="profile_section.confirm",
+        obj=section,
+        municipality=municipality,
+        source=source,
+    )
     return section
 
 
@@ -163,6 +175,60 @@ def section_confirm(*, actor, municipality: Municipality, key: str) -> ProfileSe
     _require_edit(actor, municipality)
     section = _section_for_update(municipality, key)
     return _confirm(actor=actor, municipality=municipality, section=section, now=timezone.now())
+
+
+@dataclass
+class ConfirmAllResult:
+    """What "confirm everything that is still correct" did with each section it was sent."""
+
+    confirmed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # changed since the list was shown
+    already: list[str] = field(default_factory=list)  # confirmed since the list was shown
+    emptied: list[str] = field(default_factory=list)  # nothing filled in any more
+
+
+@transaction.atomic
+def sections_confirm_all(
+    *, actor, municipality: Municipality, seen: dict[str, str]
+) -> ConfirmAllResult:
+    """Confirm, in one go, the sections a person was shown as still correct.
+
+    ``seen`` maps each section key to its state when the list was shown
+    (``SectionStatus.token``). A section is confirmed only if it still has something filled in
+    and is as it was then: one changed since is left for the person to look at, one confirmed
+    since (by a colleague, or by this same form sent twice) needs nothing more. Each section
+    confirmed gets its version and its audit entry, as a single confirmation does.
+    """
+    unknown = set(seen) - set(SectionKey.values)
+    if unknown:
+        raise ValueError(f"not sections: {', '.join(sorted(unknown))}")
+    _require_edit(actor, municipality)
+    now = timezone.now()
+    result = ConfirmAllResult()
+    for key in SECTION_ORDER:  # one lock order for every caller
+        if key not in seen:
+            continue
+        section = _section_for_update(municipality, key)
+        shown_confirmed, _slash, shown_updated = seen[key].partition("/")
+        current_confirmed, _slash, current_updated = section_token(
+            section.last_confirmed_at, section.updated_at
+        ).partition("/")
+        if not section_has_content(municipality, section):
+            result.emptied.append(key)
+        elif current_updated != shown_updated:
+            result.changed.append(key)
+        elif current_confirmed != shown_confirmed:
+            result.already.append(key)
+        else:
+            _confirm(
+                actor=actor,
+                municipality=municipality,
+                section=section,
+                now=now,
+                source=CONFIRM_ALL_SOURCE,
+            )
+            result.confirmed.append(key)
+    return result
 
 
 # --- row sections (housing lines, staffed housing, contact persons) --------------------

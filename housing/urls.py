@@ -10,6 +10,7 @@ urlpatterns = [
         path("profil/", views.profile, name="profile"),
         path("profil/historikk/", views.profile_history, name="history"),
         path("profil/per-dato/", views.profile_as_of, name="as_of"),
+        path("profil/bekreft-alt/", views.profile_confirm_all, name="confirm_all"),
         # Housing lines
         path("profil/bolig/", views.housing_lines, name="lines"),
         path("profil/bolig/ny/", views.housing_line_form, name="line_create"),

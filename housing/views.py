@@ -20,11 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from housing import files, search, selectors, services
 from housing.forms import (
     AsOfForm,
+    ConfirmAllForm,
     ContactPersonForm,
     FactsForm,
     FreshnessFilterForm,
@@ -159,6 +161,68 @@ def section_confirm(request: HttpRequest, number: str, slug: str) -> HttpRespons
         request, _("%(section)s: confirmed as still correct.") % {"section": section_label(key)}
     )
     return redirect(_profile_url(municipality, key))
+
+
+def _labels(keys: list[str]) -> str:
+    return ", ".join(section_label(key) for key in keys)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_confirm_all(request: HttpRequest, number: str) -> HttpResponse:
+    """Confirm everything that is still correct: first the list of what that confirms (every
+    part with something filled in, with when it was last confirmed), then the confirmation."""
+    municipality = get_municipality(request.user, number, Perm.EDIT)
+    profile_view = selectors.current_profile(municipality)
+    form = ConfirmAllForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = services.sections_confirm_all(
+            actor=request.user, municipality=municipality, seen=form.cleaned_data["seen"]
+        )
+        if result.confirmed:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)s part confirmed as still correct: %(parts)s.",
+                    "%(n)s parts confirmed as still correct: %(parts)s.",
+                    len(result.confirmed),
+                )
+                % {"n": len(result.confirmed), "parts": _labels(result.confirmed)},
+            )
+        if result.changed:
+            messages.warning(
+                request,
+                _(
+                    "Not confirmed, because it was changed after the list was shown: "
+                    "%(parts)s. Look at it and confirm it on its own."
+                )
+                % {"parts": _labels(result.changed)},
+            )
+        if result.emptied:
+            messages.warning(
+                request,
+                _("Not confirmed, because nothing is filled in any more: %(parts)s.")
+                % {"parts": _labels(result.emptied)},
+            )
+        if result.already:
+            messages.info(
+                request,
+                _("Already confirmed after the list was shown: %(parts)s.")
+                % {"parts": _labels(result.already)},
+            )
+        return redirect(_profile_url(municipality))
+    ticked = set(form.data.getlist("parts")) if form.is_bound else None
+    return render(
+        request,
+        "housing/confirm_all.html",
+        {
+            **_base_context(request, municipality),
+            "form": form,
+            "filled": profile_view.filled,
+            "empty": [s for s in profile_view.sections if s.empty],
+            "ticked": ticked,
+        },
+    )
 
 
 # --- housing lines ---------------------------------------------------------------------

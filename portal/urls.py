@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from portal import views
 from portal.accounts import views as login_views
+from portal.core.urls import organisation
 from surveys.respondent.bench_views import bench_upsert
 
 admin.site.site_header = "Kommuneportalen"
@@ -13,6 +14,7 @@ admin.site.login = login_views.admin_login  # type: ignore[method-assign]
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    organisation(path("endringslogg/", views.change_log, name="change_log")),
     path("", include("portal.accounts.urls")),
     path("", include("portal.municipalities.urls")),
     path("", include("surveys.urls")),

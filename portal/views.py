@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -11,9 +12,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from housing.selectors import stale_sections_for
+from portal import changes
+from portal.accounts.access import Perm, get_municipality, perms_for
 from portal.accounts.models import DirectorateRole
 from portal.accounts.selectors import memberships_of
-from portal.core.audit.selectors import audit_entries
+from portal.core.audit.selectors import (
+    audit_entries,
+    organisation_entries,
+    organisation_entry_years,
+)
 from portal.municipalities.models import KeyFigures
 from portal.municipalities.selectors import current_organisations
 from surveys.respondent import selectors as survey_selectors
@@ -72,6 +79,40 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.directorate_role == DirectorateRole.ADMIN:
         context["recent_changes"] = list(audit_entries()[:8])
     return render(request, "portal/home.html", context)
+
+
+@login_required
+def change_log(request: HttpRequest, number: str) -> HttpResponse:
+    """The organisation's own change log, for everyone who may see the organisation: its
+    members and the directorate. Survey answers only for those who may read them (not the
+    settlement officers, who read profiles)."""
+    municipality = get_municipality(request.user, number, Perm.VIEW)
+    perms = perms_for(request.user, municipality)
+    kinds = [changes.PROFILE] if Perm.SURVEY not in perms else [changes.SURVEY, changes.PROFILE]
+    years = organisation_entry_years(
+        municipality_id=municipality.pk, actions=changes.actions_of(kinds)
+    )
+    form = changes.ChangeLogFilterForm(request.GET or None, kinds=kinds, years=years)
+    entries = organisation_entries(
+        municipality_id=municipality.pk,
+        actions=changes.actions_of(form.chosen_kinds()),
+        year=form.chosen_year(),
+    )
+    page = Paginator(entries, changes.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/change_log.html",
+        {
+            "municipality": municipality,
+            "form": form,
+            "page": page,
+            "rows": changes.entry_views(list(page), municipality),
+            "query": query.urlencode(),
+            "filtered": bool(form.is_bound and form.is_valid() and any(form.cleaned_data.values())),
+        },
+    )
 
 
 @require_GET

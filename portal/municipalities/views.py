@@ -65,8 +65,10 @@ def municipality_detail(request: HttpRequest, number: str) -> HttpResponse:
         "members": list(members_of(municipality)) if can_see_people else None,
         "districts": list(municipality.districts.filter(valid_to__isnull=True).order_by("number")),
         "can_invite": Perm.INVITE in perms,
+        # The whole audit trail, the directorate's own entries too: for the directorate only.
+        # The organisation's members read theirs in its change log (portal/changes.py).
         "recent_changes": list(audit_entries(municipality_ids=[municipality.pk])[:10])
-        if perms & {Perm.SUBMIT, Perm.FOLLOW_UP}
+        if Perm.FOLLOW_UP in perms
         else None,
     }
     return render(request, "municipalities/detail.html", context)

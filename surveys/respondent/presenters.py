@@ -8,10 +8,17 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from surveys.models import Answer, Question, localized
+from portal.core.audit.models import AuditEntry
+from portal.core.audit.presenters import ChangedValue, EntryView, pairs, shown
+from surveys.models import Answer, Question, Response, localized
 from surveys.respondent import questions as qtypes
 from surveys.respondent.context import render_text
-from surveys.respondent.selectors import LastYear, SurveyState
+from surveys.respondent.selectors import (
+    ChangeLogLookups,
+    LastYear,
+    SurveyState,
+    entry_year_and_key,
+)
 
 
 @dataclass
@@ -289,3 +296,76 @@ def _typed(question: Question, raw: Any) -> tuple[Any, str] | None:
     if kind in ("integer", "percent") and raw.get(qtypes.field_name(question, "dk")):
         return qtypes.DONT_KNOW, ""
     return raw.get(prefix) or None, other
+
+
+# --- the organisation's change log -----------------------------------------------------------
+
+
+def _answer_words(question: Question | None, value: Any) -> str:
+    if value is None:
+        return _("Not answered")
+    if question is None:
+        return str(value)
+    try:
+        return qtypes.display(question, value) or str(value)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        # A value stored before the question's options or type changed: shown as stored.
+        return str(value)
+
+
+def _status_words(status: Any) -> str:
+    try:
+        return str(Response.Status(status).label)
+    except ValueError:
+        return shown("" if status is None else str(status))
+
+
+def change_entry_view(entry: AuditEntry, lookups: ChangeLogLookups) -> EntryView:
+    """A survey entry of the change log in words: the question in the reader's language, the
+    edition it belongs to, and the values before and after as the respondent reads them."""
+    year, key = entry_year_and_key(entry.object_label)
+    survey = lookups.titles.get(year) if year else None
+    survey = survey or (_("Survey %(year)s") % {"year": year} if year else _("Survey"))
+    view = EntryView(entry=entry, kind="survey", action="", what="", context=survey)
+    changes = {name: (old, new) for name, old, new in pairs(entry.changes)}
+    if entry.action == "answer.save":
+        question = lookups.questions.get((year, key)) if year else None
+        old, new = next(iter(changes.values()), (None, None))
+        if old is None:
+            view.action = _("Answered")
+        elif new is None:
+            view.action = _("Answer removed")
+        else:
+            view.action = _("Answer changed")
+        if question is not None:
+            text = render_text(question.text, lookups.placeholders.get(year or 0, {}))
+            view.what = text or key
+            view.context = f"{survey} – {question.section.title_text}"
+        else:
+            view.what = key
+        view.changes = [
+            ChangedValue("", _answer_words(question, old), _answer_words(question, new))
+        ]
+    elif entry.action == "survey.assign":
+        section = lookups.sections.get((year, key)) if year else None
+        view.action = _("Section assigned")
+        view.what = section.title_text if section is not None else key
+        old, new = changes.get("assigned_to", (None, None))
+        view.changes = [
+            ChangedValue(_("Assigned to"), shown(old or _("nobody")), shown(new or _("nobody")))
+        ]
+    else:
+        view.action = {
+            "survey.submit": _("Answers submitted"),
+            "survey.returned": _("Returned for correction by IMDi"),
+            "survey.approved": _("Approved by IMDi"),
+        }.get(entry.action, entry.action)
+        view.what = _("The municipality's answers")
+        old, new = changes.get("status", (None, None))
+        view.changes = [ChangedValue(_("Status"), _status_words(old), _status_words(new))]
+        discarded = changes.get("discarded_hidden_answers", (None, None))[1]
+        if discarded:
+            view.note = _("Answers to questions no longer shown were removed: %(n)s.") % {
+                "n": discarded
+            }
+    return view

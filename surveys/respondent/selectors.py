@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from portal.accounts.access import visible_municipalities
 from portal.core.queue import sweep_window
-from portal.municipalities.models import Municipality
+from portal.municipalities.models import KeyFigures, Municipality
 from surveys.models import (
     Answer,
     Question,
@@ -20,7 +20,12 @@ from surveys.models import (
     SectionAssignment,
     SurveyEdition,
 )
-from surveys.respondent.context import OrgContext, org_context, with_predecessors
+from surveys.respondent.context import (
+    FIGURE_PLACEHOLDERS,
+    OrgContext,
+    org_context,
+    with_predecessors,
+)
 from surveys.respondent.routing import visible_questions
 
 
@@ -169,6 +174,55 @@ class SurveyState:
         return [a for k, a in self.answers.items() if k in self.visible and a.needs_confirmation]
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """The overview's main action: where the person answering goes next.
+
+    ``kind`` is "start" (nothing answered yet: the first section), "continue" (the first
+    section with an unanswered question) or "review" (everything shown is answered, or the
+    person cannot answer: the answers are submitted, the survey is closed, or they only read).
+    """
+
+    kind: str
+    section: Section | None = None
+    unanswered: int = 0  # in that section
+
+
+def next_step(state: SurveyState, user, *, can_edit: bool) -> NextStep:
+    """Where the overview's main button leads, from the state already loaded (no queries).
+
+    Only sections and questions the organisation sees count, so a section routed away is
+    skipped. Sections assigned to the person come first, then those nobody (or a unit) has,
+    then those given to colleagues, each in questionnaire order.
+    """
+    if not can_edit:
+        return NextStep("review")
+    shown = [
+        (section, state.questions_in(section))
+        for section in state.sections
+        if section.key in state.visible_sections
+    ]
+    shown = [(section, questions) for section, questions in shown if questions]
+    if not shown:
+        return NextStep("review")
+
+    def turn(section: Section) -> int:
+        assignment = state.assignments.get(section.pk)
+        if assignment is None or assignment.assignee_id is None:
+            return 1
+        return 0 if assignment.assignee_id == getattr(user, "pk", None) else 2
+
+    ordered = sorted(shown, key=lambda pair: turn(pair[0]))  # stable: keeps document order
+    if not any(state.is_answered(q.key) for _section, questions in shown for q in questions):
+        section, questions = ordered[0]
+        return NextStep("start", section, len(questions))
+    for section, questions in ordered:
+        left = sum(1 for q in questions if not state.is_answered(q.key))
+        if left:
+            return NextStep("continue", section, left)
+    return NextStep("review")
+
+
 def survey_state(
     edition: SurveyEdition,
     municipality: Municipality,
@@ -241,3 +295,79 @@ def receipts_unsent(*, now: dt.datetime | None = None) -> list[int]:
         .order_by("submitted_at", "pk")
         .values_list("pk", flat=True)
     )
+
+
+# --- the organisation's change log -----------------------------------------------------------
+
+# What an organisation sees of the survey in its own change log: its answers, who a section was
+# given to, and the response's submission and review. Not shown: the directorate's own work on
+# it (follow-up notes and calls, review comments, deadline extensions, settlement category
+# overrides, theme coding in the analysis), which stays in the directorate's change log.
+SURVEY_CHANGE_ACTIONS = (
+    "answer.save",
+    "survey.assign",
+    "survey.submit",
+    "survey.returned",
+    "survey.approved",
+)
+
+
+def entry_year_and_key(label: str) -> tuple[int | None, str]:
+    """(edition year, question or section key) from an entry's object label, as the survey's
+    services write it: "2026 has_plan" (answers, assignments) or "2026 – Kristiansand"."""
+    year, _space, rest = label.partition(" ")
+    return (int(year) if year.isdigit() else None), rest.strip()
+
+
+@dataclass
+class ChangeLogLookups:
+    """What the change log needs to put the survey's entries into words."""
+
+    questions: dict[tuple[int, str], Question] = field(default_factory=dict)
+    sections: dict[tuple[int, str], Section] = field(default_factory=dict)
+    placeholders: dict[int, dict[str, Any]] = field(default_factory=dict)  # by edition year
+    titles: dict[int, str] = field(default_factory=dict)  # edition title, by year
+
+
+def change_log_lookups(entries, municipality: Municipality) -> ChangeLogLookups:
+    """The questions, sections, edition titles and key figures (for the texts' placeholders)
+    that the survey's entries on a page name: four queries however many entries, none if none."""
+    wanted = [
+        (entry.action, *entry_year_and_key(entry.object_label))
+        for entry in entries
+        if entry.action in SURVEY_CHANGE_ACTIONS
+    ]
+    lookups = ChangeLogLookups()
+    years = {year for _action, year, _key in wanted if year is not None}
+    if not years:
+        return lookups
+    question_keys = {key for action, _y, key in wanted if action == "answer.save"}
+    section_keys = {key for action, _y, key in wanted if action == "survey.assign"}
+    editions = SurveyEdition.objects.filter(year__in=years)
+    lookups.titles = {edition.year: edition.title_text for edition in editions}
+    if question_keys:
+        for question in Question.objects.filter(
+            edition__year__in=years, key__in=question_keys
+        ).select_related("section", "edition"):
+            lookups.questions[(question.edition.year, question.key)] = question
+    if section_keys:
+        for section in Section.objects.filter(
+            edition__year__in=years, key__in=section_keys
+        ).select_related("edition"):
+            lookups.sections[(section.edition.year, section.key)] = section
+    figures: dict[int, dict[str, Any]] = {}
+    for kf in KeyFigures.objects.filter(
+        municipality=municipality, year__in=years | {y - 1 for y in years}
+    ):
+        figures[kf.year] = {name: getattr(kf, name) for name in FIGURE_PLACEHOLDERS}
+    for year in years:
+        org = OrgContext(
+            municipality=municipality,
+            year=year,
+            settlement_category="",
+            category_overridden=False,
+            figures=figures.get(year, {}),
+            figures_last_year=figures.get(year - 1, {}),
+        )
+        lookups.placeholders[year] = org.placeholders()
+    return lookups

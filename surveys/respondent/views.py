@@ -60,6 +60,7 @@ def survey_overview(request: HttpRequest, number: str, year: int) -> HttpRespons
         row = {"section": section, "answered": answered, "total": total, "assignment": assignment}
         (mine if assignment and assignment.assignee_id == request.user.pk else rows).append(row)
     answered, total = state.total_progress()
+    can_edit = _can_edit(request, municipality, edition, state)
     colleagues = (
         Membership.objects.filter(municipality=municipality, role__in=["editor", "signatory"])
         .select_related("user")
@@ -76,7 +77,9 @@ def survey_overview(request: HttpRequest, number: str, year: int) -> HttpRespons
             "rows": rows,
             "answered": answered,
             "total": total,
-            "can_edit": _can_edit(request, municipality, edition, state),
+            "percent": answered * 100 // total if total else 0,
+            "next_step": selectors.next_step(state, request.user, can_edit=can_edit),
+            "can_edit": can_edit,
             "can_submit": Perm.SUBMIT in perms_for(request.user, municipality),
             "colleagues": [m.user for m in colleagues],
             "category": state.org.settlement_category,

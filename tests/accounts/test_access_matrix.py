@@ -345,6 +345,23 @@ MATRIX = {
         {**ADMIN_ONLY, "admin": 302},
     ),
     "municipalities:audit_log": ("get", None, ADMIN_ONLY),
+    # The organisation's own change log: everyone who may see the organisation (the settlement
+    # officers read its profile entries only; tests/portal/test_change_log.py).
+    "change_log": (
+        "get",
+        _a,
+        {
+            "anonymous": LOGIN,
+            "editor_a": 200,
+            "viewer_a": 200,
+            "signatory_a": 200,
+            "editor_b": 404,
+            "adviser_a": 200,
+            "adviser_other": 404,
+            "officer": 200,
+            "admin": 200,
+        },
+    ),
 }
 
 MATRIX.update(HOUSING_MATRIX)

@@ -38,6 +38,26 @@ def test_every_section_is_accessible(editor_page, year, section):
     assert_accessible(editor_page)
 
 
+MUNICIPAL_PAGES = [
+    "/kommune/4204/undersokelse/2026/",
+    "/kommune/4204/profil/",
+    "/kommune/4204/profil/bekreft-alt/",
+    "/kommune/4204/endringslogg/",
+    "/kommune/4204/endringslogg/?kind=survey",
+    "/kommune/4204/endringslogg/?year=not-a-year",  # the filter's error message
+]
+
+
+@pytest.mark.parametrize("path", MUNICIPAL_PAGES)
+def test_the_municipal_pages_are_accessible(editor_page, path):
+    """The survey overview with its main action, the profile with "confirm everything", the
+    list that confirms, and the organisation's change log."""
+    response = editor_page.goto(path)
+    assert response.status == 200, response.status
+    assert editor_page.locator("h1").count() == 1
+    assert_accessible(editor_page)
+
+
 def test_the_overview_at_phone_width_and_200_percent_zoom(browser, portal_url):
     # 200 % zoom of a 1280 px window is a 640 px layout; a phone is 375 px.
     for width in (640, 375):

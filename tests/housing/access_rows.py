@@ -102,6 +102,8 @@ HOUSING_MATRIX = {
     "housing:contact_delete": ("post", _contact, EDIT_PROFILE_POST),
     "housing:section_edit": ("get", _section, EDIT_PROFILE),
     "housing:section_confirm": ("post", _section, EDIT_PROFILE_POST),
+    # The list of what "confirm everything" confirms; an empty post shows it again with why.
+    "housing:confirm_all": ("get", _a, EDIT_PROFILE),
     "housing:settlement_search": ("get", None, DIRECTORATE_ONLY),
     "housing:settlement_search_export": ("get", None, DIRECTORATE_ONLY),
     "housing:profile_freshness": ("get", None, DIRECTORATE_ONLY),
