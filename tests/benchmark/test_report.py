@@ -530,3 +530,22 @@ def test_the_data_section_names_the_key_figures_sources(country, cast):
     )
     KeyFigures.objects.update(sources={})
     assert "Key figures: sources" not in {v["source"] for v in _build(cast.a)["vintages"]}
+
+
+@pytest.mark.django_db
+def test_a_year_without_a_request_has_no_share_and_no_point_in_the_trend(country, cast):
+    """Settled but not requested (the figures of 2022–2023 in the demo): the share is "–", and
+    the count is never taken for the share, in the table, the CSV or the trend chart."""
+    KeyFigures.objects.filter(municipality=cast.a, year=2025).update(requested=None, decided=None)
+    data = _build(cast.a)
+    year_2025 = next(y for y in data["settlement"]["years"] if y["year"] == 2025)
+    assert year_2025["settled"]["value"] == 15
+    assert year_2025["ratio"] == {
+        "value": None,
+        "text": "–",
+        "suppressed": False,
+        "uncertain": False,
+    }
+    # The trend's y axis stays at 100 %: no point at 1 500 %.
+    assert ">100 %</text>" in data["settlement"]["trend"]
+    assert "1500" not in data["settlement"]["trend"]
