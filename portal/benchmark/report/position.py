@@ -122,7 +122,7 @@ def _quadrant_chart(
             chart_id="two-by-two",
             title=_("Settlement willingness and integration"),
             description=_(
-                "%(you)s: decided ÷ requested %(x)s, in work or education one year after "
+                "%(you)s: decisions as a share of the request %(x)s, in work or education one year after "
                 "%(y)s. Split at %(area)s: %(rx)s and %(ry)s. Placed: %(quadrant)s."
             )
             % {
@@ -134,7 +134,7 @@ def _quadrant_chart(
                 "ry": pct(reference.integration),
                 "quadrant": position.quadrant.label,
             },
-            x_label=_("Decided ÷ requested"),
+            x_label=_("Decisions as a share of the request"),
             y_label=_("In work or education one year after"),
             x_split=reference.settlement or 0.0,
             y_split=reference.integration or 0.0,

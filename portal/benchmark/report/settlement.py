@@ -61,9 +61,9 @@ def _pooled_rows(
     """The three ratios pooled over the window: you, the peer and KOSTRA medians, the country."""
     kostra = {kid: ctx.pooled(kid) for kid in ctx.inputs.kostra_members}
     measures = [
-        ("decided_of_requested", _("Decided ÷ requested"), "decided", "requested"),
-        ("settled_of_decided", _("Settled ÷ decided"), "settled", "decided"),
-        ("settled_of_requested", _("Settled ÷ requested"), "settled", "requested"),
+        ("decided_of_requested", _("Decisions as a share of the request"), "decided", "requested"),
+        ("settled_of_decided", _("Settled as a share of decisions"), "settled", "decided"),
+        ("settled_of_requested", _("Settled as a share of the request"), "settled", "requested"),
     ]
     rows: list[dict[str, Any]] = []
     for key, label, numerator, denominator in measures:
@@ -155,7 +155,7 @@ def _trend(ctx: Context, years: list[dict[str, Any]]) -> SafeString:
     own_trend = [(row["year"], as_pct(row["ratio"]["value"])) for row in years]
     return charts.trend_chart(
         chart_id="settlement-trend",
-        title=_("Settled ÷ requested per year"),
+        title=_("Settled as a share of the request, per year"),
         description=_("Five years: %(you)s and the peer median. Suppressed years are left out.")
         % {"you": ctx.you},
         years=trend_years,
@@ -179,7 +179,7 @@ def _dot_plot(
     return str(
         charts.dot_plot(
             chart_id="settled-of-requested",
-            title=_("Settled ÷ requested, %(period)s") % {"period": ctx.window_label},
+            title=_("Settled as a share of the request, %(period)s") % {"period": ctx.window_label},
             description=_("%(you)s: %(value)s. Peer median: %(median)s. Country: %(country)s.")
             % {
                 "you": ctx.you,
@@ -228,7 +228,7 @@ def unaccompanied_part(ctx: Context) -> dict[str, Any]:
             "peers": value_cell(settled, num(settled)),
         },
         {
-            "label": _("Settled ÷ requested"),
+            "label": _("Settled as a share of the request"),
             "you": cell(you.settled, you.requested),
             "peers": value_cell(median([p.settled_of_requested for p in peers])),
             "country": value_cell(country.settled_of_requested),
