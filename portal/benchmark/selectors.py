@@ -25,7 +25,7 @@ from surveys.analysis.trends import current_successors
 from surveys.models import Answer, Question, Response, SurveyEdition
 
 # Bump when the report's content or layout changes, so stored reports are made anew.
-REPORT_FORMAT = 2
+REPORT_FORMAT = 3
 TREND_YEARS = 5
 
 COUNT_FIELDS = (

@@ -12,3 +12,15 @@ def variable_labels() -> dict[str, str]:
         "immigrant_share": _("Immigrant share (%)"),
         "settled_per_1000_5y": _("Refugees settled per 1 000 inhabitants per year (5 years)"),
     }
+
+
+def dot_plot_words() -> dict[str, str]:
+    """The words of the report's dot plots (``charts.dot_plot``'s texts), in the active language."""
+    return {
+        "above_text": _("above peer median"),
+        "below_text": _("below peer median"),
+        "at_text": _("at peer median"),
+        "no_data_text": _("No data"),
+        "peers_text": _("Peers"),
+        "band_text": _("Middle half of the peers and their median"),
+    }
