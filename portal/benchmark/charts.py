@@ -632,7 +632,7 @@ def quadrant_chart(
         max_x = max(1.0, max(xs, default=0.0) * 1.1)
     max_y = max_y if max_y > 0 else 1.0
     left, plot_width, plot_height = 56.0, 520.0, 300.0
-    width = left + plot_width + 16
+    width = left + plot_width + 24  # room for the last tick's label
     y_lines = wrap(y_label, width - 8, bold=True)
     x_lines = wrap(x_label, plot_width, bold=True)
     top = 28.0 + (len(y_lines) - 1) * LINE
