@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 import threading
 import uuid
-from collections import defaultdict
 from typing import Any
 
 from celery import current_app
@@ -28,24 +27,17 @@ from portal.benchmark.models import (
 from portal.benchmark.report.builder import build_report
 from portal.benchmark.selectors import (
     active_config,
+    current_municipalities,
     inputs_fingerprint,
+    peer_variable_inputs,
     report_inputs,
     report_years,
 )
 from portal.core import queue
 from portal.core.audit.services import audit_log
-from portal.municipalities.models import KeyFigures, Municipality
+from portal.municipalities.models import Municipality
 
 logger = logging.getLogger(__name__)
-
-PEER_WINDOW_YEARS = 5
-
-_FIGURES = ("population", "immigrant_share", "centrality_score", "centrality_class", "settled")
-
-
-def _current_municipalities():
-    # Current municipalities only; Oslo's city districts have kind "district" and are excluded.
-    return Municipality.objects.filter(valid_to__isnull=True, kind=Municipality.Kind.MUNICIPALITY)
 
 
 @transaction.atomic
@@ -61,22 +53,8 @@ def peer_set_compute(*, actor, year: int, config: PeerConfig) -> PeerSet:
     if existing is not None:
         return existing
 
-    municipalities = {m.number: m for m in _current_municipalities().only("id", "number")}
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    figures = KeyFigures.objects.filter(
-        municipality__in=_current_municipalities(),
-        year__gt=year - PEER_WINDOW_YEARS,
-        year__lte=year,
-    ).values("municipality__number", "year", *_FIGURES)
-    for row in figures:
-        rows[row["municipality__number"]].append(row)
-
-    inputs = {
-        number: peer_math.variables_from_key_figures(
-            rows.get(number, []), year=year, window=PEER_WINDOW_YEARS
-        )
-        for number in municipalities
-    }
+    municipalities = {m.number: m for m in current_municipalities().only("id", "number")}
+    inputs = peer_variable_inputs(year, municipalities)
     weights = {name: float(weight) for name, weight in config.variables.items()}
     results = peer_math.choose_peers(
         {number: {v: values.get(v) for v in weights} for number, values in inputs.items()},

@@ -201,3 +201,36 @@ def test_admin_starts_a_batch_and_follows_it(
     # A year without anything is refused in words.
     refused = client.post(reverse("benchmark:batch_start"), {"year": 1999}, follow=True)
     assert ReportBatch.objects.count() == 1 and "alert-danger" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_is_warned_of_a_weighted_variable_without_figures(client, cast, country):
+    from portal.benchmark.selectors import current_municipalities
+    from portal.municipalities.models import KeyFigures
+
+    client.force_login(cast.admin)
+    client.cookies["django_language"] = "en"
+    url = reverse("benchmark:admin")
+    MunicipalityFactory(number="3998", name="Uten tall")
+    total = current_municipalities().count()
+    covered = current_municipalities().filter(key_figures__year=YEAR).distinct().count()
+    KeyFigures.objects.update(immigrant_share=None)
+    body = client.get(url).content.decode()
+    assert 'id="variable-gaps"' in body
+    assert (
+        "No municipality has figures for Immigrant share (%) for 2022–2026, so it is left out "
+        "of the choice of peers for 2026 although it has a weight."
+    ) in body
+    # A municipality without key figures lacks the others too.
+    assert total - covered == 1
+    assert (
+        f"1 of {total} municipalities has no figures for Population (log scale) for "
+        "2022–2026: for it, the variable is left out of the choice of peers for 2026."
+    ) in body
+    # A variable weighted 0 is not in the choice at all: nothing to warn about.
+    PeerConfig.objects.filter(is_active=True).update(
+        variables={"log_population": 1.0, "centrality": 1.0, "immigrant_share": 0.0}
+    )
+    body = client.get(url).content.decode()
+    assert "figures for Immigrant share" not in body
+    assert "figures for Population (log scale)" in body

@@ -14,6 +14,16 @@ def variable_labels() -> dict[str, str]:
     }
 
 
+def variable_phrases() -> dict[str, str]:
+    """The peer-matching variables as a sentence names them ("matched on population, …")."""
+    return {
+        "log_population": _("population"),
+        "centrality": _("centrality"),
+        "immigrant_share": _("immigrant share"),
+        "settled_per_1000_5y": _("refugees settled in the last five years"),
+    }
+
+
 def dot_plot_words() -> dict[str, str]:
     """The words of the report's dot plots (``charts.dot_plot``'s texts), in the active language."""
     return {
