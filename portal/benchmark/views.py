@@ -39,6 +39,10 @@ def _status_payload(report: BenchmarkReport) -> dict:
     return {
         "status": report.status,
         "label": str(report.get_status_display()),
+        "stage": report.stage,
+        "progress_label": report.progress_label,
+        "step": report.step,
+        "steps": report.STEPS,
         "ready": report.is_ready,
         "url": reverse("benchmark:report", args=[report.municipality.number, report.identifier]),
     }

@@ -21,7 +21,7 @@ YEAR = 2026
 
 @pytest.fixture(autouse=True)
 def _batches_in_process(settings):
-    settings.BENCHMARK_BATCH_IN_THREAD = False
+    settings.BENCHMARK_IN_THREAD = False
 
 
 def _figures(m, i, *, intro=True, years=(2024, 2025, 2026)):
@@ -599,3 +599,45 @@ def test_a_variable_the_municipality_or_a_peer_lacks_is_named(country, cast):
     KeyFigures.objects.update(immigrant_share=7)
     PeerSet.objects.all().delete()
     assert _build(cast.b)["peers"]["left_out"] == []
+
+
+@pytest.mark.django_db
+def test_the_task_notes_each_stage_it_reaches(country, cast, monkeypatch):
+    """Peers, figures, content, PDF: each noted on the row as the task gets there."""
+    report = BenchmarkReport.objects.create(
+        municipality=cast.a, year=YEAR, language="en", inputs_hash="x", identifier="4204-t"
+    )
+    seen: list[str] = []
+
+    def noting(function):
+        def wrapper(*args, **kwargs):
+            seen.append(BenchmarkReport.objects.get(pk=report.pk).stage)
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(services, "peer_set_compute", noting(services.peer_set_compute))
+    monkeypatch.setattr(services, "report_inputs", noting(services.report_inputs))
+    monkeypatch.setattr(services, "build_report", noting(services.build_report))
+    monkeypatch.setattr(
+        services.rendering, "render_report_pdf", noting(services.rendering.render_report_pdf)
+    )
+    assert services.report_generate(report_id=report.pk, claim="c")
+    assert seen == ["peers", "figures", "content", "pdf"]
+    report.refresh_from_db()
+    assert report.status == BenchmarkReport.Status.READY and report.stage == ""
+
+
+def test_work_beside_the_request_runs_in_its_own_thread_and_logs_a_failure(caplog):
+    import threading
+
+    ran: list[str] = []
+    thread = services._beside_the_request(lambda: ran.append(threading.current_thread().name))
+    thread.join(timeout=10)
+    assert ran and ran[0] != threading.current_thread().name
+
+    def broken():
+        raise RuntimeError("boom")
+
+    services._beside_the_request(broken).join(timeout=10)
+    assert "failed in its thread" in caplog.text
