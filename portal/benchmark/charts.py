@@ -341,9 +341,9 @@ def dot_plot(
     present = [(name, value) for name, value in peers if value is not None]
     width, left, plot_width = 560.0, 24.0, 512.0
     if you is None and not present:
-        parts = _open(chart_id, width, 40, title, description)
-        parts.append(_text(width / 2, 20, no_data_text))
-        return _close(parts)
+        empty = _open(chart_id, width, 40, title, description)
+        empty.append(_text(width / 2, 20, no_data_text))
+        return _close(empty)
 
     known = [v for v in (you, national) if v is not None] + [v for _n, v in present]
     top_value = _axis_max(known, unit, max_value)

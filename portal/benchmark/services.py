@@ -82,8 +82,8 @@ def peer_set_compute(*, actor, year: int, config: PeerConfig) -> PeerSet:
     PeerSetMember.objects.bulk_create(
         PeerSetMember(
             peer_set=peer_set,
-            municipality=municipalities[number],
-            peer=municipalities[peer.key],
+            municipality=municipalities[str(number)],
+            peer=municipalities[str(peer.key)],
             rank=peer.rank,
             distance=peer.distance,
             similarity=peer.similarity,

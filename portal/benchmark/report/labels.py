@@ -1,6 +1,8 @@
-"""The names of the peer-matching variables, in the active language."""
+"""The names of the peer-matching variables and the words of the charts, in the active language."""
 
 from __future__ import annotations
+
+from typing import TypedDict
 
 from django.utils.translation import gettext as _
 
@@ -24,7 +26,16 @@ def variable_phrases() -> dict[str, str]:
     }
 
 
-def dot_plot_words() -> dict[str, str]:
+class DotPlotWords(TypedDict):
+    above_text: str
+    below_text: str
+    at_text: str
+    no_data_text: str
+    peers_text: str
+    band_text: str
+
+
+def dot_plot_words() -> DotPlotWords:
     """The words of the report's dot plots (``charts.dot_plot``'s texts), in the active language."""
     return {
         "above_text": _("above peer median"),
