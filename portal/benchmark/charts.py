@@ -10,6 +10,12 @@ The conventions are those of :mod:`surveys.analysis.charts`, whose helpers this 
   presentation attributes;
 * coordinates are written with ``num`` (never localised), shown values with ``format_value``
   (localised exactly like the tables);
+* every text is laid out by :func:`text_width`, an estimate on the wide side (the widest common
+  sans-serif fonts), so that no text leaves the chart in any font: a legend that does not fit on
+  one line wraps onto the next, and the trend chart's legend sits below the plot;
+* the ``<svg>`` has a ``width`` and ``height`` (its natural size, :data:`SCALE` CSS pixels per
+  unit), so on a wide page the chart's texts keep the size of the page's small print instead of
+  growing with the column; the CSS lets it shrink on a narrow screen;
 * nothing is told by colour alone: "you" is a larger filled diamond with a text label, peers are
   small open circles, national and reference values are dashed lines with a text label, and the
   good/bad colour of "you" in the dot plot is repeated in words ("above peer median").
@@ -26,20 +32,18 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from portal.core.svg import (
-    CHAR_WIDTH,
     DASHES,
     GRID,
     INK,
     MARKERS,
     OUTLINE,
     SERIES_COLOURS,
-    EndLabel,
     format_value,
     marker,
     nice_max,
@@ -57,14 +61,81 @@ WHITE = "#ffffff"
 DASH = "5 3"  # national / reference / split lines
 BOLD = ' font-weight="bold"'
 SMALL = ' font-size="11"'
+FONT_SIZE = 13.0  # every text but the small print
+SMALL_SIZE = 11.0
+LINE = 16.0  # the distance between two lines of a text of FONT_SIZE
+SMALL_LINE = 14.0
+SCALE = 1.2  # CSS pixels per unit on the page: 13 units are about the size of the page's text
+
+# Advance widths in em, rounded up from DejaVu Sans (the widest of the common sans-serif fonts:
+# the browser's default on Linux, close to Verdana); Source Sans 3 (the PDF's), Arial, Helvetica
+# and Segoe UI are narrower, so a text laid out with these never runs wider than estimated.
+_EM_NARROW = dict.fromkeys("ijlIJ'.,:;|!", 0.35)
+_EM_SEMI = dict.fromkeys(" frt-()/[]", 0.42)
+_EM_WIDE = dict.fromkeys("mwMW%æÆ…", 1.0)
+_EM_DIGIT = 0.64
+_EM_CAPITAL = 0.8
+_EM_OTHER = 0.64
+_BOLD_FACTOR = 1.15
+
+
+def _em(char: str) -> float:
+    for table in (_EM_NARROW, _EM_SEMI, _EM_WIDE):
+        if char in table:
+            return table[char]
+    if char.isdigit():
+        return _EM_DIGIT
+    if char.isupper():
+        return _EM_CAPITAL
+    return _EM_OTHER
+
+
+def text_width(text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
+    """The width of ``text`` in chart units at ``size``, estimated on the wide side."""
+    width = sum(_em(char) for char in text) * size
+    return width * _BOLD_FACTOR if bold else width
+
+
+def wrap(text: str, width: float, size: float = FONT_SIZE, bold: bool = False) -> list[str]:
+    """``text`` in lines no wider than ``width`` (by :func:`text_width`), broken at spaces; a
+    single word wider than that is broken where it must be."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if text_width(candidate, size, bold) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while text_width(word, size, bold) > width and len(word) > 1:
+            cut = max(
+                (i for i in range(1, len(word)) if text_width(word[:i], size, bold) <= width),
+                default=1,
+            )
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
+def _style(extra: str) -> tuple[float, bool]:
+    """The font size and weight that a text's extra attributes give it."""
+    return (SMALL_SIZE if SMALL in extra else FONT_SIZE), BOLD in extra
 
 
 def _open(chart_id: str, width: float, height: float, title: str, description: str) -> list[str]:
     """As in ``surveys.analysis.charts``, with the portal's own font named, so a PDF embeds only the
-    fonts shipped in static/fonts (WeasyPrint does not pass the page's font into SVG)."""
+    fonts shipped in static/fonts (WeasyPrint does not pass the page's font into SVG), and the
+    chart's natural size in CSS pixels (see :data:`SCALE`)."""
     parts = svg_open(chart_id, width, height, title, description)
     parts[0] = parts[0].replace(
-        'font-size="13"', 'font-size="13" font-family="Source Sans 3, sans-serif"', 1
+        'font-size="13"',
+        f'width="{num(width * SCALE)}" height="{num(height * SCALE)}" font-size="13" '
+        'font-family="Source Sans 3, sans-serif"',
+        1,
     )
     return parts
 
@@ -113,12 +184,54 @@ def _text(x: float, y: float, text: str, anchor: str = "middle", extra: str = ""
 
 def _text_near(x: float, y: float, text: str, width: float, extra: str = "") -> str:
     """A text centred on ``x``, anchored at the chart's edge instead when it would leave it."""
-    half = len(text) * CHAR_WIDTH / 2
+    half = text_width(text, *_style(extra)) / 2
     if x - half < 2:
         return _text(2, y, text, "start", extra)
     if x + half > width - 2:
         return _text(width - 2, y, text, "end", extra)
     return _text(x, y, text, "middle", extra)
+
+
+def _lines_near(x: float, y: float, lines: Sequence[str], width: float, extra: str = "") -> str:
+    """Lines of one label, the first centred on ``y``, each on the next line down, all centred
+    on ``x`` or, when the widest would leave the chart, anchored at the edge it would cross."""
+    size, bold = _style(extra)
+    half = max((text_width(line, size, bold) for line in lines), default=0.0) / 2
+    anchor, at = "middle", x
+    if x - half < 2:
+        anchor, at = "start", 2.0
+    elif x + half > width - 2:
+        anchor, at = "end", width - 2
+    step = SMALL_LINE if size == SMALL_SIZE else LINE
+    return "".join(_text(at, y + i * step, line, anchor, extra) for i, line in enumerate(lines))
+
+
+LegendKey = Callable[[float, float], str]  # draws the key with its left edge at x, centred on y
+
+
+def _legend(
+    entries: Sequence[tuple[LegendKey, float, str]], *, left: float, top: float, right: float
+) -> tuple[list[str], float]:
+    """The legend's entries (key, the key's width, text) in rows from ``top``, between ``left``
+    and ``right``: an entry that does not fit beside the one before it starts a new row, and a
+    text too long for what is left of its row wraps onto more lines. Returns the parts and the
+    legend's bottom."""
+    parts: list[str] = []
+    x, row_top, row_height = left, top, 0.0
+    for draw, key_width, label in entries:
+        indent = key_width + 6
+        if x > left and x + indent + text_width(label, SMALL_SIZE) > right:
+            x, row_top, row_height = left, row_top + row_height + 4, 0.0
+        lines = wrap(label, right - x - indent, SMALL_SIZE)
+        middle = row_top + SMALL_LINE / 2
+        parts.append(draw(x, middle))
+        parts.extend(
+            _text(x + indent, middle + i * SMALL_LINE, line, "start", SMALL)
+            for i, line in enumerate(lines)
+        )
+        x += indent + max(text_width(line, SMALL_SIZE) for line in lines) + 16
+        row_height = max(row_height, len(lines) * SMALL_LINE)
+    return parts, row_top + row_height
 
 
 def _line(
@@ -228,28 +341,40 @@ def dot_plot(
     present = [(name, value) for name, value in peers if value is not None]
     width, left, plot_width = 560.0, 24.0, 512.0
     if you is None and not present:
-        parts = _open(chart_id, width, 40, title, description)
-        parts.append(_text(width / 2, 20, no_data_text))
-        return _close(parts)
+        empty = _open(chart_id, width, 40, title, description)
+        empty.append(_text(width / 2, 20, no_data_text))
+        return _close(empty)
 
     known = [v for v in (you, national) if v is not None] + [v for _n, v in present]
     top_value = _axis_max(known, unit, max_value)
-    you_row, national_row, strip_top, strip_bottom, axis_y = 14.0, 32.0, 42.0, 66.0, 72.0
+    spread = quartiles(v for _n, v in present)
+    median = spread[1] if spread else None
+
+    # "You" on top, wrapped when it is wider than the chart; the rest moves down to make room.
+    if you is None:
+        you_text = f"{short_label(you_label)}: {no_data_text}"
+    else:
+        colour, position = compare_to_median(you, median, higher_is_better)
+        you_text = f"{short_label(you_label)}: {format_value(you, unit)}"
+        if position is not None:
+            words = {1: above_text, 0: at_text, -1: below_text}[position]
+            you_text = f"{you_text} ({words})"
+    you_lines = wrap(you_text, width - 4, FONT_SIZE, bold=True)
+    shift = (len(you_lines) - 1) * LINE
+    you_row, national_row = 14.0, 32.0 + shift
+    strip_top, strip_bottom, axis_y = 42.0 + shift, 66.0 + shift, 72.0 + shift
     middle = (strip_top + strip_bottom) / 2
-    height = axis_y + 50
 
     def x_of(value: float) -> float:
         return left + plot_width * _clamp(value, top_value) / top_value
 
-    parts = _open(chart_id, width, height, title, description)
+    parts: list[str] = []
     for fraction in (0, 0.25, 0.5, 0.75, 1):
         x = left + plot_width * fraction
         parts.append(_vline(x, strip_top, axis_y + 4))
         parts.append(_text(x, axis_y + 14, _tick(top_value * fraction, unit), extra=SMALL))
     parts.append(_hline(left, left + plot_width, axis_y, OUTLINE))
 
-    spread = quartiles(v for _n, v in present)
-    median = spread[1] if spread else None
     if spread:
         q1, q2, q3 = spread
         parts.append(
@@ -273,32 +398,28 @@ def dot_plot(
 
     parts.append('<g class="you">')
     if you is None:
-        parts.append(_text(2, you_row, f"{short_label(you_label)}: {no_data_text}", "start", BOLD))
+        parts.append(_lines_near(2, you_row, you_lines, width, BOLD))
     else:
-        colour, position = compare_to_median(you, median, higher_is_better)
-        label = f"{short_label(you_label)}: {format_value(you, unit)}"
-        if position is not None:
-            words = {1: above_text, 0: at_text, -1: below_text}[position]
-            label = f"{label} ({words})"
         parts.append(_diamond(x_of(you), middle, colour))
-        parts.append(_text_near(x_of(you), you_row, label, width, BOLD))
+        parts.append(_lines_near(x_of(you), you_row, you_lines, width, BOLD))
     parts.append("</g>")
 
-    legend_y, x = axis_y + 38, left
-    parts.append('<g class="legend">')
+    entries: list[tuple[LegendKey, float, str]] = []
     if peers_text and present and not band_only:
-        parts.append(_peer(x + 4, legend_y))
-        parts.append(_text(x + 14, legend_y, peers_text, "start", SMALL))
-        x += 14 + len(peers_text) * CHAR_WIDTH + 16
+        entries.append((lambda x, y: _peer(x + 4, y), 8.0, peers_text))
     if band_text and spread:
-        parts.append(
-            f'<rect x="{num(x)}" y="{num(legend_y - 6)}" width="24" height="12" '
-            f'fill="{BAND}" stroke="{GRID}" stroke-width="1"/>'
-        )
-        parts.append(_vline(x + 12, legend_y - 6, legend_y + 6, INK, 2))
-        parts.append(_text(x + 30, legend_y, band_text, "start", SMALL))
-    parts.append("</g>")
-    return _close(parts)
+        entries.append((_band_key, 24.0, band_text))
+    legend, bottom = _legend(entries, left=left, top=axis_y + 26, right=width - 4)
+    parts.append('<g class="legend">' + "".join(legend) + "</g>")
+    height = (bottom if entries else axis_y + 20) + 8
+    return _close(_open(chart_id, width, height, title, description) + parts)
+
+
+def _band_key(x: float, y: float) -> str:
+    return (
+        f'<rect x="{num(x)}" y="{num(y - 6)}" width="24" height="12" '
+        f'fill="{BAND}" stroke="{GRID}" stroke-width="1"/>'
+    ) + _vline(x + 12, y - 6, y + 6, INK, 2)
 
 
 # --- 2. bars with a reference line ------------------------------------------------------------
@@ -325,11 +446,11 @@ def reference_bars(
     chart_id = svg_id(chart_id)
     max_value = max_value if max_value > 0 else 100.0
     labels = [short_label(label) for label, _v, _t in bars]
-    # Generous: the first label is bold and the PDF's font may be wider than the estimate.
-    label_width = min(max((len(label) for label in labels), default=4) * (CHAR_WIDTH + 1) + 16, 360)
-    text_width = max((len(text) for _l, _v, text in bars), default=4) * CHAR_WIDTH + 16
+    # Measured as bold: the first label and text are, and any may be the widest.
+    label_width = max((text_width(label, bold=True) for label in labels), default=30.0) + 16
+    value_width = max((text_width(text, bold=True) for _l, _v, text in bars), default=30.0) + 16
     plot_width = 320.0
-    width = label_width + plot_width + text_width
+    width = label_width + plot_width + value_width
     row_height, bar_height = 28, 18
     top = 8.0 if reference is None else 30.0
     axis_y = top + row_height * len(bars) + 4
@@ -384,10 +505,12 @@ def trend_chart(
     max_value: float | None = None,
 ) -> SafeString:
     """A five-year trend: years (evenly spaced) on x, values on y, one series per line, drawn
-    exactly like ``surveys.analysis.charts.line_chart`` (own colour, marker shape and end label per
-    series) except that a missing year (None, or absent) **breaks the line**: the known years
-    are joined only to their known neighbours, never across a gap. Points outside ``years``
-    are ignored; the end label sits at the last known point."""
+    like ``surveys.analysis.charts.line_chart`` (own colour and marker shape per series), except
+    that a missing year (None, or absent) **breaks the line** (the known years are joined only
+    to their known neighbours, never across a gap) and that the series are named in a legend
+    below the plot (a line and marker, then the name, wrapped when long) rather than at the
+    lines' ends, where long names ran out of the chart. Points outside ``years`` are
+    ignored."""
     chart_id = svg_id(chart_id)
     years = sorted(set(years))
     position = {year: index for index, year in enumerate(years)}
@@ -396,12 +519,12 @@ def trend_chart(
         for label, points in series
     ]
     top_value = _axis_max((v for _l, points in cleaned for _y, v in points), unit, max_value)
-    label_chars = max((len(label) for label, _p in cleaned), default=4)
-    left, top, plot_height = 52.0, 12.0, 220.0
+    ticks = [(top_value * fraction, _tick(top_value * fraction, unit)) for fraction in GRID_STEPS]
+    left = max(40.0, max(text_width(text, SMALL_SIZE) for _v, text in ticks) + 14)
+    top, plot_height = 12.0, 220.0
     plot_width = max(360.0, 80.0 * (len(years) - 1))
-    width = left + plot_width + label_chars * CHAR_WIDTH + 36
+    width = left + plot_width + 28
     bottom = top + plot_height
-    height = bottom + 36
 
     def x_of(year: int) -> float:
         if len(years) < 2:
@@ -411,18 +534,17 @@ def trend_chart(
     def y_of(value: float) -> float:
         return bottom - plot_height * _clamp(value, top_value) / top_value
 
-    parts = _open(chart_id, width, height, title, description)
-    for fraction in (0, 0.25, 0.5, 0.75, 1):
-        y = y_of(top_value * fraction)
-        parts.append(_hline(left, left + plot_width, y))
-        parts.append(_text(left - 6, y, _tick(top_value * fraction, unit), "end", SMALL))
+    parts: list[str] = []
+    for value, text in ticks:
+        parts.append(_hline(left, left + plot_width, y_of(value)))
+        parts.append(_text(left - 6, y_of(value), text, "end", SMALL))
     for year in years:
         parts.append(_text(x_of(year), bottom + 20, str(year)))
     parts.append(
         f'<path d="M{num(left)} {num(top)}V{num(bottom)}H{num(left + plot_width)}" '
         f'stroke="{OUTLINE}" stroke-width="1" fill="none"/>'
     )
-    ends: list[EndLabel] = []
+    entries: list[tuple[LegendKey, float, str]] = []
     for index, (label, points) in enumerate(cleaned):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
         shape = MARKERS[index % len(MARKERS)]
@@ -444,18 +566,25 @@ def trend_chart(
                 )
         parts.extend(marker(shape, x_of(year), y_of(value), colour) for year, value in points)
         parts.append("</g>")
-        if points:
-            ends.append(EndLabel(y_of(points[-1][1]), label, shape, colour))
-    # Push the end labels apart so they do not overlap, then back up if they left the plot.
-    ends.sort(key=lambda end: end.y)
-    for i in range(1, len(ends)):
-        ends[i].y = max(ends[i].y, ends[i - 1].y + 15)
-    overflow = max(ends[-1].y - (bottom + 4), 0.0) if ends else 0.0
-    label_x = left + plot_width + 12
-    for end in ends:
-        parts.append(marker(end.shape, label_x + 4, end.y - overflow, end.colour))
-        parts.append(_text(label_x + 14, end.y - overflow, end.label, "start"))
-    return _close(parts)
+        entries.append((_series_key(shape, colour, dash_attr), 24.0, label))
+    # The legend below the plot: each series' line and marker, then its name.
+    legend, legend_bottom = _legend(entries, left=left, top=bottom + 34, right=width - 4)
+    parts.append('<g class="legend">' + "".join(legend) + "</g>")
+    height = legend_bottom + 8
+    return _close(_open(chart_id, width, height, title, description) + parts)
+
+
+GRID_STEPS = (0, 0.25, 0.5, 0.75, 1)
+
+
+def _series_key(shape: str, colour: str, dash_attr: str) -> LegendKey:
+    def draw(x: float, y: float) -> str:
+        return (
+            f'<line x1="{num(x)}" y1="{num(y)}" x2="{num(x + 24)}" y2="{num(y)}" '
+            f'stroke="{colour}" stroke-width="2"{dash_attr}/>'
+        ) + marker(shape, x + 12, y, colour)
+
+    return draw
 
 
 # --- 4. the two-by-two ------------------------------------------------------------------------
@@ -502,9 +631,13 @@ def quadrant_chart(
         xs = [x for _n, x, _y in others] + ([you[0]] if you else [])
         max_x = max(1.0, max(xs, default=0.0) * 1.1)
     max_y = max_y if max_y > 0 else 1.0
-    left, top, plot_width, plot_height = 56.0, 28.0, 520.0, 300.0
+    left, plot_width, plot_height = 56.0, 520.0, 300.0
+    width = left + plot_width + 24  # room for the last tick's label
+    y_lines = wrap(y_label, width - 8, bold=True)
+    x_lines = wrap(x_label, plot_width, bold=True)
+    top = 28.0 + (len(y_lines) - 1) * LINE
     right, bottom = left + plot_width, top + plot_height
-    width, height = right + 16, bottom + 48
+    height = bottom + 48 + (len(x_lines) - 1) * LINE
 
     def x_of(value: float) -> float:
         return left + plot_width * _clamp(value, max_x) / max_x
@@ -526,19 +659,27 @@ def quadrant_chart(
         f'<path d="M{num(left)} {num(top)}V{num(bottom)}H{num(right)}" '
         f'stroke="{OUTLINE}" stroke-width="1" fill="none"/>'
     )
-    parts.append(_text(4, 12, y_label, "start", BOLD))
-    parts.append(_text((left + right) / 2, bottom + 36, x_label, extra=BOLD))
+    parts.extend(_text(4, 12 + i * LINE, line, "start", BOLD) for i, line in enumerate(y_lines))
+    parts.append(_lines_near((left + right) / 2, bottom + 36, x_lines, width, BOLD))
     parts.append(
         f'<g class="splits">{_vline(x_of(x_split), top, bottom, OUTLINE, 1.5, dashed=True)}'
         f"{_hline(left, right, y_of(y_split), OUTLINE, 1.5, dashed=True)}</g>"
     )
+    # Each corner's label wraps within its half of the plot: down from the top corners, up from
+    # the bottom ones.
+    half = plot_width / 2 - 12
     top_right, top_left, bottom_right, bottom_left = (
-        short_label(label) for label in quadrant_labels
+        wrap(short_label(label), half, SMALL_SIZE) for label in quadrant_labels
     )
-    parts.append(_text(right - 6, top + 12, top_right, "end", SMALL))
-    parts.append(_text(left + 6, top + 12, top_left, "start", SMALL))
-    parts.append(_text(right - 6, bottom - 12, bottom_right, "end", SMALL))
-    parts.append(_text(left + 6, bottom - 12, bottom_left, "start", SMALL))
+    for lines, x, anchor in ((top_right, right - 6, "end"), (top_left, left + 6, "start")):
+        parts.extend(
+            _text(x, top + 12 + i * SMALL_LINE, line, anchor, SMALL) for i, line in enumerate(lines)
+        )
+    for lines, x, anchor in ((bottom_right, right - 6, "end"), (bottom_left, left + 6, "start")):
+        first = bottom - 12 - (len(lines) - 1) * SMALL_LINE
+        parts.extend(
+            _text(x, first + i * SMALL_LINE, line, anchor, SMALL) for i, line in enumerate(lines)
+        )
     parts.append('<g class="peers">')
     for name, x, y in others:
         parts.append(_peer(x_of(x), y_of(y), name, f"{percent(x)}, {percent(y)}"))
@@ -548,9 +689,15 @@ def quadrant_chart(
         label = short_label(you_label)
         parts.append('<g class="you">')
         parts.append(_diamond(x, y, INK))
-        if x + 12 + len(label) * CHAR_WIDTH > width - 2:
-            parts.append(_text(x - 12, y, label, "end", BOLD))
+        # Beside the diamond on the side with more room, wrapped to it if need be.
+        room_right, room_left = width - 2 - (x + 12), x - 12 - 2
+        if text_width(label, bold=True) <= room_right or room_right >= room_left:
+            lines, at, anchor = wrap(label, room_right, bold=True), x + 12, "start"
         else:
-            parts.append(_text(x + 12, y, label, "start", BOLD))
+            lines, at, anchor = wrap(label, room_left, bold=True), x - 12, "end"
+        first = y - (len(lines) - 1) * LINE / 2
+        parts.extend(
+            _text(at, first + i * LINE, line, anchor, BOLD) for i, line in enumerate(lines)
+        )
         parts.append("</g>")
     return _close(parts)

@@ -219,6 +219,14 @@ class BenchmarkReport(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Could not be made")
 
+    class Stage(models.TextChoices):
+        """How far the making has come, in the order the task goes through them."""
+
+        PEERS = "peers", _("Choosing comparable municipalities")
+        FIGURES = "figures", _("Fetching the figures")
+        CONTENT = "content", _("Drawing the charts")
+        PDF = "pdf", _("Making the PDF")
+
     municipality = models.ForeignKey(
         Municipality,
         on_delete=models.CASCADE,
@@ -232,6 +240,8 @@ class BenchmarkReport(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
+    # The stage the task making it has reached (empty before it starts and once it is ready).
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, blank=True)
     data = models.JSONField(default=dict, blank=True)
     pdf = models.BinaryField(null=True, blank=True, editable=False)
     csv = models.TextField(blank=True)
@@ -274,6 +284,24 @@ class BenchmarkReport(models.Model):
     @property
     def is_waiting(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    STEPS = len(Stage.values)
+
+    @property
+    def step(self) -> int:
+        """1–``STEPS`` while being made (the stage's place), ``STEPS`` once ready, else 0."""
+        if self.status == self.Status.READY:
+            return self.STEPS
+        if self.status == self.Status.RUNNING and self.stage in self.Stage.values:
+            return self.Stage.values.index(self.stage) + 1
+        return 0
+
+    @property
+    def progress_label(self) -> str:
+        """What is happening now, in words: the stage while being made, else the status."""
+        if self.status == self.Status.RUNNING and self.stage in self.Stage.values:
+            return str(self.get_stage_display())
+        return str(self.get_status_display())
 
 
 class ReportBatch(models.Model):

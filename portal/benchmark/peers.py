@@ -12,8 +12,17 @@ Method (see ``design/BENCHMARK.md``):
        d(A, B) = sqrt( sum_v w_v (z_Av - z_Bv)^2  *  W_total / W_shared )
 
    ``W_shared`` is the weight of the variables both have; dividing by the share of weight present
-   puts pairs with a missing value on the same scale as complete pairs. A municipality that lacks
-   more than half of the total weight gets no peers and is not offered as anyone's peer.
+   puts pairs with a missing value on the same scale as complete pairs. A missing value is never
+   taken for 0 or for the average; the rule for it is explicit:
+
+   - a variable with no value for the municipality itself is **left out of every distance of
+     that municipality** (the weights of the rest count proportionally more); its result lists
+     it in ``PeerResult.left_out``, and the report says so;
+   - a candidate without a value for a variable the municipality has is still a candidate: that
+     variable's term is left out of **that pair's** distance only, and the rest renormalised
+     the same way; the peer lists it in ``Peer.left_out``;
+   - a municipality that lacks more than half of the total weight gets no peers and is not
+     offered as anyone's peer (too little is left to compare).
 4. The **k nearest** among those at least ``min_similarity`` similar (ties broken by municipality key — pass the municipality number — so the
    result is reproducible), optionally restricted to the same or an adjacent **size band**
    (a municipality whose band is unknown gets no peers under a constraint and is not a candidate).
@@ -35,6 +44,9 @@ from typing import Any
 
 VARIABLES = ("log_population", "centrality", "immigrant_share", "settled_per_1000_5y")
 
+# The variables are read from the key figures of this many years up to the report year.
+WINDOW_YEARS = 5
+
 # Lower bounds of the population size bands: <2 000, 2 000–4 999, 5 000–9 999, 10 000–19 999,
 # 20 000–49 999, 50 000+.
 SIZE_BAND_LOWER_BOUNDS = (0, 2_000, 5_000, 10_000, 20_000, 50_000)
@@ -53,6 +65,8 @@ class Peer:
     distance: float
     similarity: float
     drivers: dict[str, float]  # variable -> share of the squared distance (sums to 1, or all 0)
+    # Weighted variables the municipality has but this peer has not: not in this pair's distance.
+    left_out: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,8 @@ class PeerResult:
     comparison: dict[str, dict[str, float | None]] = field(default_factory=dict)
     # variable -> {"value": own raw value, "peer_median": median of the peers' raw values}
     excluded_reason: str = ""  # why there are no peers ("" when there are)
+    # Weighted variables with no value for the municipality itself: in none of its distances.
+    left_out: tuple[str, ...] = ()
 
 
 def size_band(population: float | None) -> int | None:
@@ -189,11 +205,16 @@ def choose_peers(
     eligible_set = set(eligible)
     results: dict[Hashable, PeerResult] = {}
     for key in sorted(values, key=_sort_key):
+        left_out = tuple(v for v in variables if z[key][v] is None)
         if key not in eligible_set:
-            results[key] = PeerResult(key=key, peers=[], excluded_reason="missing_values")
+            results[key] = PeerResult(
+                key=key, peers=[], excluded_reason="missing_values", left_out=left_out
+            )
             continue
         if size_band_constraint != "none" and bands[key] is None:
-            results[key] = PeerResult(key=key, peers=[], excluded_reason="unknown_size_band")
+            results[key] = PeerResult(
+                key=key, peers=[], excluded_reason="unknown_size_band", left_out=left_out
+            )
             continue
         candidates = []
         for other in eligible:
@@ -213,6 +234,7 @@ def choose_peers(
                 distance=d,
                 similarity=similarity(d, d_max),
                 drivers=drivers,
+                left_out=tuple(v for v in variables if v not in left_out and z[other][v] is None),
             )
             for rank, (_, _, other, d, drivers) in enumerate(candidates[:k], start=1)
         ]
@@ -223,6 +245,7 @@ def choose_peers(
             excluded_reason=""
             if peers
             else ("no_near_peers" if had_candidates else "no_candidates"),
+            left_out=left_out,
         )
     return results
 

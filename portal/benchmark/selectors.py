@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Count, Max, QuerySet, Sum
 
 from housing.models import HousingLine, ProfileSection, ProfileVersion, StaffedHousing
+from portal.benchmark import peers as peer_math
 from portal.benchmark.models import BenchmarkReport, PeerConfig, PeerSet, PeerSetMember
 from portal.municipalities.models import KeyFigures, KostraGroup, Municipality
 from surveys.analysis.breakdowns import COUNTED
@@ -25,7 +26,7 @@ from surveys.analysis.trends import current_successors
 from surveys.models import Answer, Question, Response, SurveyEdition
 
 # Bump when the report's content or layout changes, so stored reports are made anew.
-REPORT_FORMAT = 2
+REPORT_FORMAT = 3
 TREND_YEARS = 5
 
 COUNT_FIELDS = (
@@ -47,6 +48,73 @@ def active_config() -> PeerConfig | None:
 
 def frozen_peer_set(year: int, config: PeerConfig) -> PeerSet | None:
     return PeerSet.objects.filter(year=year, config=config).first()
+
+
+def current_municipalities() -> QuerySet[Municipality]:
+    """The municipalities peers are chosen among: current ones, not Oslo's city districts."""
+    return Municipality.objects.filter(valid_to__isnull=True, kind=Municipality.Kind.MUNICIPALITY)
+
+
+_PEER_FIGURES = ("population", "immigrant_share", "centrality_score", "centrality_class", "settled")
+
+
+def peer_variable_inputs(
+    year: int, numbers: Iterable[str] | None = None
+) -> dict[str, dict[str, float | None]]:
+    """Every current municipality's peer variables for ``year`` (by number), from the key
+    figures of the ``peer_math.WINDOW_YEARS`` years up to it. ``numbers``: the current
+    municipalities' numbers when the caller has them (one query fewer; two otherwise)."""
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    figures = KeyFigures.objects.filter(
+        municipality__in=current_municipalities(),
+        year__gt=year - peer_math.WINDOW_YEARS,
+        year__lte=year,
+    ).values("municipality__number", "year", *_PEER_FIGURES)
+    for row in figures:
+        rows[row["municipality__number"]].append(row)
+    return {
+        number: peer_math.variables_from_key_figures(
+            rows.get(number, []), year=year, window=peer_math.WINDOW_YEARS
+        )
+        for number in (
+            current_municipalities().values_list("number", flat=True)
+            if numbers is None
+            else numbers
+        )
+    }
+
+
+def peer_window_label(year: int) -> str:
+    return f"{year - peer_math.WINDOW_YEARS + 1}–{year}"
+
+
+@dataclass(frozen=True)
+class VariableGap:
+    """A weighted peer variable that some or all municipalities have no figures for."""
+
+    variable: str
+    missing: int  # municipalities without a value
+    total: int  # current municipalities
+
+    @property
+    def nobody(self) -> bool:
+        return self.missing == self.total
+
+
+def peer_variable_gaps(year: int, config: PeerConfig | None) -> list[VariableGap]:
+    """The weighted variables of ``config`` that municipalities lack figures for in ``year``'s
+    window, in the config's order (for the admin's warning)."""
+    if config is None:
+        return []
+    inputs = peer_variable_inputs(year)
+    gaps = []
+    for variable, weight in config.variables.items():
+        if float(weight) <= 0 or variable not in peer_math.VARIABLES:
+            continue
+        missing = sum(1 for values in inputs.values() if values.get(variable) is None)
+        if missing:
+            gaps.append(VariableGap(variable, missing, len(inputs)))
+    return gaps
 
 
 def report_years() -> list[int]:

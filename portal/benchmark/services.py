@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 import threading
 import uuid
-from collections import defaultdict
 from typing import Any
 
 from celery import current_app
@@ -28,24 +27,17 @@ from portal.benchmark.models import (
 from portal.benchmark.report.builder import build_report
 from portal.benchmark.selectors import (
     active_config,
+    current_municipalities,
     inputs_fingerprint,
+    peer_variable_inputs,
     report_inputs,
     report_years,
 )
 from portal.core import queue
 from portal.core.audit.services import audit_log
-from portal.municipalities.models import KeyFigures, Municipality
+from portal.municipalities.models import Municipality
 
 logger = logging.getLogger(__name__)
-
-PEER_WINDOW_YEARS = 5
-
-_FIGURES = ("population", "immigrant_share", "centrality_score", "centrality_class", "settled")
-
-
-def _current_municipalities():
-    # Current municipalities only; Oslo's city districts have kind "district" and are excluded.
-    return Municipality.objects.filter(valid_to__isnull=True, kind=Municipality.Kind.MUNICIPALITY)
 
 
 @transaction.atomic
@@ -61,22 +53,8 @@ def peer_set_compute(*, actor, year: int, config: PeerConfig) -> PeerSet:
     if existing is not None:
         return existing
 
-    municipalities = {m.number: m for m in _current_municipalities().only("id", "number")}
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    figures = KeyFigures.objects.filter(
-        municipality__in=_current_municipalities(),
-        year__gt=year - PEER_WINDOW_YEARS,
-        year__lte=year,
-    ).values("municipality__number", "year", *_FIGURES)
-    for row in figures:
-        rows[row["municipality__number"]].append(row)
-
-    inputs = {
-        number: peer_math.variables_from_key_figures(
-            rows.get(number, []), year=year, window=PEER_WINDOW_YEARS
-        )
-        for number in municipalities
-    }
+    municipalities = {m.number: m for m in current_municipalities().only("id", "number")}
+    inputs = peer_variable_inputs(year, municipalities)
     weights = {name: float(weight) for name, weight in config.variables.items()}
     results = peer_math.choose_peers(
         {number: {v: values.get(v) for v in weights} for number, values in inputs.items()},
@@ -104,8 +82,8 @@ def peer_set_compute(*, actor, year: int, config: PeerConfig) -> PeerSet:
     PeerSetMember.objects.bulk_create(
         PeerSetMember(
             peer_set=peer_set,
-            municipality=municipalities[number],
-            peer=municipalities[peer.key],
+            municipality=municipalities[str(number)],
+            peer=municipalities[str(peer.key)],
             rank=peer.rank,
             distance=peer.distance,
             similarity=peer.similarity,
@@ -174,9 +152,47 @@ def _send_renders(report_ids: list[int], *, only: Q | None = None) -> int:
     return sent
 
 
+def _in_thread() -> bool:
+    """No broker (the embedded default, tasks run eagerly): the work is done in a thread beside
+    the request that asked for it, so that the request answers at once and the page can follow
+    the work, as with a worker."""
+    return bool(current_app.conf.task_always_eager and settings.BENCHMARK_IN_THREAD)
+
+
+def _beside_the_request(target: Any, *args: Any) -> threading.Thread:
+    """``target(*args)`` in a daemon thread with its own database connection, closed at the end."""
+
+    def run() -> None:
+        try:
+            target(*args)
+        except Exception:
+            logger.exception("benchmark: %s%r failed in its thread", target, args)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
 def _enqueue_report(report_id: int) -> None:
     waiting = Q(status=BenchmarkReport.Status.PENDING, queued_at__isnull=True)
-    transaction.on_commit(lambda: _send_renders([report_id], only=waiting))
+    if _in_thread():
+        transaction.on_commit(lambda: _render_beside_the_request(report_id, only=waiting))
+    else:
+        transaction.on_commit(lambda: _send_renders([report_id], only=waiting))
+
+
+def _render_beside_the_request(report_id: int, *, only: Q) -> None:
+    """The report's task, run in a thread (see ``_in_thread``). It is noted as taken first, as
+    the broker's taking it is, so that the progress page does not say the service is away."""
+    if (
+        not BenchmarkReport.objects.filter(pk=report_id)
+        .filter(only)
+        .update(queued_at=timezone.now())
+    ):
+        return
+    _beside_the_request(queue.send, "portal.benchmark.tasks.render_report", report_id)
 
 
 def reports_send_waiting() -> int:
@@ -263,7 +279,7 @@ def _check_year(year: int) -> None:
 def _retry_failed(reports) -> int:
     """Failed reports back to pending, so a task makes them again; returns how many."""
     return reports.filter(status=BenchmarkReport.Status.FAILED).update(
-        status=BenchmarkReport.Status.PENDING, error="", claimed_by="", queued_at=None
+        status=BenchmarkReport.Status.PENDING, error="", claimed_by="", queued_at=None, stage=""
     )
 
 
@@ -285,12 +301,21 @@ def report_claim(*, report_id: int, claim: str) -> bool:
         )
         .update(
             status=BenchmarkReport.Status.RUNNING,
+            stage=BenchmarkReport.Stage.PEERS,
             claimed_by=claim,
             started_at=now,
             attempts=F("attempts") + 1,
         )
         == 1
     )
+
+
+def _reached(report_id: int, claim: str, stage: str) -> None:
+    """Note the stage the making has reached (shown on the progress page); only while this
+    claim holds the report."""
+    BenchmarkReport.objects.filter(
+        pk=report_id, claimed_by=claim, status=BenchmarkReport.Status.RUNNING
+    ).update(stage=stage)
 
 
 def report_generate(*, report_id: int, claim: str) -> bool:
@@ -310,16 +335,19 @@ def report_generate(*, report_id: int, claim: str) -> bool:
             peer_set = (
                 peer_set_compute(actor=None, year=report.year, config=config) if config else None
             )
+            _reached(report_id, claim, BenchmarkReport.Stage.FIGURES)
             inputs = report_inputs(
                 report.municipality, report.year, config=config, peer_set=peer_set
             )
+            _reached(report_id, claim, BenchmarkReport.Stage.CONTENT)
             data = build_report(inputs, identifier=report.identifier, language=report.language)
+            _reached(report_id, claim, BenchmarkReport.Stage.PDF)
             pdf = rendering.render_report_pdf(data)
             csv_text = rendering.report_csv(data)
     except (OperationalError, InterfaceError):
         # The database went away: give the report back so a retry can take it.
         BenchmarkReport.objects.filter(pk=report_id, claimed_by=claim).update(
-            status=BenchmarkReport.Status.PENDING, claimed_by=""
+            status=BenchmarkReport.Status.PENDING, claimed_by="", stage=""
         )
         raise
     except Exception as error:
@@ -337,6 +365,7 @@ def report_generate(*, report_id: int, claim: str) -> bool:
             pk=report_id, claimed_by=claim, status=BenchmarkReport.Status.RUNNING
         ).update(
             status=BenchmarkReport.Status.READY,
+            stage="",
             data=data,
             pdf=pdf,
             csv=csv_text,
@@ -420,20 +449,13 @@ def batch_start(*, actor, year: int) -> ReportBatch:
 
 
 def _dispatch(batch_id: int) -> None:
-    if current_app.conf.task_always_eager and settings.BENCHMARK_BATCH_IN_THREAD:
+    if _in_thread():
         # No broker (the embedded default): make the batch beside the request, not in it.
-        threading.Thread(target=_dispatch_in_thread, args=(batch_id,), daemon=True).start()
+        _beside_the_request(lambda: batch_dispatch(batch_id=batch_id))
         return
     # If the broker refuses, the batch's reports are recorded and wait, unsent: the sweep
     # (reports_send_waiting) sends them.
     queue.send("portal.benchmark.tasks.dispatch_batch", batch_id)
-
-
-def _dispatch_in_thread(batch_id: int) -> None:
-    try:
-        batch_dispatch(batch_id=batch_id)
-    finally:
-        connections.close_all()
 
 
 BATCH_STALLED_AFTER = dt.timedelta(minutes=10)

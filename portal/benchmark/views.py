@@ -39,6 +39,10 @@ def _status_payload(report: BenchmarkReport) -> dict:
     return {
         "status": report.status,
         "label": str(report.get_status_display()),
+        "stage": report.stage,
+        "progress_label": report.progress_label,
+        "step": report.step,
+        "steps": report.STEPS,
         "ready": report.is_ready,
         "url": reverse("benchmark:report", args=[report.municipality.number, report.identifier]),
     }
@@ -162,9 +166,46 @@ def benchmark_admin(request: HttpRequest) -> HttpResponse:
             ],
             "batch_form": BatchStartForm(years=years),
             "batches": ReportBatch.objects.order_by("-created_at")[:10],
+            "gaps": _gap_warnings(years[0], active, labels) if years else [],
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _gap_warnings(year: int, config: PeerConfig | None, labels: dict[str, str]) -> list[str]:
+    """The weighted variables that municipalities lack figures for in the latest year, in words."""
+    warnings = []
+    for gap in selectors.peer_variable_gaps(year, config):
+        words = {
+            "variable": labels.get(gap.variable, gap.variable),
+            "period": selectors.peer_window_label(year),
+            "year": year,
+            "missing": gap.missing,
+            "total": gap.total,
+        }
+        if gap.nobody:
+            warnings.append(
+                _(
+                    "No municipality has figures for %(variable)s for %(period)s, so it is left "
+                    "out of the choice of peers for %(year)s although it has a weight. Import "
+                    "the figures, or set its weight to 0."
+                )
+                % words
+            )
+        else:
+            warnings.append(
+                ngettext(
+                    "%(missing)d of %(total)d municipalities has no figures for %(variable)s for "
+                    "%(period)s: for it, the variable is left out of the choice of peers for "
+                    "%(year)s.",
+                    "%(missing)d of %(total)d municipalities have no figures for %(variable)s for "
+                    "%(period)s: for them, the variable is left out of the choice of peers for "
+                    "%(year)s.",
+                    gap.missing,
+                )
+                % words
+            )
+    return warnings
 
 
 @login_required

@@ -6,7 +6,7 @@
   var box = report || batch;
   if (!box || !window.fetch) { return; }
   var url = box.getAttribute("data-status-url");
-  var delay = 1500;
+  var delay = report ? 700 : 1500;
   var lastDone = null;
 
   function poll() {
@@ -16,7 +16,7 @@
         if (!data) { return schedule(); }
         if (report) {
           if (data.ready || data.status === "failed") { window.location.assign(data.url); return; }
-          document.getElementById("report-status-text").textContent = data.label;
+          showStep(data);
         } else {
           var bar = document.getElementById("batch-bar");
           bar.max = data.total; bar.value = data.done; bar.textContent = data.percent + " %";
@@ -34,6 +34,28 @@
         schedule();
       })
       .catch(schedule);
+  }
+  // The report's stage: the bar, the words (read out when they change) and the list of stages.
+  function showStep(data) {
+    var bar = document.getElementById("report-bar");
+    var status = document.getElementById("report-status-text");
+    var text = data.progress_label;
+    if (data.step) {
+      text = (status.getAttribute("data-step-template") || "{label}")
+        .split("{step}").join(String(data.step))
+        .split("{steps}").join(String(data.steps))
+        .split("{label}").join(data.progress_label);
+    }
+    if (bar) { bar.max = data.steps; bar.value = data.step; bar.textContent = data.step + " / " + data.steps; }
+    if (status.textContent !== text) { status.textContent = text; }
+    var stages = document.querySelectorAll("#report-stages li");
+    for (var i = 0; i < stages.length; i += 1) {
+      stages[i].classList.toggle("done", i + 1 < data.step);
+      if (i + 1 === data.step) { stages[i].setAttribute("aria-current", "step"); }
+      else { stages[i].removeAttribute("aria-current"); }
+    }
+    var note = document.getElementById("report-waiting-note");
+    if (note && data.status !== "pending") { note.remove(); }
   }
   function schedule() { delay = Math.min(delay * 1.3, 10000); window.setTimeout(poll, delay); }
   window.setTimeout(poll, delay);

@@ -3,11 +3,16 @@ logic they show (quartiles, the colour and words of "you", gaps, clamping, refer
 Pure functions: no database."""
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext as _
+from fontTools.ttLib import TTFont
 
-from portal.benchmark import charts
+from portal.benchmark import charts, indicators
+from portal.benchmark.report.labels import dot_plot_words
 
 NS = "{http://www.w3.org/2000/svg}"
 HOSTILE = "<script>alert(1)</script> & Co"
@@ -366,3 +371,154 @@ def test_quadrant_labels_sit_in_their_corners():
     assert top_right[0] == bottom_right[0] == "end"
     assert top_left[0] == bottom_left[0] == "start"
     assert top_right[1] == top_left[1] < bottom_right[1] == bottom_left[1]
+
+
+# --- texts stay inside the chart ----------------------------------------------------------------
+
+FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts" / "source-sans-3"
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+LONG_NAME = "Guovdageaidnu - Kautokeino"  # among the longest municipality names
+
+
+def text_extents(root: ET.Element) -> list[tuple[str, float, float]]:
+    """(text, left, right) of every <text>, by the estimate the charts are laid out with."""
+    out = []
+    for element in root.iter(f"{NS}text"):
+        text = "".join(element.itertext())
+        size = float(element.get("font-size", root.get("font-size", "13")))
+        width = charts.text_width(text, size, bold=element.get("font-weight") == "bold")
+        x = float(element.get("x", "0"))
+        anchor = element.get("text-anchor", "start")
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+        out.append((text, left, left + width))
+    return out
+
+
+def viewbox_width(root: ET.Element) -> float:
+    return float(root.get("viewBox", "0 0 0 0").split()[2])
+
+
+def report_charts(you: float) -> list[str]:
+    """Every kind of chart the report draws, with its real (translated) texts and the longest
+    names; ``you`` against a peer median of 50 picks the words above / at / below."""
+    peers = [(LONG_NAME, 40.0), ("Aurskog-Høland", 50.0), ("Nord-Fron", 60.0)]
+    words = dot_plot_words()
+    return [
+        charts.dot_plot(
+            chart_id="dot",
+            title="t",
+            description="d",
+            you_label=LONG_NAME,
+            you=you,
+            peers=peers,
+            national=99.0,
+            national_label=_("Country"),
+            **words,
+        ),
+        charts.dot_plot(
+            chart_id="band",
+            title="t",
+            description="d",
+            you_label=LONG_NAME,
+            you=you,
+            peers=peers,
+            national=1.0,
+            national_label=_("Country median"),
+            band_only=True,
+            **words,
+        ),
+        charts.trend_chart(
+            chart_id="trend",
+            title="t",
+            description="d",
+            years=[2022, 2023, 2024, 2025, 2026],
+            series=[(LONG_NAME, [(2026, 150.0)]), (_("Peer median"), [(2022, 10.0)])],
+        ),
+        charts.reference_bars(
+            chart_id="bars",
+            title="t",
+            description="d",
+            bars=[
+                (LONG_NAME, 100.0, "100 %"),
+                (_("Peer median"), 66.7, "66,7 %"),
+                (_("KOSTRA group"), None, ":"),
+                (_("Country"), 61.0, "61 %"),
+            ],
+            reference=70.0,
+            reference_label=_("Target 70 %"),
+        ),
+        charts.quadrant_chart(
+            chart_id="quad",
+            title="t",
+            description="d",
+            x_label=_("Decisions as a share of the request"),
+            y_label=_("In work or education one year after"),
+            x_split=0.8,
+            y_split=0.6,
+            you_label=LONG_NAME,
+            you=(you / 100, 0.5),
+            others=[("Peer", 0.5, 0.5)],
+            quadrant_labels=tuple(
+                indicators.QUADRANT_LABELS[q] for q in list(indicators.Quadrant)[:4]
+            ),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+@pytest.mark.parametrize("you", [0.0, 30.0, 50.0, 80.0, 100.0])
+def test_no_text_of_any_chart_leaves_its_view_box_with_the_longest_labels(language, you):
+    with translation.override(language):
+        svgs = report_charts(you)
+        words = dot_plot_words()
+    for svg in svgs:
+        root = parse(svg)
+        width = viewbox_width(root)
+        height = float(root.get("viewBox", "").split()[3])
+        for text, left, right in text_extents(root):
+            assert left >= 0 and right <= width, f"{root.get('id')} ({language}): {text!r}"
+        for element in root.iter(f"{NS}text"):
+            assert 0 < float(element.get("y", "0")) < height
+    # The legends' texts are the translated ones, whole: wrapped, never cut.
+    dot_legend, band_legend = (group(parse(svg), "legend") for svg in svgs[:2])
+    assert dot_legend is not None and band_legend is not None
+    assert " ".join(texts(dot_legend)) == f"{words['peers_text']} {words['band_text']}"
+    assert " ".join(texts(band_legend)) == words["band_text"]
+
+
+def _real_width(font: TTFont, text: str, size: float) -> float:
+    cmap, metrics = font.getBestCmap(), font["hmtx"]
+    units = font["head"].unitsPerEm
+    return sum(metrics[cmap[ord(c)]][0] for c in text if ord(c) in cmap) * size / units
+
+
+def _font_files() -> list[tuple[Path, bool]]:
+    files = [(FONTS / "SourceSans3-Regular.ttf", False), (FONTS / "SourceSans3-Bold.ttf", True)]
+    if (DEJAVU / "DejaVuSans.ttf").exists():  # the browser's default sans serif on Linux
+        files += [(DEJAVU / "DejaVuSans.ttf", False), (DEJAVU / "DejaVuSans-Bold.ttf", True)]
+    return files
+
+
+@pytest.mark.parametrize(("path", "bold"), _font_files(), ids=lambda v: getattr(v, "name", v))
+def test_the_width_estimate_is_never_narrower_than_the_real_text(path, bold):
+    """The PDF's font (shipped) and the widest common screen font: every chart text of the
+    report, in every language, is no wider than the charts think."""
+    font = TTFont(path)
+    samples = [LONG_NAME, "Trondheim - Tråante", "WWW mmm ÆØÅ 100 %", "1 000 %"]
+    for language in ("nb", "nn", "en"):
+        with translation.override(language):
+            for svg in report_charts(80.0) + report_charts(20.0):
+                samples += [text for text, _l, _r in text_extents(parse(svg))]
+    for text in samples:
+        for size in (charts.FONT_SIZE, charts.SMALL_SIZE):
+            assert _real_width(font, text, size) <= charts.text_width(text, size, bold), text
+
+
+def test_wrap_breaks_at_spaces_and_cuts_only_a_word_too_long_for_a_line():
+    text = "Den midtre halvdelen av sammenligningskommunene og medianen deres"
+    lines = charts.wrap(text, 200, charts.SMALL_SIZE)
+    assert len(lines) > 1 and " ".join(lines) == text
+    assert all(charts.text_width(line, charts.SMALL_SIZE) <= 200 for line in lines)
+    cut = charts.wrap("Sammenligningskommunene", 60)
+    assert "".join(cut) == "Sammenligningskommunene" and len(cut) > 1
+    assert charts.wrap("", 100) == [""]

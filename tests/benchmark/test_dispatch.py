@@ -23,7 +23,7 @@ from tests.factories import MunicipalityFactory
 
 @pytest.fixture(autouse=True)
 def _batches_in_process(settings):
-    settings.BENCHMARK_BATCH_IN_THREAD = False
+    settings.BENCHMARK_IN_THREAD = False
 
 
 @pytest.fixture

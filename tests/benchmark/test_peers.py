@@ -146,6 +146,60 @@ def test_missing_more_than_half_the_weight_gets_no_peers():
     assert all(p.key != "0002" for r in result.values() for p in r.peers)
 
 
+# Six municipalities, three variables; "m" (the municipality) has no "share".
+MISSING = {
+    "0001": {"x": 0, "y": 0, "share": None},  # m
+    "0002": {"x": 1, "y": 5, "share": 50},
+    "0003": {"x": 2, "y": 1, "share": 10},
+    "0004": {"x": 5, "y": 0, "share": 0},
+    "0005": {"x": 6, "y": 6, "share": 1},
+    "0006": {"x": 3, "y": 2, "share": None},  # a candidate without it too
+}
+THREE = {"x": 1.0, "y": 1.0, "share": 2.0}
+
+
+def test_a_variable_the_municipality_lacks_is_left_out_of_its_distances_not_taken_for_0():
+    result = choose_peers(MISSING, weights=THREE, k=5, lower=0, upper=100)["0001"]
+    assert result.left_out == ("share",)
+    # The ranking is the one on the other variables alone (the weights renormalised) ...
+    without = choose_peers(
+        {k: {"x": v["x"], "y": v["y"]} for k, v in MISSING.items()},
+        weights={"x": 1.0, "y": 1.0},
+        k=5,
+        lower=0,
+        upper=100,
+    )["0001"]
+    assert [p.key for p in result.peers] == [p.key for p in without.peers]
+    assert all("share" not in p.drivers and p.left_out == () for p in result.peers)
+    # ... and each distance is that one scaled by total over shared weight: sqrt(4 / 2).
+    for peer, alone in zip(result.peers, without.peers, strict=True):
+        assert peer.distance == pytest.approx(alone.distance * math.sqrt(2))
+    # Taking the missing share for 0 would have ranked 0004 (share 0) above 0002.
+    as_zero = choose_peers(
+        {**MISSING, "0001": {"x": 0, "y": 0, "share": 0}}, weights=THREE, k=5, lower=0, upper=100
+    )["0001"]
+    assert [p.key for p in result.peers] == ["0003", "0006", "0002", "0004", "0005"]
+    assert [p.key for p in as_zero.peers] == ["0003", "0006", "0004", "0005", "0002"]
+
+
+def test_a_candidate_without_a_variable_is_compared_on_the_rest_of_them():
+    result = choose_peers(MISSING, weights=THREE, k=5, lower=0, upper=100)
+    own = result["0003"]  # has every variable
+    assert own.left_out == ()
+    by_key = {p.key: p for p in own.peers}
+    assert by_key["0006"].left_out == ("share",) and "share" not in by_key["0006"].drivers
+    assert by_key["0002"].left_out == () and "share" in by_key["0002"].drivers
+    # 0003 -> 0006 on x and y only, scaled by 4 / 2: (dx / sd_x)^2 + (dy / sd_y)^2.
+    xs, ys = [0, 1, 2, 5, 6, 3], [0, 5, 1, 0, 6, 2]
+
+    def sd(values):
+        mean = sum(values) / len(values)
+        return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+
+    squared = (1 / sd(xs)) ** 2 + (1 / sd(ys)) ** 2
+    assert by_key["0006"].distance == pytest.approx(math.sqrt(squared * 4 / 2))
+
+
 def test_size_bands():
     assert [size_band(p) for p in (0, 1999, 2000, 4999, 5000, 9999, 10000, 19999, 20000, 49999, 50000)] == [
         0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5,

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from portal.benchmark import rendering, services
-from portal.benchmark.models import BenchmarkReport, PeerConfig, ReportBatch
+from portal.benchmark.models import BenchmarkReport, PeerConfig, PeerSet, ReportBatch
 from portal.benchmark.report.builder import build_report
 from portal.benchmark.selectors import active_config, report_inputs
 from portal.municipalities.models import KeyFigures, Municipality
@@ -21,7 +21,7 @@ YEAR = 2026
 
 @pytest.fixture(autouse=True)
 def _batches_in_process(settings):
-    settings.BENCHMARK_BATCH_IN_THREAD = False
+    settings.BENCHMARK_IN_THREAD = False
 
 
 def _figures(m, i, *, intro=True, years=(2024, 2025, 2026)):
@@ -530,3 +530,114 @@ def test_the_data_section_names_the_key_figures_sources(country, cast):
     )
     KeyFigures.objects.update(sources={})
     assert "Key figures: sources" not in {v["source"] for v in _build(cast.a)["vintages"]}
+
+
+@pytest.mark.django_db
+def test_a_year_without_a_request_has_no_share_and_no_point_in_the_trend(country, cast):
+    """Settled but not requested (the figures of 2022–2023 in the demo): the share is "–", and
+    the count is never taken for the share, in the table, the CSV or the trend chart."""
+    KeyFigures.objects.filter(municipality=cast.a, year=2025).update(requested=None, decided=None)
+    data = _build(cast.a)
+    year_2025 = next(y for y in data["settlement"]["years"] if y["year"] == 2025)
+    assert year_2025["settled"]["value"] == 15
+    assert year_2025["ratio"] == {
+        "value": None,
+        "text": "–",
+        "suppressed": False,
+        "uncertain": False,
+    }
+    # The trend's y axis stays at 100 %: no point at 1 500 %.
+    assert ">100 %</text>" in data["settlement"]["trend"]
+    assert "1500" not in data["settlement"]["trend"]
+
+
+@pytest.mark.django_db
+def test_a_variable_nobody_has_is_said_to_be_left_out_of_the_peer_choice(country, cast):
+    KeyFigures.objects.update(immigrant_share=None)
+    data = _build(cast.a)
+    peers = data["peers"]
+    assert peers["available"]
+    note = (
+        "No figures for Immigrant share (%) for 2022–2026 for any municipality — the variable "
+        "is not used in choosing the peers."
+    )
+    assert peers["left_out"] == [note]
+    share = next(v for v in peers["variables"] if v["label"] == "Immigrant share (%)")
+    assert share == share | {"value": "–", "drive": "Not used", "used": False}
+    assert "immigrant share" not in peers["matched_on"]
+    assert peers["matched_on"] == (
+        "population, centrality and refugees settled in the last five years"
+    )
+    html = rendering.render_report_html(data)
+    # In the peers part (with the contents linking to it) and in the method part.
+    assert html.count(note) == 2 and 'href="#left-out"' in html
+    pdf = PdfReader(io.BytesIO(rendering.render_report_pdf(data)))
+    text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
+    assert "No figures for Immigrant share (%) for 2022–2026 for any municipality" in text
+
+
+@pytest.mark.django_db
+def test_a_variable_the_municipality_or_a_peer_lacks_is_named(country, cast):
+    KeyFigures.objects.filter(municipality=cast.a).update(immigrant_share=None)
+    data = _build(cast.a)
+    assert data["peers"]["left_out"] == [
+        "No figures for Immigrant share (%) for 2022–2026 for Kristiansand — the variable is "
+        "not used in choosing the peers; the other variables count proportionally more."
+    ]
+    # Bergen has it, but one of its peers has not: compared on the other variables.
+    peer_of_b = _build(cast.b)["peers"]["rows"][0]["number"]
+    KeyFigures.objects.filter(municipality__number=peer_of_b).update(immigrant_share=None)
+    KeyFigures.objects.filter(municipality=cast.a).update(immigrant_share=6)
+    PeerSet.objects.all().delete()
+    notes = _build(cast.b)["peers"]["left_out"]
+    lacking = sum(1 for r in _build(cast.b)["peers"]["rows"] if r["number"] == peer_of_b)
+    assert lacking == 1 and notes == [
+        "1 of the 3 peers has no figures for Immigrant share (%) for 2022–2026: its "
+        "similarity is worked out from the other variables."
+    ]
+    # Nothing missing, nothing said.
+    KeyFigures.objects.update(immigrant_share=7)
+    PeerSet.objects.all().delete()
+    assert _build(cast.b)["peers"]["left_out"] == []
+
+
+@pytest.mark.django_db
+def test_the_task_notes_each_stage_it_reaches(country, cast, monkeypatch):
+    """Peers, figures, content, PDF: each noted on the row as the task gets there."""
+    report = BenchmarkReport.objects.create(
+        municipality=cast.a, year=YEAR, language="en", inputs_hash="x", identifier="4204-t"
+    )
+    seen: list[str] = []
+
+    def noting(function):
+        def wrapper(*args, **kwargs):
+            seen.append(BenchmarkReport.objects.get(pk=report.pk).stage)
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(services, "peer_set_compute", noting(services.peer_set_compute))
+    monkeypatch.setattr(services, "report_inputs", noting(services.report_inputs))
+    monkeypatch.setattr(services, "build_report", noting(services.build_report))
+    monkeypatch.setattr(
+        services.rendering, "render_report_pdf", noting(services.rendering.render_report_pdf)
+    )
+    assert services.report_generate(report_id=report.pk, claim="c")
+    assert seen == ["peers", "figures", "content", "pdf"]
+    report.refresh_from_db()
+    assert report.status == BenchmarkReport.Status.READY and report.stage == ""
+
+
+def test_work_beside_the_request_runs_in_its_own_thread_and_logs_a_failure(caplog):
+    import threading
+
+    ran: list[str] = []
+    thread = services._beside_the_request(lambda: ran.append(threading.current_thread().name))
+    thread.join(timeout=10)
+    assert ran and ran[0] != threading.current_thread().name
+
+    def broken():
+        raise RuntimeError("boom")
+
+    services._beside_the_request(broken).join(timeout=10)
+    assert "failed in its thread" in caplog.text

@@ -10,7 +10,7 @@ from tests.factories import MunicipalityFactory
 
 @pytest.fixture(autouse=True)
 def _batches_in_process(settings):
-    settings.BENCHMARK_BATCH_IN_THREAD = False
+    settings.BENCHMARK_IN_THREAD = False
 
 
 @pytest.fixture
@@ -201,3 +201,107 @@ def test_admin_starts_a_batch_and_follows_it(
     # A year without anything is refused in words.
     refused = client.post(reverse("benchmark:batch_start"), {"year": 1999}, follow=True)
     assert ReportBatch.objects.count() == 1 and "alert-danger" in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_is_warned_of_a_weighted_variable_without_figures(client, cast, country):
+    from portal.benchmark.selectors import current_municipalities
+    from portal.municipalities.models import KeyFigures
+
+    client.force_login(cast.admin)
+    client.cookies["django_language"] = "en"
+    url = reverse("benchmark:admin")
+    MunicipalityFactory(number="3998", name="Uten tall")
+    total = current_municipalities().count()
+    covered = current_municipalities().filter(key_figures__year=YEAR).distinct().count()
+    KeyFigures.objects.update(immigrant_share=None)
+    body = client.get(url).content.decode()
+    assert 'id="variable-gaps"' in body
+    assert (
+        "No municipality has figures for Immigrant share (%) for 2022–2026, so it is left out "
+        "of the choice of peers for 2026 although it has a weight."
+    ) in body
+    # A municipality without key figures lacks the others too.
+    assert total - covered == 1
+    assert (
+        f"1 of {total} municipalities has no figures for Population (log scale) for "
+        "2022–2026: for it, the variable is left out of the choice of peers for 2026."
+    ) in body
+    # A variable weighted 0 is not in the choice at all: nothing to warn about.
+    PeerConfig.objects.filter(is_active=True).update(
+        variables={"log_population": 1.0, "centrality": 1.0, "immigrant_share": 0.0}
+    )
+    body = client.get(url).content.decode()
+    assert "figures for Immigrant share" not in body
+    assert "figures for Population (log scale)" in body
+
+
+@pytest.mark.django_db
+def test_without_a_broker_the_request_answers_at_once_with_the_progress_page(
+    client, cast, country, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The embedded default (tasks eager, no broker): the report is made beside the request,
+    which redirects to the progress page while the report is still waiting."""
+    from portal.benchmark import services
+
+    settings.BENCHMARK_IN_THREAD = True
+    assert services._in_thread()
+    started: list[tuple] = []
+    monkeypatch.setattr(services, "_beside_the_request", lambda *call: started.append(call))
+    client.force_login(cast.viewer_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_home(cast), {"year": YEAR, "language": "en"})
+    report = BenchmarkReport.objects.get()
+    page_url = reverse("benchmark:report", args=[cast.a.number, report.identifier])
+    assert response.status_code == 302 and response["Location"] == page_url
+    # Handed over, not made: pending, and noted as taken (the page does not say it is stuck).
+    assert report.status == BenchmarkReport.Status.PENDING and report.queued_at is not None
+    assert len(started) == 1
+    page = client.get(page_url)
+    assert [t.name for t in page.templates][0] == "benchmark/progress.html"
+    html = page.content.decode()
+    assert '<progress id="report-bar"' in html and 'value="0"' in html
+    assert "report-waiting-note" not in html
+    # The thread's work: the task, as a worker would run it.
+    target, *args = started[0]
+    target(*args)
+    report.refresh_from_db()
+    assert report.status == BenchmarkReport.Status.READY and report.stage == ""
+    assert [t.name for t in client.get(page_url).templates][0] == "benchmark/report.html"
+
+
+@pytest.mark.django_db
+def test_the_progress_page_and_status_show_the_stage(client, cast, country):
+    report = BenchmarkReport.objects.create(
+        municipality=cast.a,
+        year=YEAR,
+        language="en",
+        inputs_hash="x",
+        identifier="4204-s",
+        status=BenchmarkReport.Status.RUNNING,
+        stage=BenchmarkReport.Stage.FIGURES,
+    )
+    client.force_login(cast.editor_a)
+    client.cookies["django_language"] = "en"
+    status = client.get(reverse("benchmark:report_status", args=[cast.a.number, "4204-s"])).json()
+    assert status | {"url": ""} == {
+        "status": "running",
+        "label": "Being made",
+        "stage": "figures",
+        "progress_label": "Fetching the figures",
+        "step": 2,
+        "steps": 4,
+        "ready": False,
+        "url": "",
+    }
+    html = client.get(reverse("benchmark:report", args=[cast.a.number, "4204-s"])).content.decode()
+    assert 'max="4" value="2"' in html
+    assert "Step 2 of 4: Fetching the figures" in html
+    assert '<li class="done">Choosing comparable municipalities</li>' in html
+    assert '<li aria-current="step">Fetching the figures</li>' in html
+    assert '<noscript><meta http-equiv="refresh"' in html  # without JavaScript
+    report.status = BenchmarkReport.Status.PENDING
+    report.stage = ""
+    report.save()
+    status = client.get(reverse("benchmark:report_status", args=[cast.a.number, "4204-s"])).json()
+    assert status["step"] == 0 and status["progress_label"] == "Waiting to be made"

@@ -27,7 +27,7 @@ SERVER_ENV = {
     "SECRET_KEY": "e2e-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123",
     "ALLOWED_HOSTS": "localhost,127.0.0.1",
     "SECURE_SSL_REDIRECT": "0",
-    "BENCHMARK_BATCH_IN_THREAD": "1",
+    "BENCHMARK_IN_THREAD": "1",
 }
 
 

@@ -17,11 +17,34 @@ def test_municipality_requests_its_report_and_downloads_the_pdf(page):
     assert_accessible(page)
     page.get_by_label("Rapportår").select_option("2026")
     page.get_by_role("button", name=re.compile("rapporten", re.I)).click()
-    # Made in-process on the embedded default: the page then shows the report itself.
+    # The request answers at once (made in a thread on the embedded default): first the page
+    # that follows it, with its stages, then the report itself.
+    page.wait_for_selector("#report-progress progress")
+    assert page.locator("#report-stages li").count() == 4
+    assert_accessible(page)
     page.wait_for_selector("text=Hovedfunn", timeout=120_000)
     assert page.locator("h1").first.inner_text().startswith("Sammenligningsrapport 2026")
     assert page.locator("svg[role=img]").count() >= 2
     assert_accessible(page)
+    # Contents at the top, each part with a way back to it.
+    contents = page.get_by_role("navigation", name="Innholdet i rapporten")
+    contents.get_by_role("link", name="Bosetting", exact=True).click()
+    assert page.url.endswith("#settlement")
+    page.locator("#settlement").locator("xpath=..").get_by_role(
+        "link", name="Tilbake til innholdet"
+    ).click()
+    assert page.url.endswith("#contents")
+    # No text of any chart runs out of it, as the browser lays it out.
+    outside = page.evaluate(
+        """() => [...document.querySelectorAll("svg.chart")].flatMap(svg => {
+            const width = svg.viewBox.baseVal.width;
+            return [...svg.querySelectorAll("text")]
+                .map(t => [t.textContent, t.getBBox()])
+                .filter(([, b]) => b.x < -0.5 || b.x + b.width > width + 0.5)
+                .map(([text]) => svg.id + ": " + text);
+        })"""
+    )
+    assert outside == []
     # At 200 % zoom (640 px) and on a phone (375 px) the page itself does not scroll sideways.
     for width in (640, 375):
         page.set_viewport_size({"width": width, "height": 800})

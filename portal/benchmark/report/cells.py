@@ -44,8 +44,13 @@ def median(values: Sequence[float | None]) -> float | None:
 def cell(
     numerator: int | None, denominator: int | None, *, persons: bool = True, decimals: int = 0
 ) -> dict[str, Any]:
-    """A share cell: its value, text and disclosure flags (persons: apply the small-number rules)."""
+    """A share cell: its value, text and disclosure flags (persons: apply the small-number rules).
+
+    A share that cannot be worked out (no numerator, or no denominator) is "–" with no value;
+    its numerator alone is never taken for the share."""
     value = indicators.ratio(numerator, denominator)
+    if value is None:
+        return cell_dict(suppression.Cell(value=None), "–")
     if persons:
         protected = suppression.protect_count(numerator, denominator, value=value)
     else:

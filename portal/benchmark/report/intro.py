@@ -42,6 +42,7 @@ def intro_part(ctx: Context) -> dict[str, Any]:
         "completers": count_cell(you.completed if has_data else None),
         "meets_target": you.meets_target if not rows[1]["you"]["suppressed"] else None,
         "chart": _one_year_chart(ctx, rows[1]) if has_data else None,
+        "chart_title": chart_title(ctx),
         "years": _year_rows(ctx),
     }
 
@@ -81,13 +82,18 @@ def _pooled_rows(
     ]
 
 
+def chart_title(ctx: Context) -> str:
+    return _("In work or education one year after the programme, %(period)s") % {
+        "period": ctx.window_label
+    }
+
+
 def _one_year_chart(ctx: Context, one: dict[str, Any]) -> str:
     """Bars for the share one year after, with the national target as the reference line."""
     return str(
         charts.reference_bars(
             chart_id="intro-one-year",
-            title=_("In work or education one year after the programme, %(period)s")
-            % {"period": ctx.window_label},
+            title=chart_title(ctx),
             description=_(
                 "%(you)s: %(value)s; peer median %(peers)s; KOSTRA group %(kostra)s; "
                 "country %(country)s; national target 70 %%."

@@ -16,6 +16,10 @@ from portal.benchmark.report.context import Context
 NOT_PLACED = indicators.Quadrant.NOT_PLACED
 
 
+def chart_title() -> str:
+    return _("Settlement willingness and integration")
+
+
 def position_part(ctx: Context) -> dict[str, Any]:
     inputs = ctx.inputs
     config = inputs.config
@@ -61,6 +65,7 @@ def position_part(ctx: Context) -> dict[str, Any]:
         "min_completers": min_completers,
         "at_split": position.settlement_at_split or position.integration_at_split,
         "chart": chart,
+        "chart_title": chart_title(),
         "others": [
             {"name": name, "settlement": pct(x), "integration": pct(y)} for name, x, y in others
         ],
@@ -120,9 +125,9 @@ def _quadrant_chart(
     return str(
         charts.quadrant_chart(
             chart_id="two-by-two",
-            title=_("Settlement willingness and integration"),
+            title=chart_title(),
             description=_(
-                "%(you)s: decided ÷ requested %(x)s, in work or education one year after "
+                "%(you)s: decisions as a share of the request %(x)s, in work or education one year after "
                 "%(y)s. Split at %(area)s: %(rx)s and %(ry)s. Placed: %(quadrant)s."
             )
             % {
@@ -134,7 +139,7 @@ def _quadrant_chart(
                 "ry": pct(reference.integration),
                 "quadrant": position.quadrant.label,
             },
-            x_label=_("Decided ÷ requested"),
+            x_label=_("Decisions as a share of the request"),
             y_label=_("In work or education one year after"),
             x_split=reference.settlement or 0.0,
             y_split=reference.integration or 0.0,

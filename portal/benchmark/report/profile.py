@@ -95,11 +95,15 @@ def _add_housing_csv(ctx: Context, result: dict[str, Any]) -> None:
         str(result["vacant_units"]),
     )
     ctx.csv.add(
-        section, _("Vacant dwellings ÷ requested"), ctx.you, str(ctx.year), result["coverage"]
+        section,
+        _("Vacant dwellings as a share of the request"),
+        ctx.you,
+        str(ctx.year),
+        result["coverage"],
     )
     ctx.csv.add(
         section,
-        _("Vacant dwellings ÷ requested"),
+        _("Vacant dwellings as a share of the request"),
         _("Peer median"),
         str(ctx.year),
         result["peer_coverage"],

@@ -19,6 +19,7 @@ from portal.benchmark.report.cells import (
     value_cell,
 )
 from portal.benchmark.report.context import Context
+from portal.benchmark.report.labels import dot_plot_words
 from portal.benchmark.selectors import TREND_YEARS
 
 
@@ -43,7 +44,9 @@ def settlement_part(ctx: Context) -> dict[str, Any]:
         "years": years,
         "split": split_table,
         "dot": dot,
+        "dot_title": dot_title(ctx),
         "trend": _trend(ctx, years) if has_data else None,
+        "trend_title": trend_title(),
         "named_peers": not any_suppressed,
         "peer_cells": [{"name": ctx.name(pid), "cell": c} for pid, c in peer_cells.items()]
         if not any_suppressed
@@ -61,9 +64,9 @@ def _pooled_rows(
     """The three ratios pooled over the window: you, the peer and KOSTRA medians, the country."""
     kostra = {kid: ctx.pooled(kid) for kid in ctx.inputs.kostra_members}
     measures = [
-        ("decided_of_requested", _("Decided ÷ requested"), "decided", "requested"),
-        ("settled_of_decided", _("Settled ÷ decided"), "settled", "decided"),
-        ("settled_of_requested", _("Settled ÷ requested"), "settled", "requested"),
+        ("decided_of_requested", _("Decisions as a share of the request"), "decided", "requested"),
+        ("settled_of_decided", _("Settled as a share of decisions"), "settled", "decided"),
+        ("settled_of_requested", _("Settled as a share of the request"), "settled", "requested"),
     ]
     rows: list[dict[str, Any]] = []
     for key, label, numerator, denominator in measures:
@@ -155,12 +158,20 @@ def _trend(ctx: Context, years: list[dict[str, Any]]) -> SafeString:
     own_trend = [(row["year"], as_pct(row["ratio"]["value"])) for row in years]
     return charts.trend_chart(
         chart_id="settlement-trend",
-        title=_("Settled ÷ requested per year"),
+        title=trend_title(),
         description=_("Five years: %(you)s and the peer median. Suppressed years are left out.")
         % {"you": ctx.you},
         years=trend_years,
         series=[(ctx.you, own_trend), (_("Peer median"), peer_trend)],
     )
+
+
+def dot_title(ctx: Context) -> str:
+    return _("Settled as a share of the request, %(period)s") % {"period": ctx.window_label}
+
+
+def trend_title() -> str:
+    return _("Settled as a share of the request, per year")
 
 
 def _dot_plot(
@@ -179,7 +190,7 @@ def _dot_plot(
     return str(
         charts.dot_plot(
             chart_id="settled-of-requested",
-            title=_("Settled ÷ requested, %(period)s") % {"period": ctx.window_label},
+            title=dot_title(ctx),
             description=_("%(you)s: %(value)s. Peer median: %(median)s. Country: %(country)s.")
             % {
                 "you": ctx.you,
@@ -195,13 +206,8 @@ def _dot_plot(
             unit="%",
             max_value=min(top, 200.0),
             higher_is_better=None,
-            above_text=_("above peer median"),
-            below_text=_("below peer median"),
-            at_text=_("at peer median"),
-            no_data_text=_("No data"),
-            peers_text=_("Peers"),
-            band_text=_("Middle half of the peers and their median"),
             band_only=any_suppressed,
+            **dot_plot_words(),
         )
     )
 
@@ -228,7 +234,7 @@ def unaccompanied_part(ctx: Context) -> dict[str, Any]:
             "peers": value_cell(settled, num(settled)),
         },
         {
-            "label": _("Settled ÷ requested"),
+            "label": _("Settled as a share of the request"),
             "you": cell(you.settled, you.requested),
             "peers": value_cell(median([p.settled_of_requested for p in peers])),
             "country": value_cell(country.settled_of_requested),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from portal.benchmark import charts
 from portal.benchmark.report.cells import median, num, pct, plain
 from portal.benchmark.report.context import Context
+from portal.benchmark.report.labels import dot_plot_words
 from surveys.analysis.results import scale_bounds, scale_point_label
 from surveys.models import Question, localized
 from surveys.respondent.context import render_text
@@ -281,9 +282,6 @@ def _number_chart(
             unit=unit,
             max_value=100.0 if unit else None,
             higher_is_better=None,
-            above_text=_("above peer median"),
-            below_text=_("below peer median"),
-            at_text=_("at peer median"),
-            no_data_text=_("No data"),
+            **dot_plot_words(),
         )
     )
