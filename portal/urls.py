@@ -13,6 +13,8 @@ admin.site.login = login_views.admin_login  # type: ignore[method-assign]
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("tilgjengelighet/", views.accessibility_statement, name="accessibility"),
+    path("personvern/", views.privacy_statement, name="privacy"),
     path("", include("portal.accounts.urls")),
     path("", include("portal.municipalities.urls")),
     path("", include("surveys.urls")),
