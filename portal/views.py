@@ -101,7 +101,10 @@ def accessibility_statement(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/accessibility.html",
-        {"updated": ACCESSIBILITY_STATEMENT_UPDATED},
+        {
+            "updated": ACCESSIBILITY_STATEMENT_UPDATED,
+            "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        },
     )
 
 
@@ -114,7 +117,6 @@ def privacy_statement(request: HttpRequest) -> HttpResponse:
         {
             "updated": PRIVACY_STATEMENT_UPDATED,
             "session_hours": settings.SESSION_COOKIE_AGE // 3600,
-            "session_minutes": settings.SESSION_COOKIE_AGE % 3600 // 60,
             "invitation_days": settings.INVITATION_VALID_FOR.days,
             "lockout_minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60),
             "upload_minutes": UPLOAD_PENDING_MINUTES,
