@@ -42,14 +42,21 @@ def test_warning_stay_logged_in_end_and_an_answer_kept(browser, short_session_ur
     _log_in_here(page, "gamle-oslo-editor")
     page.wait_for_url(lambda url: "/konto/login/" not in url)
     page.goto("/kommune/030101/undersokelse/2026/")
-    page.locator("main a[href*='/del/']").first.click()
-    page.wait_for_load_state()
-    section_path = page.url.removeprefix(short_session_url)
-    field = page.locator(
-        "#survey-form fieldset.question:not([hidden]) textarea,"
-        " #survey-form fieldset.question:not([hidden]) input[type=text]:not([inputmode])"
-    ).first
+    links = page.locator("main a[href*='/del/']")
+    sections = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    free_text = (
+        "#survey-form textarea:not([name$='-explanation']):visible,"
+        " #survey-form input[type=text]:not([name$='-other']):visible"
+    )
+    for section_path in sections:  # the first section with a field to type in
+        page.goto(section_path)
+        if page.locator(free_text).count():
+            break
+    else:
+        pytest.fail(f"no section with a text field: {sections}")
+    field = page.locator(free_text).first
     name = field.get_attribute("name")
+    typed = "7" if field.get_attribute("inputmode") else TYPED
 
     # The warning: an alert dialog, with the focus on "Stay logged in".
     dialog = page.get_by_role("alertdialog", name="Du blir snart logget ut")
@@ -74,14 +81,14 @@ def test_warning_stay_logged_in_end_and_an_answer_kept(browser, short_session_ur
     ended.wait_for(state="hidden")
 
     # An answer typed now is refused (401) and kept on the page, with a message saying so.
-    field.fill(TYPED)
+    field.fill(typed)
     with page.expect_response(lambda r: "/lagre/" in r.url) as refused:
         field.press("Tab")
     assert refused.value.status == 401
     fieldset = page.locator("fieldset.question", has=page.locator(f"[name='{name}']"))
     message = fieldset.locator(".js-message")
     assert "ble ikke lagret" in message.inner_text()
-    assert field.input_value() == TYPED
+    assert field.input_value() == typed
 
     # Logging in again from the message leads back to the page, where the answer is saved.
     message.get_by_role("link", name="Logg inn igjen").click()
@@ -91,5 +98,5 @@ def test_warning_stay_logged_in_end_and_an_answer_kept(browser, short_session_ur
         page.wait_for_url(lambda url: url.endswith(section_path))
     assert saved.value.status == 200 and saved.value.json()["status"] == "saved"
     page.reload()
-    assert page.locator(f"[name='{name}']").input_value() == TYPED
+    assert page.locator(f"[name='{name}']").input_value() == typed
     context.close()
