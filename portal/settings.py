@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.accounts.sessions.SessionEndMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -162,6 +163,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "surveys.tasks.send_due_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+    "accounts-clear-expired-sessions": {
+        "task": "portal.accounts.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "housing-stale-reminders": {
         "task": "housing.tasks.queue_stale_reminders",
         "schedule": crontab(hour=7, minute=30),
@@ -223,6 +228,13 @@ DEFAULT_FROM_EMAIL = env_str(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_BASE_URL = (env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 
+# --- The directorate's contact details (footer, privacy and accessibility statements) -------
+# IMDi's public e-mail address and website; set the phone number and postal address to show them.
+PORTAL_CONTACT_EMAIL = env_str("PORTAL_CONTACT_EMAIL", "post@imdi.no") or ""
+PORTAL_CONTACT_PHONE = env_str("PORTAL_CONTACT_PHONE", "") or ""
+PORTAL_CONTACT_ADDRESS = env_str("PORTAL_CONTACT_ADDRESS", "") or ""
+PORTAL_CONTACT_WEBSITE = env_str("PORTAL_CONTACT_WEBSITE", "https://www.imdi.no") or ""
+
 # --- Authentication -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["portal.accounts.backends.UsernameOrEmailBackend"]
@@ -241,7 +253,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 INVITATION_VALID_FOR = timedelta(days=14)
 
+# A session ends this long after log-in (or after "Stay logged in"); opening pages does not
+# extend it. Pages warn SESSION_WARNING_SECONDS before the end (portal/accounts/sessions.py).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)  # a working day
+SESSION_WARNING_SECONDS = env_int("SESSION_WARNING_SECONDS", 5 * 60)
 # Failed logins: per login name and per client address, within the lockout window.
 LOGIN_FAILURES_PER_NAME = env_int("LOGIN_FAILURES_PER_NAME", 5)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     organisation(path("endringslogg/", views.change_log, name="change_log")),
+    path("tilgjengelighet/", views.accessibility_statement, name="accessibility"),
+    path("personvern/", views.privacy_statement, name="privacy"),
     path("", include("portal.accounts.urls")),
     path("", include("portal.municipalities.urls")),
     path("", include("surveys.urls")),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
@@ -23,6 +24,7 @@ from portal.core.audit.selectors import (
 )
 from portal.municipalities.models import KeyFigures
 from portal.municipalities.selectors import current_organisations
+from portal.municipalities.services import UPLOAD_PENDING_MINUTES
 from surveys.respondent import selectors as survey_selectors
 
 
@@ -126,3 +128,38 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:  # noqa: BLE001 - any database failure means "not healthy"
         return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok", "time": dt.datetime.now(dt.UTC).isoformat()})
+
+
+# The day each statement was last reviewed against the portal; change it with the text.
+ACCESSIBILITY_STATEMENT_UPDATED = dt.date(2026, 12, 7)
+PRIVACY_STATEMENT_UPDATED = dt.date(2026, 12, 7)
+
+
+@require_GET
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement the regulation on universal design of ICT asks for: open to
+    everyone, logged in or not."""
+    return render(
+        request,
+        "portal/accessibility.html",
+        {
+            "updated": ACCESSIBILITY_STATEMENT_UPDATED,
+            "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        },
+    )
+
+
+@require_GET
+def privacy_statement(request: HttpRequest) -> HttpResponse:
+    """What the portal keeps about whom, why and for how long: open to everyone."""
+    return render(
+        request,
+        "portal/privacy.html",
+        {
+            "updated": PRIVACY_STATEMENT_UPDATED,
+            "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+            "invitation_days": settings.INVITATION_VALID_FOR.days,
+            "lockout_minutes": max(1, settings.LOGIN_LOCKOUT_SECONDS // 60),
+            "upload_minutes": UPLOAD_PENDING_MINUTES,
+        },
+    )

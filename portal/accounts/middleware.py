@@ -17,6 +17,9 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
         "accounts:two_factor_setup",
         "accounts:logout",
         "accounts:language_set",
+        "accounts:keep_alive",
+        "accessibility",
+        "privacy",
         "healthz",
     }
 )

@@ -1,6 +1,8 @@
 import smtplib
+from importlib import import_module
 
 from celery import shared_task
+from django.conf import settings
 
 from portal.accounts import selectors, services
 from portal.core import queue
@@ -31,3 +33,10 @@ def send_unsent_invitations() -> int:
     sends again the invitation e-mails the broker never took (see portal.core.queue). Returns how
     many tasks were sent; an invitation is e-mailed once however often this runs."""
     return queue.send_each(send_invitation, selectors.invitations_unsent())
+
+
+@shared_task
+def clear_expired_sessions() -> None:
+    """Run by Celery beat once a day: deletes ended sessions from the session store (Django's
+    ``clearsessions``). Running it again deletes nothing more."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

@@ -51,6 +51,7 @@ konto = [
     ),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("language/", views.language_set, name="language_set"),
+    path("keep-alive/", views.keep_alive, name="keep_alive"),
     path("two-factor/", views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime as dt
 import math
 from urllib.parse import urlencode
 
@@ -10,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +31,7 @@ from portal.accounts.selectors import (
     open_invitations,
     two_factor_required,
 )
+from portal.accounts.sessions import logged_out_json
 
 
 @login_required
@@ -282,3 +284,14 @@ def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
     return redirect_to_login(
         request.GET.get("next") or reverse("admin:index"), reverse("accounts:login")
     )
+
+
+@require_POST
+def keep_alive(request: HttpRequest) -> JsonResponse:
+    """ "Stay logged in": the session starts its time again. Answers when it now ends."""
+    if not request.user.is_authenticated:
+        return logged_out_json()
+    request.session.modified = True  # saved with a new expiry as the answer goes out
+    seconds = request.session.get_session_cookie_age()
+    ends = timezone.now() + dt.timedelta(seconds=seconds)
+    return JsonResponse({"status": "ok", "expires_in": seconds, "expires_at": ends.isoformat()})

@@ -15,3 +15,31 @@
     }
   });
 })();
+
+// Every page: a table wider than its box scrolls sideways; the box then takes the keyboard focus
+// (so arrow keys scroll it) and is named by the table's caption.
+(function () {
+  "use strict";
+  function mark() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.tabIndex = 0;
+        box.dataset.scrollFocus = "1";
+        var caption = box.querySelector("caption");
+        if (caption && caption.textContent.trim()) {
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", caption.textContent.trim().slice(0, 160));
+        }
+      } else if (!scrolls && box.dataset.scrollFocus) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+        delete box.dataset.scrollFocus;
+      }
+    });
+  }
+  mark();
+  window.addEventListener("resize", mark);
+  if (document.fonts) { document.fonts.ready.then(mark); }
+})();

@@ -50,6 +50,59 @@
     return div.innerHTML;
   }
 
+  // A change the portal could not take because the session had ended is kept in the browser
+  // (this tab only) with the answer's version, and given back when the person is on this page
+  // again: it is then saved, and a colleague's change in between is still caught as a conflict.
+  var STORE = "portal-unsaved:" + window.location.pathname;
+
+  function unsaved() {
+    try { return JSON.parse(sessionStorage.getItem(STORE) || "{}"); } catch (e) { return {}; }
+  }
+
+  function writeUnsaved(all) {
+    try {
+      if (Object.keys(all).length) { sessionStorage.setItem(STORE, JSON.stringify(all)); }
+      else { sessionStorage.removeItem(STORE); }
+    } catch (e) { /* storage unavailable: the value stays on the page only */ }
+  }
+
+  function keepUnsaved(fieldset) {
+    var entries = [];
+    fieldset.querySelectorAll("input, select, textarea").forEach(function (el) {
+      if (!el.name || el.disabled) { return; }
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
+      entries.push([el.name, el.value]);
+    });
+    var all = unsaved();
+    all[fieldset.dataset.key] = entries;
+    writeUnsaved(all);
+  }
+
+  function forgetUnsaved(key) {
+    var all = unsaved();
+    if (all[key]) { delete all[key]; writeUnsaved(all); }
+  }
+
+  function restoreUnsaved() {
+    var all = unsaved();
+    Object.keys(all).forEach(function (key) {
+      var fieldset = form.querySelector("fieldset.question[data-key='" + CSS.escape(key) + "']");
+      if (!fieldset || fieldset.disabled) { forgetUnsaved(key); return; }
+      var values = {};
+      all[key].forEach(function (pair) { (values[pair[0]] = values[pair[0]] || []).push(pair[1]); });
+      fieldset.querySelectorAll("input, select, textarea").forEach(function (el) {
+        if (!el.name) { return; }
+        if (el.type === "radio" || el.type === "checkbox") {
+          el.checked = (values[el.name] || []).indexOf(el.value) !== -1;
+        } else if (values[el.name]) {
+          el.value = values[el.name][0];
+        }
+      });
+      showMessage(fieldset, "alert alert-info", escapeHtml(form.dataset.textRestored), "status");
+      save(fieldset);
+    });
+  }
+
   function applyVisibility(visible) {
     form.querySelectorAll("fieldset.question").forEach(function (fs) {
       var show = visible.indexOf(fs.dataset.key) !== -1;
@@ -69,10 +122,28 @@
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
     }).then(function (reply) {
+      // Logged out: the endpoint says 401 (or, from an older page, the login page answers).
+      if (reply.status === 401 || (reply.redirected && reply.url.indexOf(form.dataset.loginPath) !== -1)) {
+        return { code: 401, body: { status: "logged_out" } };
+      }
+      // Not JSON: most often a form token that a log-in in another tab has replaced.
+      if ((reply.headers.get("Content-Type") || "").indexOf("application/json") === -1) {
+        return { code: reply.status, body: { status: "stale" } };
+      }
       return reply.json().then(function (body) { return { code: reply.status, body: body }; });
     }).then(function (result) {
       var body = result.body;
-      if (body.status === "saved") {
+      if (body.status === "logged_out" || body.status === "stale") {
+        keepUnsaved(fieldset);
+        var loggedOut = body.status === "logged_out";
+        showMessage(fieldset, "alert alert-warning",
+          "<p class='mb-2'>" + escapeHtml(loggedOut ? form.dataset.textLoggedOut : form.dataset.textStale) + "</p>" +
+          "<a class='btn btn-sm btn-primary' href='" + escapeHtml(loggedOut ? form.dataset.loginUrl : window.location.href) + "'>" +
+          escapeHtml(loggedOut ? form.dataset.textLogIn : form.dataset.textReload) + "</a>");
+        setStatus(loggedOut ? form.dataset.textLoggedOut : form.dataset.textStale);
+        if (loggedOut && window.portalSession) { window.portalSession.end(); }
+      } else if (body.status === "saved") {
+        forgetUnsaved(key);
         clearMessage(fieldset);
         fieldset.querySelector("input[name$='-version']").value = body.version;
         fieldset.querySelector("input[name$='-orig']").value = body.fingerprint;
@@ -146,4 +217,5 @@
   });
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
+  restoreUnsaved();
 })();

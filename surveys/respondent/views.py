@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.accounts import throttle
 from portal.accounts.access import Perm, get_municipality, perms_for
 from portal.accounts.models import Membership
+from portal.accounts.sessions import login_required_json
 from surveys.models import Response, SurveyEdition
 from surveys.respondent import questions as qtypes
 from surveys.respondent import selectors, services
@@ -224,7 +225,7 @@ def _saved(
     )
 
 
-@login_required
+@login_required_json
 @require_POST
 def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonResponse:
     """One question saved as it is answered (the page's script). Answers JSON."""

@@ -118,6 +118,8 @@ MEMBERS_AND_FOLLOW_UP = {
 MATRIX = {
     "home": ("get", None, LOGGED_IN_200),
     "healthz": ("get", None, ALL_200),
+    "accessibility": ("get", None, ALL_200),
+    "privacy": ("get", None, ALL_200),
     "accounts:login": ("get", None, {**dict.fromkeys(CAST_NAMES, 302), "anonymous": 200}),
     "accounts:logout": ("get", None, dict.fromkeys(CAST_NAMES, 405)),
     "accounts:password_reset": ("get", None, ALL_200),
@@ -130,6 +132,8 @@ MATRIX = {
     "accounts:password_reset_complete": ("get", None, ALL_200),
     "accounts:invitation_accept": ("get", lambda c: {"token": _invitation(c).token}, ALL_200),
     "accounts:language_set": ("get", None, dict.fromkeys(CAST_NAMES, 405)),
+    # "Stay logged in": a POST (tests/accounts/test_sessions.py); a GET is refused for everyone.
+    "accounts:keep_alive": ("post", None, {**dict.fromkeys(CAST_NAMES, 200), "anonymous": 401}),
     # Fully logged in (the cast's directorate staff have given their code), both pages send
     # everyone on; tests/accounts/test_two_factor.py covers the steps in between.
     "accounts:two_factor_verify": (
@@ -228,7 +232,7 @@ MATRIX = {
         "post",
         _survey,
         {  # an empty save names no question: refused (400) for those who may edit
-            "anonymous": LOGIN,
+            "anonymous": 401,  # the page's script is told, not sent to the login page
             "editor_a": 400,
             "viewer_a": 403,
             "signatory_a": 400,
@@ -378,8 +382,9 @@ ADMIN_SITE = {
 GET_ONLY_CHECKS = {
     "accounts:invitation_revoke": ONLY_POST,
     "accounts:membership_remove": ONLY_POST,
-    "surveys:autosave": ONLY_POST,
+    "surveys:autosave": {**ONLY_POST, "anonymous": 401},
     "surveys:submit": ONLY_POST,
+    "accounts:keep_alive": dict.fromkeys(CAST_NAMES, 405),
     "surveys:section_assign": ONLY_POST,
     "surveys:edition_preview_pick": ONLY_POST,
     "surveys:edition_next_year": ONLY_POST,

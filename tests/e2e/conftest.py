@@ -62,6 +62,7 @@ def _free_port() -> int:
 
 
 SETUP_ENV: dict[str, str] = {}  # the served portal's database, for manage(): set by portal_url
+SERVED_ENV: dict[str, str] = {}  # the served portal's environment: set by portal_url
 
 
 def manage(*args: str) -> None:
@@ -90,6 +91,7 @@ def portal_url(tmp_path_factory):
     env = {**base, **SERVER_ENV, "SQLITE_PATH": str(folder / "portal.sqlite3")}
     setup = {**env, "DEBUG": "1"}
     SETUP_ENV.update(setup)
+    SERVED_ENV.update(env)
     for command in (
         ["migrate", "--noinput", "-v0"],
         ["load_demo"],
@@ -99,8 +101,16 @@ def portal_url(tmp_path_factory):
         ["load_benchmark_defaults"],
     ):
         _manage(setup, *command)
+    url, server = serve(env, folder / "gunicorn.log")
+    yield url
+    server.terminate()
+    server.wait(timeout=20)
+
+
+def serve(env: dict, log_path: Path) -> tuple[str, subprocess.Popen]:
+    """gunicorn serving the portal with ``env`` (DEBUG off) on a free port, once it answers."""
     port = _free_port()
-    log = (folder / "gunicorn.log").open("w")
+    log = log_path.open("w")
     server = subprocess.Popen(  # noqa: S603 - our own app
         [
             sys.executable,
@@ -126,10 +136,8 @@ def portal_url(tmp_path_factory):
             time.sleep(0.2)
     else:
         server.terminate()
-        raise RuntimeError((folder / "gunicorn.log").read_text())
-    yield url
-    server.terminate()
-    server.wait(timeout=20)
+        raise RuntimeError(log_path.read_text())
+    return url, server
 
 
 @pytest.fixture(scope="session")

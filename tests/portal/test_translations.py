@@ -28,6 +28,7 @@ def _entries(po: Path):
         if current is None:
             current = {
                 "msgid": None,
+                "context": None,
                 "plural": None,
                 "msgstr": {},
                 "flags": set(),
@@ -43,6 +44,8 @@ def _entries(po: Path):
             continue
         if line.startswith("msgid_plural "):
             field, current["plural"] = "plural", ast.literal_eval(line[13:])
+        elif line.startswith("msgctxt "):
+            field, current["context"] = "context", ast.literal_eval(line[8:])
         elif line.startswith("msgid "):
             field, current["msgid"] = "msgid", ast.literal_eval(line[6:])
         elif line.startswith("msgstr["):
@@ -78,7 +81,11 @@ def test_compiled_catalog_matches_the_source(language):
     with (directory / "django.mo").open("rb") as fh:
         compiled = gettext.GNUTranslations(fh)
     for entry in _entries(directory / "django.po"):
-        if entry["plural"] is None:
+        if entry["context"] is not None:
+            assert compiled.pgettext(entry["context"], entry["msgid"]) == entry["msgstr"][0], (
+                f"{language}: run `make messages`; {entry['msgid']!r} differs"
+            )
+        elif entry["plural"] is None:
             assert compiled.gettext(entry["msgid"]) == entry["msgstr"][0], (
                 f"{language}: run `make messages`; {entry['msgid']!r} differs"
             )

@@ -1,0 +1,74 @@
+"""When a logged-in session ends, so that pages can warn before it does.
+
+A session lasts ``SESSION_COOKIE_AGE`` seconds from the last time it was saved: at log-in, when
+the second factor is given, and when the person chooses to stay logged in (the keep-alive
+endpoint). Opening pages does not extend it. ``SessionEndMiddleware`` writes the moment the
+session will end into the session each time it is saved, and pages read it back.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import wraps
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+SESSION_ENDS_KEY = "portal_session_ends"
+
+
+class SessionEndMiddleware:
+    """Right after ``SessionMiddleware`` in the list, so that its answer is handled first: a
+    session about to be saved gets the moment it will end (the database's expiry is set from
+    the same clock in the same save)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.modified and not session.is_empty():
+            session[SESSION_ENDS_KEY] = int(time.time()) + session.get_session_cookie_age()
+        return response
+
+
+def seconds_left(request: HttpRequest) -> int | None:
+    """Seconds until the logged-in person's session ends; None for someone not logged in or a
+    session saved before the end was written into it (it gets one the next time it is saved)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    session = request.session
+    now = int(time.time())
+    if session.modified:  # saved, with a new end, once this request is answered
+        return session.get_session_cookie_age()
+    ends = session.get(SESSION_ENDS_KEY)
+    if not isinstance(ends, int):
+        return None
+    return max(0, ends - now)
+
+
+def logged_out_json() -> JsonResponse:
+    """What a script's request gets once the session has ended (instead of the login page)."""
+    return JsonResponse(
+        {
+            "status": "logged_out",
+            "message": _("You are logged out. Log in again to carry on."),
+            "login_url": reverse("accounts:login"),
+        },
+        status=401,
+    )
+
+
+def login_required_json(view):
+    """Like ``login_required`` for endpoints a page's script calls: 401 with JSON, no redirect."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return logged_out_json()
+        return view(request, *args, **kwargs)
+
+    return wrapper
