@@ -40,7 +40,9 @@ def _expires_in(client) -> int | None:
 def test_a_page_tells_when_the_session_ends(client, cast, settings):
     _log_in(client)
     left = _expires_in(client)
-    assert left is not None and settings.SESSION_COOKIE_AGE - 5 <= left <= settings.SESSION_COOKIE_AGE
+    assert (
+        left is not None and settings.SESSION_COOKIE_AGE - 5 <= left <= settings.SESSION_COOKIE_AGE
+    )
     _ending_in(client, 120)
     assert 100 <= _expires_in(client) <= 120
     html = client.get("/").content.decode()

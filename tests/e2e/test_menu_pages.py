@@ -92,7 +92,10 @@ def test_every_menu_page_at_desktop_and_phone_width(browser, portal_url, role, u
             response = page.goto(path)
             assert response.status == 200, (path, response.status)
             assert page.locator("main h1").count() == 1, path
-            assert page.locator("footer").get_by_role("link", name="Tilgjengelighetserklæring").count() == 1
+            assert (
+                page.locator("footer").get_by_role("link", name="Tilgjengelighetserklæring").count()
+                == 1
+            )
             _shoot(page, f"{role}-{_name(path)}-{width}")
             assert_accessible(page)
             if width == DESKTOP:

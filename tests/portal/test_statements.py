@@ -7,9 +7,17 @@ import pytest
 @pytest.mark.parametrize(
     ("language", "accessibility", "privacy"),
     [
-        ("nb", "Tilgjengelighetserklæring for Kommuneportalen", "Personvernerklæring for Kommuneportalen"),
+        (
+            "nb",
+            "Tilgjengelighetserklæring for Kommuneportalen",
+            "Personvernerklæring for Kommuneportalen",
+        ),
         ("nn", "Tilgjengeerklæring for Kommuneportalen", "Personvernerklæring for Kommuneportalen"),
-        ("en", "Accessibility statement for Kommuneportalen", "Privacy statement for Kommuneportalen"),
+        (
+            "en",
+            "Accessibility statement for Kommuneportalen",
+            "Privacy statement for Kommuneportalen",
+        ),
     ],
 )
 def test_statements_are_public_in_every_language(client, db, language, accessibility, privacy):
