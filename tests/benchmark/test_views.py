@@ -299,7 +299,8 @@ def test_the_progress_page_and_status_show_the_stage(client, cast, country):
     assert "Step 2 of 4: Fetching the figures" in html
     assert '<li class="done">Choosing comparable municipalities</li>' in html
     assert '<li aria-current="step">Fetching the figures</li>' in html
-    assert '<noscript><meta http-equiv="refresh"' in html  # without JavaScript
+    assert 'http-equiv="refresh"' not in html  # no timed reload under the reader
+    assert "Check again</a>" in html  # without JavaScript
     report.status = BenchmarkReport.Status.PENDING
     report.stage = ""
     report.save()
