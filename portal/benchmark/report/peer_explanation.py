@@ -21,7 +21,12 @@ from portal.municipalities.models import Municipality
 def peers_part(ctx: Context) -> dict[str, Any]:
     inputs = ctx.inputs
     labels = variable_labels()
-    weights = inputs.config.variables if inputs.config else {}
+    # In the peer variables' own order: a JSON column read back from PostgreSQL orders its keys
+    # its own way (by length, then bytes), which would reorder the table and the sentence.
+    stored = inputs.config.variables if inputs.config else {}
+    weights = {
+        v: stored[v] for v in (*VARIABLES, *sorted(set(stored) - set(VARIABLES))) if v in stored
+    }
     own = _own_values(ctx)
     left_out = _left_out(ctx, weights, own, labels)
     if not inputs.peers:
