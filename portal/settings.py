@@ -207,10 +207,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # Without a broker, benchmark reports (one asked for, or a batch) are made in a thread beside the
 # request that asked for them, so the request answers at once with a page that follows the work.
-# (BENCHMARK_BATCH_IN_THREAD is the earlier name of the same setting.)
-BENCHMARK_IN_THREAD = env_bool(
-    "BENCHMARK_IN_THREAD", env_bool("BENCHMARK_BATCH_IN_THREAD", not REDIS_URL)
-)
+BENCHMARK_IN_THREAD = env_bool("BENCHMARK_IN_THREAD", not REDIS_URL)
 
 # --- E-mail ---------------------------------------------------------------------------
 _email = parse_email_url("EMAIL_URL", env_str("EMAIL_URL", "console://") or "console://")
