@@ -98,18 +98,19 @@ def org_context(municipality: Municipality, edition: SurveyEdition) -> OrgContex
         municipality=municipality, year=year
     ).first()
     category = override.category if override else compute_settlement_category(settled, year)
-
-    def as_dict(kf: KeyFigures | None) -> dict[str, Any]:
-        return {name: getattr(kf, name) for name in FIGURE_PLACEHOLDERS} if kf else {}
-
     return OrgContext(
         municipality=municipality,
         year=year,
         settlement_category=category,
         category_overridden=override is not None,
-        figures=as_dict(own.get(year)),
-        figures_last_year=as_dict(own.get(year - 1)),
+        figures=figure_values(own.get(year)),
+        figures_last_year=figure_values(own.get(year - 1)),
     )
+
+
+def figure_values(kf: KeyFigures | None) -> dict[str, Any]:
+    """The key figures a definition's texts may name, from one year's row ({} without one)."""
+    return {name: getattr(kf, name) for name in FIGURE_PLACEHOLDERS} if kf else {}
 
 
 class _Values(dict):

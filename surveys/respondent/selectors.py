@@ -21,8 +21,8 @@ from surveys.models import (
     SurveyEdition,
 )
 from surveys.respondent.context import (
-    FIGURE_PLACEHOLDERS,
     OrgContext,
+    figure_values,
     org_context,
     with_predecessors,
 )
@@ -355,19 +355,20 @@ def change_log_lookups(entries, municipality: Municipality) -> ChangeLogLookups:
             edition__year__in=years, key__in=section_keys
         ).select_related("edition"):
             lookups.sections[(section.edition.year, section.key)] = section
-    figures: dict[int, dict[str, Any]] = {}
-    for kf in KeyFigures.objects.filter(
-        municipality=municipality, year__in=years | {y - 1 for y in years}
-    ):
-        figures[kf.year] = {name: getattr(kf, name) for name in FIGURE_PLACEHOLDERS}
+    figures = {
+        kf.year: kf
+        for kf in KeyFigures.objects.filter(
+            municipality=municipality, year__in=years | {y - 1 for y in years}
+        )
+    }
     for year in years:
         org = OrgContext(
             municipality=municipality,
             year=year,
             settlement_category="",
             category_overridden=False,
-            figures=figures.get(year, {}),
-            figures_last_year=figures.get(year - 1, {}),
+            figures=figure_values(figures.get(year)),
+            figures_last_year=figure_values(figures.get(year - 1)),
         )
         lookups.placeholders[year] = org.placeholders()
     return lookups
