@@ -4,6 +4,7 @@ accessibility scan of the pages on the way (also at phone width)."""
 
 import base64
 import time
+from pathlib import Path
 
 import pytest
 from django_otp.oath import TOTP
@@ -56,7 +57,10 @@ def test_first_login_of_a_new_directorate_member(browser, portal_url, width):
     codes = page.locator("#recovery-codes li").all_inner_texts()
     assert len(codes) == 10
     assert page.get_by_role("button", name="Skriv ut kodene").is_visible()
-    assert page.get_by_role("link", name="Lagre som tekstfil").is_visible()
+    assert page.get_by_role("button", name="Kopier kodene").is_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Lagre som tekstfil").click()
+    assert Path(download.value.path()).read_text().split() == codes
     assert_accessible(page)
     with page.expect_navigation():
         page.get_by_role("link", name="Fortsett").click()
