@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "portal.municipalities",
     "portal.accounts",
     "portal.core.audit",
@@ -265,6 +266,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Directorate staff give a code from an authenticator app (TOTP) after the password.
 OTP_TOTP_ISSUER = "Kommuneportalen"
 OTP_TOTP_THROTTLE_FACTOR = 1  # after each wrong code, wait 1, 2, 4, 8 … seconds
+# One-use recovery codes for a lost phone (django-otp's static device): the same waits.
+OTP_STATIC_THROTTLE_FACTOR = 1
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -81,3 +81,9 @@ try:
     admin.site.unregister(TOTPDevice)
 except admin.sites.NotRegistered:
     pass
+try:
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    admin.site.unregister(StaticDevice)  # nor anyone's recovery codes
+except admin.sites.NotRegistered:
+    pass

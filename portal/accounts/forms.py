@@ -8,7 +8,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts import throttle
+from portal.accounts import services, throttle
 from portal.accounts.models import MunicipalRole, User
 
 
@@ -162,3 +162,46 @@ class CodeForm(forms.Form):
         if len(code) != 6 or not code.isascii() or not code.isdigit():
             raise forms.ValidationError(_("Enter the six digits shown in the app."), code="format")
         return code
+
+
+class RecoveryCodeForm(forms.Form):
+    """One of the printed recovery codes, instead of the app's code."""
+
+    code = forms.CharField(
+        label=_("Recovery code"),
+        help_text=_("Ten letters and digits, as on your list, for example abcde-23456."),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "off",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+        error_messages={"required": _("Enter one of your recovery codes.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Log in with the recovery code"), form_tag=False)
+
+    def clean_code(self):
+        code = services.recovery_code_normalise(self.cleaned_data["code"])
+        if not services.recovery_code_well_formed(code):
+            raise forms.ValidationError(
+                _(
+                    "That is not a recovery code. A recovery code has ten letters and digits "
+                    "(never 0, 1, i, l or o), for example abcde-23456."
+                ),
+                code="format",
+            )
+        return code
+
+
+class NewRecoveryCodesForm(forms.Form):
+    """Make a new set of recovery codes: a button; the old codes stop working."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Make new recovery codes"), form_tag=False)

@@ -15,6 +15,7 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
     {
         "accounts:two_factor_verify",
         "accounts:two_factor_setup",
+        "accounts:two_factor_recovery",
         "accounts:logout",
         "accounts:language_set",
         "accounts:keep_alive",

@@ -65,3 +65,17 @@ def confirmed_totp_device(user):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()
+
+
+def recovery_device(user):
+    """The user's set of one-use recovery codes (django-otp's static device), or None."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    return StaticDevice.objects.filter(user=user).order_by("-id").first()
+
+
+def recovery_codes_remaining(user) -> int:
+    """How many of the user's recovery codes are still unused."""
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(device__user=user).count()

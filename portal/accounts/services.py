@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.access import INVITABLE_ROLES, Perm, membership_roles, perms_for
 from portal.accounts.models import DirectorateRole, Invitation, Membership, MunicipalRole, User
+from portal.accounts.selectors import two_factor_required
 from portal.core.audit.services import audit_log
 from portal.core.queue import enqueue_on_commit
 from portal.municipalities.models import Municipality
@@ -319,7 +321,7 @@ def _notify_two_factor(user: User, event: str) -> None:
         enqueue_on_commit("portal.accounts.tasks.send_two_factor_notice", user.pk, event)
 
 
-TWO_FACTOR_EVENTS = ("enrolled", "reset")
+TWO_FACTOR_EVENTS = ("enrolled", "reset", "recovery_code_used")
 
 
 def two_factor_notice_send(*, user_id: int, event: str) -> bool:
@@ -330,11 +332,11 @@ def two_factor_notice_send(*, user_id: int, event: str) -> bool:
     if user is None:
         return False
     with translation.override(user.language):
-        subject = (
-            _("Two-factor authentication was set up on your account")
-            if event == "enrolled"
-            else _("Two-factor authentication was reset on your account")
-        )
+        subject = {
+            "enrolled": _("Two-factor authentication was set up on your account"),
+            "reset": _("Two-factor authentication was reset on your account"),
+            "recovery_code_used": _("A recovery code was used to log in to your account"),
+        }[event]
         body = render_to_string(
             "accounts/email/two_factor_notice.txt",
             {
@@ -349,13 +351,110 @@ def two_factor_notice_send(*, user_id: int, event: str) -> bool:
 
 @transaction.atomic
 def two_factor_reset(*, actor: User, user: User) -> int:
-    """Remove a person's authenticator devices (a lost or replaced phone): at the next log-in
-    they set up the app again. Only the directorate's administrators may do this."""
+    """Remove a person's authenticator devices and recovery codes (a lost or replaced phone): at
+    the next log-in they set up the app again and get a new set of codes. Only the directorate's administrators may do this."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     if actor.directorate_role != DirectorateRole.ADMIN and not actor.is_superuser:
         raise PermissionDenied
     removed, _detail = TOTPDevice.objects.filter(user=user).delete()
-    audit_log(actor=actor, action="two_factor.reset", obj=user, changes={"devices": [removed, 0]})
+    codes = StaticToken.objects.filter(device__user=user).count()
+    StaticDevice.objects.filter(user=user).delete()  # the recovery codes go with the app
+    audit_log(
+        actor=actor,
+        action="two_factor.reset",
+        obj=user,
+        changes={"devices": [removed, 0], "recovery_codes": [codes, 0]},
+    )
     _notify_two_factor(user, "reset")
     return removed
+
+
+# --- Recovery codes (django-otp's static device) -------------------------------------------
+
+RECOVERY_CODE_COUNT = 10
+RECOVERY_CODE_LENGTH = 10
+# Lower-case letters and digits without the ones easily mistaken for each other (0/o, 1/l/i):
+# 31 symbols, so a code carries about 49 bits, and each wrong try makes the next one wait.
+RECOVERY_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+# At this many codes left or fewer, the person is urged to make a new set.
+RECOVERY_CODES_FEW = 3
+
+
+def recovery_code_display(code: str) -> str:
+    """A stored code as it is shown and printed: two groups of five, ``abcde-fghjk``."""
+    half = len(code) // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def recovery_code_normalise(typed: str) -> str:
+    """What a person types, as the code is stored: without spaces and dashes, lower case."""
+    return "".join(ch for ch in typed if not ch.isspace() and ch not in "-‐‑–").lower()
+
+
+def recovery_code_well_formed(code: str) -> bool:
+    return len(code) == RECOVERY_CODE_LENGTH and all(ch in RECOVERY_CODE_ALPHABET for ch in code)
+
+
+@transaction.atomic
+def recovery_codes_create(*, user: User) -> list[str]:
+    """A new set of one-use recovery codes for the person; any earlier set stops working.
+    Returns the codes for showing once (as they are printed, ``abcde-fghjk``)."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    if not two_factor_required(user):
+        raise PermissionDenied
+    devices = StaticDevice.objects.select_for_update().filter(user=user).order_by("id")
+    device = devices.first()
+    if device is None:
+        device = StaticDevice.objects.create(
+            user=user, name=_("Recovery codes")[:64], confirmed=True
+        )
+    else:
+        devices.exclude(pk=device.pk).delete()
+    before = StaticToken.objects.filter(device__user=user).count()
+    StaticToken.objects.filter(device=device).delete()
+    codes: set[str] = set()
+    while len(codes) < RECOVERY_CODE_COUNT:
+        codes.add(
+            "".join(secrets.choice(RECOVERY_CODE_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+        )
+    ordered = sorted(codes)
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in ordered)
+    audit_log(
+        actor=user,
+        action="two_factor.recovery_codes_created",
+        obj=user,
+        changes={"recovery_codes": [before, len(ordered)]},
+    )
+    return [recovery_code_display(code) for code in ordered]
+
+
+@dataclass(frozen=True)
+class RecoveryCodeCheck(CodeCheck):
+    """The outcome of checking a recovery code; ``remaining``: unused codes after it."""
+
+    remaining: int = 0
+
+
+@transaction.atomic
+def recovery_code_verify(*, user: User, device, token: str) -> RecoveryCodeCheck:
+    """Log in with a recovery code instead of the app's: a right code is used up (the device is
+    locked for the check, so two tries with the same code let one in), a wrong one makes the
+    next try wait, as for the app's codes. The person is told by e-mail."""
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    if device.user_id != user.pk or not device.confirmed:
+        raise PermissionDenied
+    check = _check_code(device, recovery_code_normalise(token))
+    remaining = StaticToken.objects.filter(device__user=user).count()
+    if check.ok:
+        audit_log(
+            actor=user,
+            action="two_factor.recovery_code_used",
+            obj=user,
+            changes={"recovery_codes": [remaining + 1, remaining]},
+        )
+        _notify_two_factor(user, "recovery_code_used")
+    return RecoveryCodeCheck(ok=check.ok, locked_until=check.locked_until, remaining=remaining)

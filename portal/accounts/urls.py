@@ -54,6 +54,17 @@ konto = [
     path("keep-alive/", views.keep_alive, name="keep_alive"),
     path("two-factor/", views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/recovery/", views.two_factor_recovery, name="two_factor_recovery"),
+    path(
+        "two-factor/recovery-codes/",
+        views.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path(
+        "two-factor/recovery-codes/new/",
+        views.two_factor_recovery_codes_new,
+        name="two_factor_recovery_codes_new",
+    ),
 ]
 
 urlpatterns = [

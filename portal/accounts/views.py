@@ -10,7 +10,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,17 +18,26 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from portal.accounts import services
 from portal.accounts.access import Perm, get_municipality, perms_for
-from portal.accounts.forms import AcceptInvitationForm, CodeForm, InviteForm
+from portal.accounts.forms import (
+    AcceptInvitationForm,
+    CodeForm,
+    InviteForm,
+    NewRecoveryCodesForm,
+    RecoveryCodeForm,
+)
 from portal.accounts.models import Invitation, Membership
 from portal.accounts.selectors import (
     confirmed_totp_device,
     members_of,
     open_invitations,
+    recovery_codes_remaining,
+    recovery_device,
     two_factor_required,
 )
 from portal.accounts.sessions import logged_out_json
@@ -258,7 +267,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
                     "Two-factor authentication is on. Next time, you give a code after the password."
                 ),
             )
-            return redirect(_next_url(request))
+            codes = services.recovery_codes_create(user=request.user)
+            return redirect(_recovery_codes_page(request, codes, _next_url(request)))
         _code_error(form, check)
     secret = base64.b32encode(device.bin_key).decode()
     return render(
@@ -270,6 +280,135 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=4),
             "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
         },
+    )
+
+
+# New recovery codes are shown once: kept in the session until the codes page has shown them.
+NEW_RECOVERY_CODES_SESSION_KEY = "two_factor_new_recovery_codes"
+
+
+def _recovery_codes_page(request: HttpRequest, codes: list[str], next_url: str = "") -> str:
+    request.session[NEW_RECOVERY_CODES_SESSION_KEY] = codes
+    url = reverse("accounts:two_factor_recovery_codes")
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+def _recovery_code_error(form: RecoveryCodeForm, check: services.CodeCheck) -> None:
+    if check.locked_until is not None:
+        seconds = max(1, math.ceil((check.locked_until - timezone.now()).total_seconds()))
+        message = ngettext(
+            "Too many wrong codes. Wait %(seconds)s second and try again.",
+            "Too many wrong codes. Wait %(seconds)s seconds and try again.",
+            seconds,
+        )
+        form.add_error("code", ValidationError(message % {"seconds": seconds}, code="wait"))
+    else:
+        message = _(
+            "This recovery code is wrong or has already been used. Each code works once; try "
+            "another one from your list."
+        )
+        form.add_error("code", ValidationError(message, code="wrong"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_recovery(request: HttpRequest) -> HttpResponse:
+    """The second step of logging in with a recovery code instead of the app (a lost phone)."""
+    if not two_factor_required(request.user) or request.user.is_verified():
+        return redirect(_next_url(request))
+    if confirmed_totp_device(request.user) is None:
+        return redirect(
+            f"{reverse('accounts:two_factor_setup')}?{urlencode({'next': _next_url(request)})}"
+        )
+    device = recovery_device(request.user)
+    has_codes = device is not None and recovery_codes_remaining(request.user) > 0
+    form = RecoveryCodeForm(request.POST or None) if has_codes else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        check = services.recovery_code_verify(
+            user=request.user, device=device, token=form.cleaned_data["code"]
+        )
+        if check.ok:
+            _second_factor_given(request, device)
+            if check.remaining == 0:
+                messages.warning(
+                    request,
+                    _(
+                        "You have logged in with your last recovery code. Make a new set now: "
+                        "without codes, a lost phone means waiting for an administrator."
+                    ),
+                )
+            elif check.remaining <= services.RECOVERY_CODES_FEW:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "You have logged in with a recovery code. Only %(count)s code is left: "
+                        "make a new set soon.",
+                        "You have logged in with a recovery code. Only %(count)s codes are "
+                        "left: make a new set soon.",
+                        check.remaining,
+                    )
+                    % {"count": check.remaining},
+                )
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "You have logged in with a recovery code; it cannot be used again. "
+                        "%(count)s code is left.",
+                        "You have logged in with a recovery code; it cannot be used again. "
+                        "%(count)s codes are left.",
+                        check.remaining,
+                    )
+                    % {"count": check.remaining},
+                )
+                return redirect(_next_url(request))
+            # Few or none left: the page where a new set is made, then on to the page asked for.
+            return redirect(
+                f"{reverse('accounts:two_factor_recovery_codes')}?"
+                f"{urlencode({'next': _next_url(request)})}"
+            )
+        _recovery_code_error(form, check)
+    return render(
+        request,
+        "accounts/two_factor_recovery.html",
+        {"form": form, "next": _next_url(request)},
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def two_factor_recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Two-factor authentication on one's own account: the app, how many recovery codes are
+    left, and a new set of codes (shown here once, right after it is made)."""
+    if not two_factor_required(request.user):
+        raise PermissionDenied
+    new_codes = request.session.pop(NEW_RECOVERY_CODES_SESSION_KEY, None)
+    next_url = _next_url(request) if "next" in request.GET else ""
+    return render(
+        request,
+        "accounts/two_factor_recovery_codes.html",
+        {
+            "app": confirmed_totp_device(request.user),
+            "remaining": recovery_codes_remaining(request.user),
+            "few": services.RECOVERY_CODES_FEW,
+            "new_codes": new_codes,
+            "codes_text": "\n".join(new_codes or []),
+            "next": next_url,
+            "form": NewRecoveryCodesForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def two_factor_recovery_codes_new(request: HttpRequest) -> HttpResponse:
+    """Make a new set of recovery codes; the old ones stop working."""
+    if not two_factor_required(request.user):
+        raise PermissionDenied
+    codes = services.recovery_codes_create(user=request.user)
+    return redirect(
+        _recovery_codes_page(request, codes, _next_url(request) if request.POST.get("next") else "")
     )
 
 

@@ -43,3 +43,26 @@
   window.addEventListener("resize", mark);
   if (document.fonts) { document.fonts.ready.then(mark); }
 })();
+
+// The recovery-codes page: print or copy the new codes (without scripts, the text-file link).
+(function () {
+  "use strict";
+  var status = document.querySelector("[data-copy-status]");
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var list = document.getElementById(button.dataset.copy);
+    if (!list || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var codes = Array.prototype.map.call(list.querySelectorAll("li"), function (item) {
+        return item.textContent.trim();
+      });
+      navigator.clipboard.writeText(codes.join("\n")).then(function () {
+        if (status) { status.textContent = button.dataset.copied; }
+      });
+    });
+  });
+})();

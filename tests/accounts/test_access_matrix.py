@@ -146,6 +146,19 @@ MATRIX = {
         None,
         {**dict.fromkeys(CAST_NAMES, 302), "anonymous": LOGIN},
     ),
+    # Logging in with a recovery code: like the code page, it sends the fully logged-in on.
+    "accounts:two_factor_recovery": (
+        "get",
+        None,
+        {**dict.fromkeys(CAST_NAMES, 302), "anonymous": LOGIN},
+    ),
+    # Recovery codes: one's own two-factor page, for those who log in with a second factor.
+    "accounts:two_factor_recovery_codes": ("get", None, DIRECTORATE_ONLY),
+    "accounts:two_factor_recovery_codes_new": (
+        "post",
+        None,
+        {**DIRECTORATE_ONLY, **{n: 302 for n, v in DIRECTORATE_ONLY.items() if v == 200}},
+    ),
     "municipalities:detail": (
         "get",
         _a,
@@ -382,6 +395,7 @@ ADMIN_SITE = {
 GET_ONLY_CHECKS = {
     "accounts:invitation_revoke": ONLY_POST,
     "accounts:membership_remove": ONLY_POST,
+    "accounts:two_factor_recovery_codes_new": ONLY_POST,
     "surveys:autosave": {**ONLY_POST, "anonymous": 401},
     "surveys:submit": ONLY_POST,
     "accounts:keep_alive": dict.fromkeys(CAST_NAMES, 405),

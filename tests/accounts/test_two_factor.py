@@ -70,7 +70,14 @@ def test_first_login_sets_up_the_app_then_lands_where_asked(client, cast):
         reverse("accounts:two_factor_setup"),
         {"code": _code(device), "next": "/direktoratet/undersokelser/"},
     )
-    assert done.status_code == 302 and done["Location"] == "/direktoratet/undersokelser/"
+    # Next, the recovery codes, shown once, then on to the page asked for.
+    assert done.status_code == 302
+    assert done["Location"] == (
+        reverse("accounts:two_factor_recovery_codes") + "?next=%2Fdirektoratet%2Fundersokelser%2F"
+    )
+    codes_page = client.get(done["Location"])
+    assert len(codes_page.context["new_codes"]) == 10
+    assert 'href="/direktoratet/undersokelser/"' in codes_page.content.decode()
     device.refresh_from_db()
     assert device.confirmed
     assert AuditEntry.objects.filter(action="two_factor.enrolled", object_id=cast.adviser_a.pk)
