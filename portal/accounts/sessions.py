@@ -72,3 +72,16 @@ def login_required_json(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+# Set at a login through ID-porten or Ansattporten (portal/accounts/national_login/views.py):
+# the provider, the level and the id_token (encrypted) for ending the provider's session.
+NATIONAL_LOGIN_SESSION_KEY = "national_login"
+
+
+def national_login_of(request: HttpRequest) -> dict | None:
+    """The national login this session was opened with, or None (a password login). Every
+    level the portal accepts is substantial or higher: two factors, so no code after it."""
+    session = getattr(request, "session", None)
+    value = session.get(NATIONAL_LOGIN_SESSION_KEY) if session is not None else None
+    return value if isinstance(value, dict) else None
