@@ -242,6 +242,9 @@ def test_required_for_an_organisation_refuses_the_password_and_offers_id_porten(
 def test_required_for_everyone_in_the_admin_keeps_superusers_out_of_it(client, cast, idporten):
     root = User.objects.create_superuser("root", "root@example.no", PASSWORD, is_staff=True)
     client.force_login(root)
+    # The admin's list of the one row opens the row itself.
+    listing = client.get(reverse("admin:accounts_nationalloginpolicy_changelist"))
+    assert listing["Location"] == reverse("admin:accounts_nationalloginpolicy_change", args=[1])
     response = client.post(
         reverse("admin:accounts_nationalloginpolicy_change", args=[1]),
         {"required_for_everyone": "on"},
