@@ -183,6 +183,8 @@ def _person(config: OidcProviderConfig, token: dict, nonce: str) -> Person | str
             nonce=nonce,
             claims_options={
                 "iss": {"essential": True, "values": [issuer]},
+                # Authlib checks azp; the audience itself must name the portal too.
+                "aud": {"essential": True, "values": [config.client_id]},
                 "exp": {"essential": True},
                 "iat": {"essential": True},
             },
