@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.accounts import throttle
 from portal.accounts.models import MunicipalRole, User
+from portal.accounts.selectors import has_national_identity, password_login_refusal
+from portal.accounts.sessions import offer_binding
 
 
 def _helper(submit_label, form_tag: bool = True) -> FormHelper:
@@ -39,9 +41,6 @@ class LoginForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        from portal.accounts.national_login.views import offer_binding
-        from portal.accounts.selectors import has_national_identity, password_login_refusal
-
         reason = password_login_refusal(user)
         if reason is None:
             return
@@ -56,13 +55,11 @@ class LoginForm(AuthenticationForm):
             ) % {"organisations": reason}
         if not has_national_identity(user) and self.request is not None:
             offer_binding(self.request, user)
-            message = "%s %s" % (
-                message,
-                _(
-                    "The first time, your ID-porten login is connected to this account; after "
-                    "that ID-porten alone is enough."
-                ),
+            first_time = _(
+                "The first time, your ID-porten login is connected to this account; after "
+                "that ID-porten alone is enough."
             )
+            message = f"{message} {first_time}"
         raise forms.ValidationError(message, code="national_login_required")
 
     def clean(self):

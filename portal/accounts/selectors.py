@@ -2,10 +2,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from portal.accounts.models import Invitation, Membership, User
+from portal.accounts.models import (
+    Invitation,
+    Membership,
+    NationalIdentity,
+    NationalLoginPolicy,
+    User,
+)
 from portal.core.queue import sweep_window
 
 
@@ -71,10 +78,6 @@ def password_login_refusal(user) -> str | None:
     """Why ``user`` may not log in with a password, or None. An administrator can require
     ID-porten for everyone (superusers excepted: the way in when the provider is down) or for
     the members of some organisations; only while a national login is configured."""
-    from django.conf import settings
-
-    from portal.accounts.models import NationalLoginPolicy
-
     if not settings.NATIONAL_LOGIN_PROVIDERS:
         return None
     policy = NationalLoginPolicy.objects.filter(pk=NationalLoginPolicy.SINGLETON_PK).first()
@@ -91,17 +94,11 @@ def password_login_refusal(user) -> str | None:
 
 
 def has_national_identity(user) -> bool:
-    from portal.accounts.models import NationalIdentity
-
     return bool(user.is_authenticated) and NationalIdentity.objects.filter(user=user).exists()
 
 
 def national_login_required_for(municipality) -> bool:
     """Whether new members of ``municipality`` must log in with ID-porten (no password)."""
-    from django.conf import settings
-
-    from portal.accounts.models import NationalLoginPolicy
-
     if not settings.NATIONAL_LOGIN_PROVIDERS:
         return False
     policy = NationalLoginPolicy.objects.filter(pk=NationalLoginPolicy.SINGLETON_PK).first()

@@ -146,6 +146,24 @@ MATRIX = {
         None,
         {**dict.fromkeys(CAST_NAMES, 302), "anonymous": LOGIN},
     ),
+    # The national login (tests/accounts/national_login): with no provider configured, as
+    # here, its pages do not exist for anyone; the person's own page says so.
+    "accounts:national_login_account": ("get", None, LOGGED_IN_200),
+    "accounts:national_login_start": (
+        "get",
+        lambda c: {"provider": "idporten"},
+        dict.fromkeys(CAST_NAMES, 404),
+    ),
+    "accounts:national_login_callback": (
+        "get",
+        lambda c: {"provider": "idporten"},
+        dict.fromkeys(CAST_NAMES, 404),
+    ),
+    "accounts:national_login_frontchannel_logout": (
+        "get",
+        lambda c: {"provider": "idporten"},
+        dict.fromkeys(CAST_NAMES, 404),
+    ),
     "municipalities:detail": (
         "get",
         _a,

@@ -105,7 +105,9 @@ def pid_hash(pid: str) -> str:
 
 def _fernet() -> Fernet:
     digest = hmac.new(
-        settings.SECRET_KEY.encode(), b"portal.accounts.national_login.id_token", hashlib.sha256
+        str(settings.SECRET_KEY).encode(),
+        b"portal.accounts.national_login.id_token",
+        hashlib.sha256,
     ).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 

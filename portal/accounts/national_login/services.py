@@ -12,7 +12,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.accounts.models import (
-    Invitation,
     NationalIdentity,
     NationalLoginPolicy,
     NationalLoginSession,
@@ -96,7 +95,8 @@ def invitation_accept_national(*, token: str, person: Person, provider: str) -> 
         user = identity.user
         if (user.email or "").casefold() != invitation.email.casefold():
             raise LoginRefused(
-                OTHER_PERSON, f"invitation {invitation.pk} is for another address than user {user.pk}"
+                OTHER_PERSON,
+                f"invitation {invitation.pk} is for another address than user {user.pk}",
             )
     else:
         user_or_none = User.objects.filter(email__iexact=invitation.email).first()
@@ -147,7 +147,10 @@ def identity_unbind(*, actor: User, user: User) -> bool:
     removed, _detail = NationalIdentity.objects.filter(user=user).delete()
     if removed:
         audit_log(
-            actor=actor, action="national_identity.unbind", obj=user, changes={"bound": [True, False]}
+            actor=actor,
+            action="national_identity.unbind",
+            obj=user,
+            changes={"bound": [True, False]},
         )
     return bool(removed)
 

@@ -4,7 +4,7 @@ the person's own page for connecting an ID-porten login to a password account.""
 from __future__ import annotations
 
 import logging
-import time
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -27,17 +27,17 @@ from portal.accounts.models import User
 from portal.accounts.national_login import providers, services
 from portal.accounts.national_login.providers import Person
 from portal.accounts.selectors import has_national_identity, two_factor_required
-from portal.accounts.sessions import NATIONAL_LOGIN_SESSION_KEY, national_login_of
+from portal.accounts.sessions import (
+    BIND_SESSION_KEY,
+    NATIONAL_LOGIN_SESSION_KEY,
+    national_login_of,
+    pending_binding,
+)
 from portal.core.env import OidcProviderConfig
 
 logger = logging.getLogger("portal.accounts.national_login")
 
 BACKEND = "portal.accounts.backends.UsernameOrEmailBackend"
-# Set when a right password was refused because ID-porten is required and the account has no
-# ID-porten login yet: the next ID-porten login within the time connects it to that account.
-BIND_SESSION_KEY = "national_login_bind"
-BIND_SECONDS = 10 * 60
-
 # The pages for each way a login can end without anyone logged in, and their status.
 FAILED = "failed"
 PROVIDER_DOWN = "provider_down"
@@ -68,23 +68,10 @@ def _titles(provider: OidcProviderConfig) -> dict[str, str]:
     }
 
 
-def offer_binding(request: HttpRequest, user: User) -> None:
-    """The password was right but ID-porten is required: let the next ID-porten login connect
-    the person to this account (the login form calls this)."""
-    request.session[BIND_SESSION_KEY] = {"user": user.pk, "until": int(time.time()) + BIND_SECONDS}
-
-
-def _pending_binding(request: HttpRequest) -> int | None:
-    value = request.session.get(BIND_SESSION_KEY)
-    if isinstance(value, dict) and int(value.get("until", 0)) > time.time():
-        return int(value["user"])
-    return None
-
-
 def _second_factor_pending(request: HttpRequest) -> bool:
     """Logged in with the password, the code not given yet: ID-porten may be used instead."""
-    user = request.user
-    return (
+    user: Any = request.user
+    return bool(
         two_factor_required(user) and not user.is_verified() and not national_login_of(request)
     )
 
@@ -143,7 +130,7 @@ def start(request: HttpRequest, provider: str) -> HttpResponse:
             return redirect(next_url or "home")
         bind_user = request.user.pk
         intent = "bind"
-    elif (pending := _pending_binding(request)) is not None:
+    elif (pending := pending_binding(request)) is not None:
         bind_user, intent = pending, "bind"
     elif invitation:
         intent = "invitation"
@@ -339,7 +326,8 @@ def frontchannel_logout(request: HttpRequest, provider: str) -> HttpResponse:
 def account(request: HttpRequest) -> HttpResponse:
     """The person's log-in methods: connect an ID-porten login to the account, or remove it."""
     if request.method == "POST" and request.POST.get("action") == "unbind":
-        if services.identity_unbind(actor=request.user, user=request.user):
+        user = cast(User, request.user)
+        if services.identity_unbind(actor=user, user=user):
             messages.success(request, _("The ID-porten login was removed from your account."))
         return redirect("accounts:national_login_account")
     return render(

@@ -60,7 +60,9 @@ def test_the_button_shows_only_when_a_provider_is_configured(client, settings, i
     assert "Logg inn med ID-porten" in client.get(reverse("accounts:login")).content.decode()
     settings.NATIONAL_LOGIN_PROVIDERS = []
     assert "Logg inn med ID-porten" not in client.get(reverse("accounts:login")).content.decode()
-    assert client.get(reverse("accounts:national_login_start", args=["idporten"])).status_code == 404
+    assert (
+        client.get(reverse("accounts:national_login_start", args=["idporten"])).status_code == 404
+    )
 
 
 def test_the_authorization_request_has_pkce_state_nonce_and_the_level(client, idporten):
@@ -271,7 +273,12 @@ def test_front_channel_logout_ends_the_session_with_that_sid(client, cast, idpor
     assert NationalLoginSession.objects.filter(sid="provider-session-1").exists()
     url = reverse("accounts:national_login_frontchannel_logout", args=["idporten"])
     iframe = Client()  # the provider's iframe: no session cookie
-    assert iframe.get(url, {"iss": "https://elsewhere.example", "sid": "provider-session-1"}).status_code == 400
+    assert (
+        iframe.get(
+            url, {"iss": "https://elsewhere.example", "sid": "provider-session-1"}
+        ).status_code
+        == 400
+    )
     assert _logged_in(client)
     response = iframe.get(url, {"iss": idporten.url, "sid": "provider-session-1"})
     assert response.status_code == 200
@@ -303,3 +310,29 @@ def test_a_password_session_logs_out_without_the_provider(client, cast, idporten
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:login")
+
+
+CONFIGURED_MATRIX = {
+    # name: (anonymous, logged in)
+    "accounts:national_login_start": ("provider", 302),
+    "accounts:national_login_callback": (400, 400),
+    "accounts:national_login_frontchannel_logout": (400, 400),
+}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "editor_a", "adviser_a", "admin"])
+@pytest.mark.parametrize("name", sorted(CONFIGURED_MATRIX))
+def test_access_with_a_provider_configured(client, cast, idporten, name, who):
+    """The access matrix's rows for the national login, with ID-porten configured."""
+    user = cast.member(who)
+    if user is not None:
+        client.force_login(user)
+    response = client.get(reverse(name, args=["idporten"]))
+    expected = CONFIGURED_MATRIX[name][0 if user is None else 1]
+    if expected == "provider":
+        assert response.status_code == 302
+        assert response["Location"].startswith(f"{idporten.url}/oauth2/authorize?")
+    else:
+        assert response.status_code == expected
+        if expected == 302:
+            assert response["Location"] == reverse("home")

@@ -73,7 +73,10 @@ def test_a_good_token_logs_in_and_pkce_was_checked(client, hostile, bound):
         "issued-in-the-future",
         "not-yet-valid",
         "wrong-aud",
-        "wrong-aud-right-azp", "wrong-iss", "no-exp"],
+        "wrong-aud-right-azp",
+        "wrong-iss",
+        "no-exp",
+    ],
 )
 def test_bad_claims_are_refused(client, caplog, hostile, bound, changes, words):
     params = _begin(client, hostile)
