@@ -22,6 +22,7 @@ from portal.core.env import (
     env_bool,
     env_int,
     env_list,
+    env_oidc_provider,
     env_str,
     load_local_env,
     parse_database_url,
@@ -263,6 +264,38 @@ THROTTLE_PREFIX = "throttle"  # cache keys of the login and autosave counts
 # Autosaves per person per minute (someone typing saves a few times a minute).
 AUTOSAVE_PER_MINUTE = env_int("AUTOSAVE_PER_MINUTE", 240)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Logging in with ID-porten / Ansattporten over OpenID Connect (docs/id-porten.md). A provider is
+# off while its discovery URL is not set; its button shows only when it is configured.
+NATIONAL_LOGIN_PROVIDERS = [
+    provider
+    for provider in (
+        env_oidc_provider(
+            "IDPORTEN",
+            slug="idporten",
+            label="ID-porten",
+            default_acr=["idporten-loa-substantial", "idporten-loa-high"],
+        ),
+        env_oidc_provider(
+            "ANSATTPORTEN",
+            slug="ansattporten",
+            label="Ansattporten",
+            default_acr=["substantial", "high"],
+        ),
+    )
+    if provider is not None
+]
+# The key of the HMAC-SHA256 hash kept of a person's national identity number. Its own key, not
+# SECRET_KEY: rotating SECRET_KEY must not unbind every person. No production default.
+NATIONAL_ID_HASH_KEY = env_str("NATIONAL_ID_HASH_KEY", "") or ""
+if NATIONAL_LOGIN_PROVIDERS and len(NATIONAL_ID_HASH_KEY) < 32:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "NATIONAL_ID_HASH_KEY must be set (32 characters or more) when ID-porten or "
+            "Ansattporten is configured"
+        )
+    NATIONAL_ID_HASH_KEY = "dev-only-national-id-hash-key-never-used-in-production"  # noqa: S105
+# Seconds of clock difference allowed when checking an id_token's exp, iat and nbf.
+NATIONAL_LOGIN_LEEWAY_SECONDS = env_int("NATIONAL_LOGIN_LEEWAY_SECONDS", 60)
 # Directorate staff give a code from an authenticator app (TOTP) after the password.
 OTP_TOTP_ISSUER = "Kommuneportalen"
 OTP_TOTP_THROTTLE_FACTOR = 1  # after each wrong code, wait 1, 2, 4, 8 … seconds

@@ -3,7 +3,14 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts import services
-from portal.accounts.models import Invitation, Membership, User
+from portal.accounts.models import (
+    Invitation,
+    Membership,
+    NationalIdentity,
+    NationalLoginPolicy,
+    User,
+)
+from portal.accounts.national_login import services as national_login_services
 from portal.core.audit.admin import AuditedAdmin
 
 
@@ -87,3 +94,58 @@ try:
     admin.site.unregister(StaticDevice)  # nor anyone's recovery codes
 except admin.sites.NotRegistered:
     pass
+
+
+@admin.register(NationalLoginPolicy)
+class NationalLoginPolicyAdmin(admin.ModelAdmin):
+    """Require ID-porten: one row, for everyone or for the members of some organisations. The
+    change goes through the service, which checks the actor and writes the audit entry."""
+
+    fields = ("required_for_everyone", "organisations")
+    filter_horizontal = ("organisations",)
+
+    def has_add_permission(self, request):
+        return not NationalLoginPolicy.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        from django.shortcuts import redirect
+
+        row = national_login_services.policy()
+        return redirect("admin:accounts_nationalloginpolicy_change", row.pk)
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved with its organisations in save_related, through the service
+
+    def save_related(self, request, form, formsets, change):
+        national_login_services.policy_set(
+            actor=request.user,
+            required_for_everyone=form.cleaned_data["required_for_everyone"],
+            organisations=form.cleaned_data["organisations"],
+        )
+
+
+@admin.register(NationalIdentity)
+class NationalIdentityAdmin(admin.ModelAdmin):
+    """Who is bound to a national login (only a keyed hash of the number is kept). Removing a
+    row unbinds the person, who can bind again through an invitation or the account page."""
+
+    list_display = ("user", "bound_with", "bound_at", "last_login_at")
+    search_fields = ("user__username", "user__email", "user__last_name")
+    readonly_fields = ("user", "bound_with", "bound_at", "last_login_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        national_login_services.identity_unbind(actor=request.user, user=obj.user)
+
+    def delete_queryset(self, request, queryset):
+        for identity in queryset.select_related("user"):
+            national_login_services.identity_unbind(actor=request.user, user=identity.user)

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.accounts import services, throttle
 from portal.accounts.models import MunicipalRole, User
+from portal.accounts.selectors import has_national_identity, password_login_refusal
+from portal.accounts.sessions import offer_binding
 
 
 def _helper(submit_label, form_tag: bool = True) -> FormHelper:
@@ -37,6 +39,29 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.helper = _helper(_("Log in"))
 
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        reason = password_login_refusal(user)
+        if reason is None:
+            return
+        if reason == "everyone":
+            message = _(
+                "Logging in with a password is turned off for everyone: log in with ID-porten."
+            )
+        else:
+            message = _(
+                "Logging in with a password is turned off for the members of %(organisations)s: "
+                "log in with ID-porten."
+            ) % {"organisations": reason}
+        if not has_national_identity(user) and self.request is not None:
+            offer_binding(self.request, user)
+            first_time = _(
+                "The first time, your ID-porten login is connected to this account; after "
+                "that ID-porten alone is enough."
+            )
+            message = f"{message} {first_time}"
+        raise forms.ValidationError(message, code="national_login_required")
+
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         if username and throttle.login_locked(self.request, username):
@@ -47,8 +72,9 @@ class LoginForm(AuthenticationForm):
             )
         try:
             cleaned = super().clean()
-        except forms.ValidationError:
-            if username:
+        except forms.ValidationError as exc:
+            # A right password refused because ID-porten is required is no failed guess.
+            if username and getattr(exc, "code", None) != "national_login_required":
                 throttle.login_failed(self.request, username)
             raise
         throttle.login_succeeded(username)

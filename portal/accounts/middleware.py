@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from portal.accounts.selectors import confirmed_totp_device, two_factor_required
+from portal.accounts.sessions import national_login_of
 
 # Pages a person who has given only the password may still open (view names, with namespace).
 OPEN_BEFORE_SECOND_FACTOR = frozenset(
@@ -19,6 +20,9 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
         "accounts:logout",
         "accounts:language_set",
         "accounts:keep_alive",
+        "accounts:national_login_start",
+        "accounts:national_login_callback",
+        "accounts:national_login_frontchannel_logout",
         "accessibility",
         "privacy",
         "healthz",
@@ -39,7 +43,7 @@ class TwoFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not two_factor_required(user) or user.is_verified():
+        if not two_factor_required(user) or user.is_verified() or national_login_of(request):
             return None
         match = request.resolver_match
         if match is not None and match.view_name in OPEN_BEFORE_SECOND_FACTOR:

@@ -132,3 +132,67 @@ class Invitation(models.Model):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
+
+
+class NationalIdentity(models.Model):
+    """A person's national login (ID-porten or Ansattporten) bound to a portal user.
+
+    Only a keyed hash of the national identity number (the ``pid`` claim) is kept, never the
+    number: enough to recognise the person at the next login, useless to anyone who reads the
+    table without the key (portal/accounts/national_login/providers.py, ``pid_hash``)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="national_identity")
+    pid_hash = models.CharField(max_length=64, unique=True, editable=False)
+    bound_at = models.DateTimeField(auto_now_add=True)
+    bound_with = models.CharField(_("bound with"), max_length=20, editable=False)
+    last_login_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("national login identity")
+        verbose_name_plural = _("national login identities")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class NationalLoginPolicy(models.Model):
+    """Who must log in with ID-porten (or Ansattporten): a single row, changed in the admin."""
+
+    SINGLETON_PK = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
+    required_for_everyone = models.BooleanField(
+        _("required for everyone"),
+        default=False,
+        help_text=_(
+            "Password login is refused for everyone except superusers (kept as a way in when "
+            "ID-porten is down)."
+        ),
+    )
+    organisations = models.ManyToManyField(
+        "municipalities.Municipality",
+        blank=True,
+        related_name="+",
+        verbose_name=_("required for the members of"),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("national login requirement")
+        verbose_name_plural = _("national login requirement")
+
+    def __str__(self) -> str:
+        return str(_("National login requirement"))
+
+
+class NationalLoginSession(models.Model):
+    """A portal session opened with a national login, found again by the provider's session
+    id (``sid``) when the provider asks for front-channel logout."""
+
+    session_key = models.CharField(max_length=40, unique=True)
+    provider = models.CharField(max_length=20)
+    sid = models.CharField(max_length=255, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.session_key[:6]}…"

@@ -2,10 +2,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from portal.accounts.models import Invitation, Membership, User
+from portal.accounts.models import (
+    Invitation,
+    Membership,
+    NationalIdentity,
+    NationalLoginPolicy,
+    User,
+)
 from portal.core.queue import sweep_window
 
 
@@ -79,3 +86,36 @@ def recovery_codes_remaining(user) -> int:
     from django_otp.plugins.otp_static.models import StaticToken
 
     return StaticToken.objects.filter(device__user=user).count()
+
+
+def password_login_refusal(user) -> str | None:
+    """Why ``user`` may not log in with a password, or None. An administrator can require
+    ID-porten for everyone (superusers excepted: the way in when the provider is down) or for
+    the members of some organisations; only while a national login is configured."""
+    if not settings.NATIONAL_LOGIN_PROVIDERS:
+        return None
+    policy = NationalLoginPolicy.objects.filter(pk=NationalLoginPolicy.SINGLETON_PK).first()
+    if policy is None:
+        return None
+    if policy.required_for_everyone and not user.is_superuser:
+        return "everyone"
+    names = list(
+        policy.organisations.filter(memberships__user=user)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    return ", ".join(names) if names else None
+
+
+def has_national_identity(user) -> bool:
+    return bool(user.is_authenticated) and NationalIdentity.objects.filter(user=user).exists()
+
+
+def national_login_required_for(municipality) -> bool:
+    """Whether new members of ``municipality`` must log in with ID-porten (no password)."""
+    if not settings.NATIONAL_LOGIN_PROVIDERS:
+        return False
+    policy = NationalLoginPolicy.objects.filter(pk=NationalLoginPolicy.SINGLETON_PK).first()
+    return policy is not None and (
+        policy.required_for_everyone or policy.organisations.filter(pk=municipality.pk).exists()
+    )

@@ -72,3 +72,35 @@ def login_required_json(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+# Set at a login through ID-porten or Ansattporten (portal/accounts/national_login/views.py):
+# the provider, the level and the id_token (encrypted) for ending the provider's session.
+NATIONAL_LOGIN_SESSION_KEY = "national_login"
+
+
+def national_login_of(request: HttpRequest) -> dict | None:
+    """The national login this session was opened with, or None (a password login). Every
+    level the portal accepts is substantial or higher: two factors, so no code after it."""
+    session = getattr(request, "session", None)
+    value = session.get(NATIONAL_LOGIN_SESSION_KEY) if session is not None else None
+    return value if isinstance(value, dict) else None
+
+
+# Set when a right password was refused because ID-porten is required and the account has no
+# ID-porten login yet: the next ID-porten login within the time connects it to that account.
+BIND_SESSION_KEY = "national_login_bind"
+BIND_SECONDS = 10 * 60
+
+
+def offer_binding(request: HttpRequest, user) -> None:
+    """The password was right but ID-porten is required: let the next ID-porten login connect
+    the person to this account (the login form calls this)."""
+    request.session[BIND_SESSION_KEY] = {"user": user.pk, "until": int(time.time()) + BIND_SECONDS}
+
+
+def pending_binding(request: HttpRequest) -> int | None:
+    value = request.session.get(BIND_SESSION_KEY)
+    if isinstance(value, dict) and int(value.get("until", 0)) > time.time():
+        return int(value["user"])
+    return None

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from portal.accounts import forms, views
+from portal.accounts.national_login import views as national_login
 from portal.core.urls import organisation
 
 app_name = "accounts"
@@ -16,7 +17,7 @@ konto = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", national_login.logout_view, name="logout"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
@@ -64,6 +65,23 @@ konto = [
         "two-factor/recovery-codes/new/",
         views.two_factor_recovery_codes_new,
         name="two_factor_recovery_codes_new",
+    ),
+    # Logging in with ID-porten / Ansattporten (docs/id-porten.md).
+    path("national-login/", national_login.account, name="national_login_account"),
+    path(
+        "national-login/<slug:provider>/start/",
+        national_login.start,
+        name="national_login_start",
+    ),
+    path(
+        "national-login/<slug:provider>/callback/",
+        national_login.callback,
+        name="national_login_callback",
+    ),
+    path(
+        "national-login/<slug:provider>/frontchannel-logout/",
+        national_login.frontchannel_logout,
+        name="national_login_frontchannel_logout",
     ),
 ]
 

@@ -35,12 +35,13 @@ from portal.accounts.models import Invitation, Membership
 from portal.accounts.selectors import (
     confirmed_totp_device,
     members_of,
+    national_login_required_for,
     open_invitations,
     recovery_codes_remaining,
     recovery_device,
     two_factor_required,
 )
-from portal.accounts.sessions import logged_out_json
+from portal.accounts.sessions import logged_out_json, national_login_of
 
 
 @login_required
@@ -136,6 +137,13 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             "accounts/invitation_accept.html",
             {"invitation": invitation, "form": None, "mismatch": mismatch},
         )
+    if national_login_required_for(invitation.municipality):
+        # No password account: the person accepts by logging in with ID-porten.
+        return render(
+            request,
+            "accounts/invitation_accept.html",
+            {"invitation": invitation, "form": None, "national_only": True},
+        )
     form = AcceptInvitationForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         try:
@@ -215,7 +223,11 @@ def _second_factor_given(request: HttpRequest, device) -> None:
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     """The second step of logging in for directorate staff: a code from the app."""
-    if not two_factor_required(request.user) or request.user.is_verified():
+    if (
+        not two_factor_required(request.user)
+        or request.user.is_verified()
+        or national_login_of(request)
+    ):
         return redirect(_next_url(request))
     device = confirmed_totp_device(request.user)
     if device is None:

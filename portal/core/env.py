@@ -194,3 +194,50 @@ def check_redis_url(name: str, url: str) -> str:
     if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
         raise ImproperlyConfigured(f"{name}={url!r} is not a redis:// URL")
     return url
+
+
+@dataclass(frozen=True)
+class OidcProviderConfig:
+    """One OpenID provider the portal logs people in with (ID-porten, Ansattporten)."""
+
+    slug: str
+    label: str
+    discovery_url: str
+    client_id: str
+    client_secret: str
+    acr_values: tuple[str, ...]
+    scope: str = "openid profile"
+
+
+def env_oidc_provider(
+    prefix: str, *, slug: str, label: str, default_acr: list[str]
+) -> OidcProviderConfig | None:
+    """``{prefix}_DISCOVERY_URL``, ``{prefix}_CLIENT_ID``, ``{prefix}_CLIENT_SECRET`` and
+    ``{prefix}_ACR_VALUES`` (levels accepted, the first one asked for). None when the discovery
+    URL is not set: the provider is off. A discovery URL without the client's id and secret, or
+    one that is not an https URL (http only for a provider on this machine), is an error."""
+    url = (os.environ.get(f"{prefix}_DISCOVERY_URL") or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    local = parts.hostname in {"localhost", "127.0.0.1", "::1"}
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise ImproperlyConfigured(f"{prefix}_DISCOVERY_URL={url!r} is not an https:// URL")
+    client_id = (os.environ.get(f"{prefix}_CLIENT_ID") or "").strip()
+    client_secret = os.environ.get(f"{prefix}_CLIENT_SECRET") or ""
+    if not client_id or not client_secret:
+        raise ImproperlyConfigured(
+            f"{prefix}_DISCOVERY_URL is set, so {prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET "
+            "must be set too (from Digdir's self-service portal)"
+        )
+    acr = env_list(f"{prefix}_ACR_VALUES", default_acr)
+    if not acr:
+        raise ImproperlyConfigured(f"{prefix}_ACR_VALUES names no level")
+    return OidcProviderConfig(
+        slug=slug,
+        label=label,
+        discovery_url=url,
+        client_id=client_id,
+        client_secret=client_secret,
+        acr_values=tuple(acr),
+    )

@@ -159,6 +159,24 @@ MATRIX = {
         None,
         {**DIRECTORATE_ONLY, **{n: 302 for n, v in DIRECTORATE_ONLY.items() if v == 200}},
     ),
+    # The national login (tests/accounts/national_login): with no provider configured, as
+    # here, its pages do not exist for anyone; the person's own page says so.
+    "accounts:national_login_account": ("get", None, LOGGED_IN_200),
+    "accounts:national_login_start": (
+        "get",
+        lambda c: {"provider": "idporten"},
+        dict.fromkeys(CAST_NAMES, 404),
+    ),
+    "accounts:national_login_callback": (
+        "get",
+        lambda c: {"provider": "idporten"},
+        dict.fromkeys(CAST_NAMES, 404),
+    ),
+    "accounts:national_login_frontchannel_logout": (
+        "get",
+        lambda c: {"provider": "idporten"},
+        dict.fromkeys(CAST_NAMES, 404),
+    ),
     "municipalities:detail": (
         "get",
         _a,
