@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
@@ -61,8 +62,25 @@ def edition(request: HttpRequest, year: int | None) -> SurveyEdition | None:
     return found
 
 
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """A time without a zone is Norwegian time."""
-    if moment is None or timezone.is_aware(moment):
-        return moment
-    return timezone.make_aware(moment, timezone.get_default_timezone())
+_DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$"
+)
+
+
+def moment(parameter: str, value: str | None) -> dt.datetime | None:
+    """An ISO 8601 date and time; one without a zone is Norwegian time."""
+    if value is None:
+        return None
+    try:
+        if not _DATE_TIME.match(value):
+            raise ValueError
+        parsed = dt.datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise bad_parameter(
+            parameter,
+            f"{parameter}: not an ISO 8601 date and time such as 2026-12-01T08:00:00Z "
+            f"(got {value!r})",
+        ) from None
+    if timezone.is_aware(parsed):
+        return parsed
+    return timezone.make_aware(parsed, timezone.get_default_timezone())

@@ -7,7 +7,7 @@ import functools
 import hashlib
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 
 
 def _matches(header: str, etag: str) -> bool:
@@ -15,6 +15,28 @@ def _matches(header: str, etag: str) -> bool:
         return True
     tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
     return etag in tags
+
+
+def refuse_unknown_parameters(
+    view: Callable[..., HttpResponse], allowed: frozenset[str]
+) -> Callable[..., HttpResponse]:
+    """A query parameter the operation does not take is a mistake to be told, not ignored
+    (a misspelt filter would otherwise return everything)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        unknown = sorted(set(request.GET) - allowed)
+        if unknown:
+            takes = ", ".join(sorted(allowed)) or "none"
+            body = {
+                "error": "invalid_parameter",
+                "detail": f"Unknown parameter {unknown[0]!r}; this endpoint takes: {takes}.",
+                "parameter": unknown[0],
+            }
+            return JsonResponse(body, status=400)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def with_etag(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -152,7 +152,9 @@ def test_errors_carry_no_etag(client, cast, as_):
     [
         ("region=nowhere", "region", "No region 'nowhere'; use one of: sor, vest"),
         ("status=finished", "status", "status: Input should be"),
-        ("updated_since=yesterday", "updated_since", "updated_since: Input should be"),
+        ("updated_since=yesterday", "updated_since", "not an ISO 8601 date and time"),
+        ("updated_since=0.5", "updated_since", "not an ISO 8601 date and time"),
+        ("updatedsince=2026-01-01T00:00", "updatedsince", "Unknown parameter 'updatedsince'"),
         ("edition=1900", "edition", "No survey edition 1900"),
         ("edition=abc", "edition", "edition: Input should be a valid integer"),
     ],
@@ -180,7 +182,7 @@ def test_filters(client, cast, as_, api_data):
     assert organisations("organisation=4601") == ["4601"]
     since = (timezone.now() - dt.timedelta(days=1)).isoformat()
     assert organisations(f"updated_since={since.replace('+', '%2B')}") == ["4601"]
-    assert organisations("updated_since=2000-01-01") == ["4204", "4601"]
+    assert organisations("updated_since=2000-01-01T00:00") == ["4204", "4601"]
     assert set(organisations("status=in_progress", "/api/v1/answers")) == {"4601"}
     answers = client.get("/api/v1/answers?organisation=4204", headers=headers).json()["results"]
     assert len(answers) == 3

@@ -124,9 +124,11 @@ class ResponseFilters(Schema):
     region: str | None = Field(None, description="Only organisations of this region (its code).")
     status: ResponseStatus | None = None
     organisation: str | None = Field(None, description="Only this organisation (its number).")
-    updated_since: dt.datetime | None = Field(
+    updated_since: str | None = Field(
         None,
-        description="Changed at or after this time (ISO 8601; without a zone: Norwegian time).",
+        description="Changed at or after this time: an ISO 8601 date and time, such as "
+        "2026-12-01T08:00:00Z (without a zone: Norwegian time).",
+        json_schema_extra={"format": "date-time"},
     )
 
 
@@ -172,7 +174,7 @@ def _survey_filters(request: HttpRequest, filters: ResponseFilters) -> dict[str,
         "edition": common.edition(request, filters.edition),
         "region": common.region(filters.region),
         "status": filters.status,
-        "updated_since": common.aware(filters.updated_since),
+        "updated_since": common.moment("updated_since", filters.updated_since),
         "municipality": (
             common.organisation(request, filters.organisation, Perm.SURVEY)
             if filters.organisation
