@@ -11,7 +11,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopq
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo-code e2e e2e-deps run test test-services lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export bench-housing bench-report
+.PHONY: demo-code e2e e2e-deps run test test-services test-api token-issuer lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export bench-housing bench-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,16 @@ test-services: venv collectstatic
 	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/portal} \
 		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 		$(BIN)/python -m pytest --ignore=tests/e2e $(PYTEST_ARGS)
+
+# Schemathesis against the API's OpenAPI document (tests/api/test_schema.py), with the tokens of a
+# municipality's client, another municipality's and the directorate's; a few minutes at most.
+API_FUZZ_EXAMPLES ?= 30
+test-api: venv collectstatic
+	$(TEST_ENV) API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/api/test_schema.py -m api_fuzz -p no:xdist -q
+
+# The local token issuer for the API (development only; docs/api.md): http://127.0.0.1:8765
+token-issuer: venv
+	$(BIN)/python -m tests.providers.token_issuer --port 8765 --key-file var/token-issuer/key.pem
 
 # The demo directorate users' current two-factor code (docs/roles.md).
 demo-code: venv

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "ninja",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "portal.benchmark",
     "surveys",
     "housing",
+    "portal.api",
 ]
 
 MIDDLEWARE = [
@@ -304,6 +306,36 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# --- The API for systems (/api/v1/, docs/api.md) -----------------------------------------
+# Bearer tokens in the Maskinporten style: JWTs from this issuer, checked against its keys (the
+# JWKS at API_TOKEN_JWKS_URL, or the jwks_uri of the discovery document at
+# API_TOKEN_DISCOVERY_URL), for this audience. With DEBUG on they default to the local test
+# issuer (`make token-issuer`, tests/providers/token_issuer.py); in production they must be set,
+# or every API request is refused with 503.
+_DEV_ISSUER = "http://127.0.0.1:8765"
+API_TOKEN_ISSUER = env_str("API_TOKEN_ISSUER", f"{_DEV_ISSUER}/" if DEBUG else "") or ""
+API_TOKEN_JWKS_URL = (
+    env_str("API_TOKEN_JWKS_URL", f"{_DEV_ISSUER}/jwks.json" if DEBUG else "") or ""
+)
+API_TOKEN_DISCOVERY_URL = env_str("API_TOKEN_DISCOVERY_URL", "") or ""
+API_TOKEN_AUDIENCE = (
+    env_str("API_TOKEN_AUDIENCE", "https://kommuneportal.example/api" if DEBUG else "") or ""
+)
+API_TOKEN_ALGORITHMS = env_list("API_TOKEN_ALGORITHMS", ["RS256", "RS384", "RS512", "PS256"])
+_not_asymmetric = [
+    a for a in API_TOKEN_ALGORITHMS if a[:2] not in ("RS", "PS", "ES") or not a[2:].isdigit()
+]
+if _not_asymmetric:
+    raise ImproperlyConfigured(
+        f"API_TOKEN_ALGORITHMS may list only RS*, PS* and ES* algorithms, not {_not_asymmetric}"
+    )
+API_TOKEN_LEEWAY_SECONDS = env_int("API_TOKEN_LEEWAY_SECONDS", 30)
+API_JWKS_CACHE_SECONDS = env_int("API_JWKS_CACHE_SECONDS", 300)
+# A token naming an unknown key makes the portal fetch the keys again, at most this often.
+API_JWKS_MIN_REFRESH_SECONDS = env_int("API_JWKS_MIN_REFRESH_SECONDS", 10)
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 100)
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 1000)
 
 # --- Security (production) ------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from portal import views
 from portal.accounts import views as login_views
+from portal.api.urls import api_urls
 from portal.core.urls import organisation
 from surveys.respondent.bench_views import bench_upsert
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("housing.urls")),
     path("", include("portal.benchmark.urls")),
+    api_urls,
     path("admin/", admin.site.urls),
 ]
 

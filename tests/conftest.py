@@ -18,6 +18,7 @@ from tests.factories import (
     RegionFactory,
     UserFactory,
 )
+from tests.providers.fixtures import api_tokens, token_issuer  # noqa: F401 (the API's issuer)
 
 PASSWORD = "correct horse battery staple"
 

@@ -92,6 +92,24 @@ def visible_municipalities(
     return qs.filter(pk__in=member_ids)
 
 
+def municipalities_with(
+    user: User, perm: Perm, qs: QuerySet[Municipality] | None = None
+) -> QuerySet[Municipality]:
+    """Scope a queryset of organisations to those in which the user may ``perm`` (a list of
+    survey answers for a settlement officer, who sees every organisation but not its survey,
+    is empty)."""
+    qs = Municipality.objects.all() if qs is None else qs
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    role = user.directorate_role
+    if role and role != DirectorateRole.REGIONAL_ADVISER and perm in DIRECTORATE_ROLE_PERMS[role]:
+        return qs
+    member_ids = [pk for pk, r in membership_roles(user).items() if perm in MUNICIPAL_ROLE_PERMS[r]]
+    if role == DirectorateRole.REGIONAL_ADVISER and perm in DIRECTORATE_ROLE_PERMS[role]:
+        return qs.filter(Q(region_id=user.region_id) | Q(pk__in=member_ids))
+    return qs.filter(pk__in=member_ids)
+
+
 def scope_to_municipalities(user: User, qs: QuerySet, field: str = "municipality") -> QuerySet:
     """Scope any queryset of municipality-owned rows to the organisations the user may see."""
     return qs.filter(**{f"{field}__in": visible_municipalities(user)})

@@ -11,6 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from portal.accounts.models import Invitation
+from tests.api.access_rows import API_MATRIX
+from tests.api.clients import headers_as
 from tests.benchmark.access_rows import BENCHMARK_GET_ONLY_CHECKS, BENCHMARK_MATRIX
 from tests.conftest import CAST_NAMES
 from tests.housing.access_rows import HOUSING_GET_ONLY_CHECKS, HOUSING_MATRIX
@@ -402,6 +404,7 @@ MATRIX = {
 MATRIX.update(HOUSING_MATRIX)
 MATRIX.update(BENCHMARK_MATRIX)
 MATRIX.update(EDITOR_MATRIX)
+MATRIX.update(API_MATRIX)
 
 # Django's own admin site: staff only, everyone else is sent to its login page.
 ADMIN_SITE = {
@@ -476,11 +479,18 @@ def _check(response, expected, url):
 
 @pytest.mark.parametrize("who", CAST_NAMES)
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_access(client, cast, name, who):
+def test_access(client, cast, name, who, request):
     from django.urls import reverse
 
     method, build_kwargs, expected = MATRIX[name]
     url = reverse(name, kwargs=build_kwargs(cast) if build_kwargs else None)
+    if name.startswith(
+        "api:"
+    ):  # a token of a client acting as the member (tests/api/access_rows.py)
+        headers = headers_as(cast, request.getfixturevalue("api_tokens"), who)
+        response = getattr(client, method)(url, headers=headers)
+        _check(response, expected[who], url)
+        return
     user = cast.member(who)
     if user is not None:
         client.force_login(user)
