@@ -52,6 +52,12 @@ class ReportFilters(Schema):
     status: ReportStatus | None = None
 
 
+class NotReadyOut(ErrorOut):
+    """409: the report is being made, waits to be, or could not be made."""
+
+    report_status: ReportStatus
+
+
 ReportPage = page_of(ReportOut, "BenchmarkReportPage")
 
 PDF_RESPONSE = {
@@ -91,7 +97,7 @@ def benchmark_report_list(
 
 @router.get(
     "/organisations/{number}/benchmark-reports/{identifier}/pdf",
-    response={**ERRORS, 409: ErrorOut},
+    response={**ERRORS, 409: NotReadyOut},
     url_name="benchmark_report_pdf",
     summary="A benchmark report's PDF",
     openapi_extra=PDF_RESPONSE,
@@ -108,7 +114,7 @@ def benchmark_report_pdf(request: HttpRequest, number: str, identifier: str):
             "not_ready",
             f"Benchmark report {identifier} is not ready (status: {report.status}); "
             "try again when its status is ready.",
-            status=report.status,
+            report_status=report.status,
         )
     response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{report.identifier}.pdf"'
