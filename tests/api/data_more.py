@@ -1,6 +1,8 @@
 """Data for the aggregates, housing-profile and benchmark-report endpoints: submitted answers of
 A, B and three more organisations of A's region, housing profiles with contact persons, and
-benchmark reports in each status. ``add_more_api_data(cast)`` is what the fixtures call."""
+benchmark reports in each status. ``add_more_api_data(cast)`` is what the fixtures call; it
+adds to what is there (rows that exist already are left as they are), so the schema tests'
+``api_data`` fixture can call it after its own rows."""
 
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ def add_more_api_data(cast) -> MoreData:
     earlier = timezone.now() - dt.timedelta(days=3)
     for number, status, settled, plan, unit in ANSWERS:
         municipality = by_number[number]
-        response, _ = Response.objects.update_or_create(
+        response, _ = Response.objects.get_or_create(
             edition=edition,
             municipality=municipality,
             defaults={
@@ -67,7 +69,7 @@ def add_more_api_data(cast) -> MoreData:
             },
         )
         for key, value in (("expected_settled", settled), ("has_plan", plan), ("unit", unit)):
-            Answer.objects.update_or_create(
+            Answer.objects.get_or_create(
                 response=response,
                 question=questions[key],
                 defaults={"municipality": municipality, "value": value, "updated_at": earlier},
