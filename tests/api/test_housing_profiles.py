@@ -110,3 +110,16 @@ def test_queries_per_page_do_not_grow_with_rows_beyond_the_audit(
 
 
 AUDIT_ENTRY = 3  # one audit entry: its own transaction (a savepoint here) and the insert
+
+
+def test_one_profile_costs_a_fixed_number_of_queries(client, as_, django_assert_num_queries):
+    headers = as_("viewer_a")
+    url = "/api/v1/organisations/4204/housing-profile"
+    client.get(url, headers=headers)
+    # The client, the organisation and the client's membership (the access check), the profile
+    # and its four kinds of rows, and the one audit entry.
+    with django_assert_num_queries(DETAIL_READS + AUDIT_ENTRY):
+        assert client.get(url, headers=headers).status_code == 200
+
+
+DETAIL_READS = 8

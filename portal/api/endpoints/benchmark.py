@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from portal.accounts.access import Perm
@@ -38,10 +39,11 @@ class ReportOut(Schema):
     def resolve_pdf(obj: BenchmarkReport, context) -> str | None:
         if obj.status != BenchmarkReport.Status.READY:
             return None
-        return context["request"].build_absolute_uri(
-            f"/api/v1/organisations/{obj.municipality.number}/benchmark-reports/"
-            f"{obj.identifier}/pdf"
+        path = reverse(
+            "api:benchmark_report_pdf",
+            kwargs={"number": obj.municipality.number, "identifier": obj.identifier},
         )
+        return context["request"].build_absolute_uri(path)
 
 
 class ReportFilters(Schema):
