@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError
 
-from portal.api.endpoints import organisations, surveys
+from portal.api.endpoints import aggregates, benchmark, housing, organisations, surveys
 from portal.api.errors import ApiError
 
 DESCRIPTION = """\
@@ -33,6 +33,9 @@ api = NinjaAPI(
 )
 api.add_router("", organisations.router)
 api.add_router("", surveys.router)
+api.add_router("", aggregates.router)
+api.add_router("", housing.router)
+api.add_router("", benchmark.router)
 
 
 def _error(request: HttpRequest, error: ApiError) -> HttpResponse:

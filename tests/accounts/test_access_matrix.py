@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from portal.accounts.models import Invitation
 from tests.api.access_rows import API_MATRIX
+from tests.api.access_rows_more import API_MATRIX_MORE
 from tests.api.clients import headers_as
 from tests.benchmark.access_rows import BENCHMARK_GET_ONLY_CHECKS, BENCHMARK_MATRIX
 from tests.conftest import CAST_NAMES
@@ -405,6 +406,7 @@ MATRIX.update(HOUSING_MATRIX)
 MATRIX.update(BENCHMARK_MATRIX)
 MATRIX.update(EDITOR_MATRIX)
 MATRIX.update(API_MATRIX)
+MATRIX.update(API_MATRIX_MORE)
 
 # Django's own admin site: staff only, everyone else is sent to its login page.
 ADMIN_SITE = {
