@@ -48,6 +48,8 @@ class TwoFactorMiddleware:
         match = request.resolver_match
         if match is not None and match.view_name in OPEN_BEFORE_SECOND_FACTOR:
             return None
+        if match is not None and "api" in match.namespaces:
+            return None  # the API for systems reads bearer tokens and never the session
         name = (
             "accounts:two_factor_verify"
             if confirmed_totp_device(user)

@@ -25,8 +25,10 @@ def memberships_of(user: User) -> QuerySet[Membership]:
 
 
 def members_of(municipality) -> QuerySet[Membership]:
+    """The people of an organisation; the service users of its registered API clients (who
+    read through a viewer membership, docs/api.md) are not people and are left out."""
     return (
-        Membership.objects.filter(municipality=municipality)
+        Membership.objects.filter(municipality=municipality, user__api_client__isnull=True)
         .select_related("user")
         .order_by("role", "user__last_name", "user__first_name")
     )

@@ -186,6 +186,12 @@ def test_before_the_code_directorate_staff_reach_nothing_else(client, cast, who,
         client.force_login(user, second_factor=False)
         url = reverse(name, kwargs=build_kwargs(cast) if build_kwargs else None)
         response = getattr(client, method)(url)
+        if name.startswith("api:"):
+            # The API for systems never reads the session: its document and docs are open,
+            # the rest answers 401 without a token (the bare root 404), never the code page.
+            assert response.status_code in (200, 401, 404), (name, response.status_code)
+            assert "Location" not in response, name
+            continue
         assert response.status_code == 302, (name, response.status_code)
         assert response["Location"].startswith(setup), (name, response["Location"])
     admin_site = client.get("/admin/")

@@ -58,6 +58,15 @@ def api_data(cast) -> ApiData:
 
 
 @pytest.fixture
+def more_data(cast):
+    """Answers for the aggregates, housing profiles with contact persons, and benchmark reports
+    in each status (tests/api/data_more.py)."""
+    from tests.api.data_more import add_more_api_data
+
+    return add_more_api_data(cast)
+
+
+@pytest.fixture
 def as_(cast, api_tokens):
     """``as_("viewer_a")``: the headers of a client acting as that cast member."""
     from tests.api.clients import headers_as

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import pytest
 from django.utils import timezone
 
 from housing.models import ContactPerson, HousingLine, ProfileSection, StaffedHousing
@@ -127,16 +126,3 @@ def add_more_api_data(cast) -> MoreData:
             },
         )[0]
     return MoreData(edition=edition, extra=extra, contacts=contacts, reports=reports)
-
-
-@pytest.fixture
-def more_data(cast) -> MoreData:
-    return add_more_api_data(cast)
-
-
-@pytest.fixture
-def as_(cast, api_tokens):
-    """``as_("viewer_a")``: the headers of a client acting as that cast member."""
-    from tests.api.clients import headers_as
-
-    return lambda who, **kw: headers_as(cast, api_tokens, who, **kw)

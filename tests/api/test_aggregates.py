@@ -1,10 +1,7 @@
-# ruff: noqa: F811 (the fixtures imported from tests/api/data_more.py are used as arguments)
 """Aggregates per question: the analysis's counting over the responses that count, scoped to
 what the client may read, filtered, paginated, and in a fixed number of queries."""
 
 import pytest
-
-from tests.api.data_more import as_, more_data  # noqa: F401 (fixtures, used by name)
 
 pytestmark = pytest.mark.usefixtures("more_data")
 

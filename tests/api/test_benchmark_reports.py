@@ -1,10 +1,7 @@
-# ruff: noqa: F811 (the fixtures imported from tests/api/data_more.py are used as arguments)
 """Benchmark reports: the stored reports' metadata scoped to what the client may see, filtered
 and paginated; the PDF of a ready report, 404 for another organisation's, 409 for one not ready."""
 
 import pytest
-
-from tests.api.data_more import as_, more_data  # noqa: F401 (fixtures, used by name)
 
 pytestmark = pytest.mark.usefixtures("more_data")
 

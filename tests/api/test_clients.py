@@ -122,3 +122,22 @@ def test_a_read_of_personal_data_is_audited(cast):
     entry = AuditEntry.objects.get(action="api.personal_data_read")
     assert entry.municipality == cast.a and entry.actor == client.user
     assert entry.changes == {"ids": [3, 5], "endpoint": "/api/v1/x", "client": "0192:964965226"}
+
+
+def test_a_client_is_not_listed_among_the_organisations_people(client, cast):
+    """Its service user reads through a viewer membership, but it is no colleague: the people
+    page (where a member could remove it) and the organisation page leave it out."""
+    api_client_register(
+        actor=cast.admin,
+        name="Fagsystem",
+        consumer_orgno="964965226",
+        municipality=cast.a,
+        scopes=[Scope.READ],
+    )
+    client.force_login(cast.editor_a)
+    page = client.get(f"/kommune/{cast.a.number}/personer/")
+    assert page.status_code == 200
+    people = [m.user for m in page.context["members"]]
+    assert cast.editor_a in people
+    assert all(not hasattr(u, "api_client") for u in people)
+    assert "api-964965226@clients.invalid" not in page.content.decode()

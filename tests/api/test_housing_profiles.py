@@ -1,4 +1,3 @@
-# ruff: noqa: F811 (the fixtures imported from tests/api/data_more.py are used as arguments)
 """Housing and service profiles: the housing scope, scoping through the access module, one audit
 entry per organisation whose contact persons a response carries (and none for what the client
 may not see), pagination, bad filters, and a fixed number of queries per page."""
@@ -7,7 +6,6 @@ import pytest
 
 from portal.core.audit.models import AuditEntry
 from tests.api.clients import client_as, headers_as
-from tests.api.data_more import as_, more_data  # noqa: F401 (fixtures, used by name)
 
 pytestmark = pytest.mark.usefixtures("more_data")
 

@@ -23,7 +23,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def role_headers(cast, api_data, api_tokens):
+def role_headers(cast, api_data, more_data, api_tokens):
     return {who: headers_as(cast, api_tokens, who) for who in ROLES}
 
 
