@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from portal.accounts.models import (
@@ -120,4 +121,70 @@ def national_login_required_for(municipality) -> bool:
     policy = NationalLoginPolicy.objects.filter(pk=NationalLoginPolicy.SINGLETON_PK).first()
     return policy is not None and (
         policy.required_for_everyone or policy.organisations.filter(pk=municipality.pk).exists()
+    )
+
+
+@dataclass(frozen=True)
+class NationalLoginStatus:
+    """What the directorate's administrator sees before requiring ID-porten."""
+
+    configured: bool
+    required_for_everyone: bool
+    required_here: bool
+    bound: list[Membership]
+    unbound: list[Membership]
+
+    @property
+    def members(self) -> int:
+        return len(self.bound) + len(self.unbound)
+
+
+def national_login_status(municipality) -> NationalLoginStatus:
+    """Whether ID-porten is required for ``municipality``'s members (or for everyone), and which
+    of its active members have connected an ID-porten login and which have not (those the
+    password form would refuse until they connect it). Three queries, however many members."""
+    if not settings.NATIONAL_LOGIN_PROVIDERS:
+        return NationalLoginStatus(False, False, False, [], [])
+    policy = NationalLoginPolicy.objects.filter(pk=NationalLoginPolicy.SINGLETON_PK).first()
+    required_here = policy is not None and policy.organisations.filter(pk=municipality.pk).exists()
+    members = list(
+        members_of(municipality)
+        .filter(user__is_active=True)
+        .annotate(national=Exists(NationalIdentity.objects.filter(user_id=OuterRef("user_id"))))
+    )
+    return NationalLoginStatus(
+        configured=True,
+        required_for_everyone=policy is not None and policy.required_for_everyone,
+        required_here=required_here,
+        bound=[m for m in members if m.national],
+        unbound=[m for m in members if not m.national],
+    )
+
+
+@dataclass(frozen=True)
+class NationalLoginSiteStatus:
+    configured: bool
+    required_for_everyone: bool
+    organisations: list
+    users: int
+    bound: int
+
+    @property
+    def unconnected(self) -> int:
+        return self.users - self.bound
+
+
+def national_login_site_status() -> NationalLoginSiteStatus:
+    """The site-wide requirement, the organisations that require it, and how many of the
+    people who log in with a password (active, not superusers) have connected ID-porten."""
+    if not settings.NATIONAL_LOGIN_PROVIDERS:
+        return NationalLoginSiteStatus(False, False, [], 0, 0)
+    policy = NationalLoginPolicy.objects.filter(pk=NationalLoginPolicy.SINGLETON_PK).first()
+    people = User.objects.filter(is_active=True, is_superuser=False)
+    return NationalLoginSiteStatus(
+        configured=True,
+        required_for_everyone=policy is not None and policy.required_for_everyone,
+        organisations=list(policy.organisations.order_by("name")) if policy else [],
+        users=people.count(),
+        bound=people.filter(national_identity__isnull=False).count(),
     )

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from portal.accounts import forms, views
+from portal.accounts.national_login import policy_views
 from portal.accounts.national_login import views as national_login
 from portal.core.urls import organisation
 
@@ -96,5 +97,28 @@ urlpatterns = [
             name="invitation_revoke",
         ),
         path("personer/<int:pk>/fjern/", views.membership_remove, name="membership_remove"),
+        # Requiring ID-porten for the organisation's members (docs/id-porten.md).
+        path(
+            "innlogging/krev-id-porten/",
+            policy_views.organisation_require,
+            name="national_login_organisation_require",
+        ),
+        path(
+            "innlogging/ikke-krev-id-porten/",
+            policy_views.organisation_release,
+            name="national_login_organisation_release",
+        ),
+    ),
+    # Requiring ID-porten for everyone: the directorate's administrators.
+    path("direktoratet/innlogging/", policy_views.site, name="national_login_site"),
+    path(
+        "direktoratet/innlogging/krev-id-porten/",
+        policy_views.site_require,
+        name="national_login_site_require",
+    ),
+    path(
+        "direktoratet/innlogging/ikke-krev-id-porten/",
+        policy_views.site_release,
+        name="national_login_site_release",
     ),
 ]

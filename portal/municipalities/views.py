@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.accounts.access import Perm, get_municipality, perms_for, require_directorate
 from portal.accounts.models import DirectorateRole
-from portal.accounts.selectors import members_of
+from portal.accounts.selectors import members_of, national_login_status
 from portal.core.audit.selectors import audit_entries
 from portal.municipalities import selectors, services
 from portal.municipalities.forms import (
@@ -65,6 +65,8 @@ def municipality_detail(request: HttpRequest, number: str) -> HttpResponse:
         "members": list(members_of(municipality)) if can_see_people else None,
         "districts": list(municipality.districts.filter(valid_to__isnull=True).order_by("number")),
         "can_invite": Perm.INVITE in perms,
+        # Whether ID-porten is required for the members: the directorate's administrators.
+        "national_login": national_login_status(municipality) if Perm.ADMINISTER in perms else None,
         # The whole audit trail, the directorate's own entries too: for the directorate only.
         # The organisation's members read theirs in its change log (portal/changes.py).
         "recent_changes": list(audit_entries(municipality_ids=[municipality.pk])[:10])

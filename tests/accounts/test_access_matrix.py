@@ -37,6 +37,7 @@ DIRECTORATE_ONLY = {
 ADMIN_ONLY = {**DIRECTORATE_ONLY, "adviser_a": 403, "adviser_other": 403, "officer": 403}
 FOLLOW_UP_ONLY = {**DIRECTORATE_ONLY, "officer": 403}
 ONLY_POST = {**dict.fromkeys(CAST_NAMES, 405), "anonymous": LOGIN}
+NO_PROVIDER_POST = {**dict.fromkeys(CAST_NAMES, 404), "anonymous": LOGIN}
 
 
 def _invitation(cast):
@@ -180,6 +181,13 @@ MATRIX = {
         lambda c: {"provider": "idporten"},
         dict.fromkeys(CAST_NAMES, 404),
     ),
+    # Requiring ID-porten (tests/accounts/national_login/test_requirement.py has the rows with a
+    # provider configured): the page says nothing is set up, the actions do not exist.
+    "accounts:national_login_site": ("get", None, ADMIN_ONLY),
+    "accounts:national_login_site_require": ("post", None, NO_PROVIDER_POST),
+    "accounts:national_login_site_release": ("post", None, NO_PROVIDER_POST),
+    "accounts:national_login_organisation_require": ("post", _a, NO_PROVIDER_POST),
+    "accounts:national_login_organisation_release": ("post", _a, NO_PROVIDER_POST),
     "municipalities:detail": (
         "get",
         _a,
@@ -438,6 +446,10 @@ GET_ONLY_CHECKS = {
     "surveys:response_return": ONLY_POST,
     "surveys:response_approve": ONLY_POST,
     "municipalities:key_figure_import_confirm": ONLY_POST,
+    "accounts:national_login_site_require": ONLY_POST,
+    "accounts:national_login_site_release": ONLY_POST,
+    "accounts:national_login_organisation_require": ONLY_POST,
+    "accounts:national_login_organisation_release": ONLY_POST,
     "municipalities:key_figure_import_cancel": ONLY_POST,
 }
 GET_ONLY_CHECKS.update(HOUSING_GET_ONLY_CHECKS)

@@ -240,3 +240,44 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
 def assert_accessible(page) -> None:
     violations = axe_violations(page)
     assert not violations, f"{page.url}: {violations}"
+
+
+# A second portal with ID-porten configured (tests/e2e/test_national_login.py and the
+# accessibility walk of the log-in pages).
+NATIONAL_PID = "24079412345"
+NATIONAL_HASH_KEY = "e2e-only-national-id-hash-key-0123456789abcdefghij"
+
+
+@pytest.fixture(scope="module")
+def provider_url():
+    """oidc-provider-mock on a free port: the ID-porten of the served portal below."""
+    from oidc_provider_mock import run_server_in_thread
+
+    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # the provider on this machine speaks http
+    with run_server_in_thread(require_nonce=True) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture(scope="module")
+def national_portal(portal_url, provider_url, tmp_path_factory):
+    """A second gunicorn on the same demo database, with ID-porten configured."""
+    extra = {
+        "IDPORTEN_DISCOVERY_URL": f"{provider_url}/.well-known/openid-configuration",
+        "IDPORTEN_CLIENT_ID": "portal-e2e",
+        "IDPORTEN_CLIENT_SECRET": "portal-e2e-secret",
+        "NATIONAL_ID_HASH_KEY": NATIONAL_HASH_KEY,
+        "AUTHLIB_INSECURE_TRANSPORT": "1",
+    }
+    # The demo editor of Kristiansand is the person with this national identity number.
+    code = (
+        "from portal.accounts.models import NationalIdentity, User;"
+        "from portal.accounts.national_login.providers import pid_hash;"
+        "NationalIdentity.objects.get_or_create(user=User.objects.get(username="
+        f"'kristiansand-editor'), defaults={{'pid_hash': pid_hash('{NATIONAL_PID}'), 'bound_with': 'idporten'}})"
+    )
+    _manage({**SETUP_ENV, **extra}, "shell", "-c", code)
+    folder = tmp_path_factory.mktemp("national-login")
+    url, server = serve({**SERVED_ENV, **extra}, folder / "gunicorn.log")
+    yield url
+    server.terminate()
+    server.wait(timeout=20)

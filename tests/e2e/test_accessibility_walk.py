@@ -131,3 +131,65 @@ def test_every_print_page_is_accessible(editor_page, admin_page, who, path):
         assert page.locator(".paper-form h1").is_visible()
     finally:
         page.emulate_media(media="screen")
+
+
+# The log-in pages: the person's own, and the administrator's for requiring ID-porten. Here,
+# with no national login configured, each says so...
+LOGIN_PAGES = [
+    ("editor", "/konto/national-login/"),
+    ("admin", "/kommune/4204/"),  # the organisation's page, with its log-in section
+    ("admin", "/direktoratet/innlogging/"),
+]
+
+
+@pytest.mark.parametrize(("who", "path"), LOGIN_PAGES)
+def test_the_log_in_pages_are_accessible(editor_page, admin_page, who, path):
+    page = editor_page if who == "editor" else admin_page
+    response = page.goto(path)
+    assert response.status == 200, response.status
+    assert page.locator("h1").count() == 1
+    assert_accessible(page)
+
+
+def test_the_log_in_pages_with_id_porten_configured_are_accessible(browser, national_portal):
+    """... and with ID-porten configured: the section that lists who has not connected it and
+    asks to confirm, the page after requiring it, and what a member then reads."""
+    contexts = [
+        browser.new_context(base_url=national_portal, bypass_csp=True, locale="nb-NO")
+        for _ in range(2)
+    ]
+    admin, editor = (context.new_page() for context in contexts)
+    for page in (admin, editor):
+        page.set_default_timeout(30_000)
+    try:
+        login(editor, "kristiansand-editor")  # before the password is refused
+        editor.goto("/konto/national-login/")
+        assert_accessible(editor)
+        login(admin, "imdi-admin")
+        admin.goto("/direktoratet/innlogging/")
+        assert admin.locator("h1").count() == 1
+        assert_accessible(admin)
+        admin.goto("/kommune/4204/")
+        section = admin.locator("section[aria-labelledby=login-heading]")
+        assert "Ikke koblet til ennå" in section.inner_text()
+        assert_accessible(admin)
+        section.get_by_label("Jeg har lest at", exact=False).check()
+        with admin.expect_navigation():
+            section.get_by_role("button", name="Krev ID-porten for denne organisasjonen").click()
+        assert "ID-porten er nå påkrevd for medlemmene i Kristiansand." in (
+            admin.locator("main").inner_text()
+        )
+        assert_accessible(admin)
+        editor.goto("/konto/national-login/")
+        assert "Organisasjonen din krever ID-porten (Kristiansand)" in (
+            editor.locator("main").inner_text()
+        )
+        assert_accessible(editor)
+    finally:
+        admin.goto("/kommune/4204/")
+        button = admin.get_by_role("button", name="Ikke krev ID-porten lenger")
+        if button.count():
+            with admin.expect_navigation():
+                button.click()
+        for context in contexts:
+            context.close()

@@ -3,50 +3,12 @@ with a real OpenID provider (oidc-provider-mock) running on this machine."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.e2e.conftest import SERVED_ENV, SETUP_ENV, _manage, assert_accessible, logout, serve
+from tests.e2e.conftest import NATIONAL_PID as PID
+from tests.e2e.conftest import assert_accessible, logout
 
 pytestmark = pytest.mark.e2e
-
-PID = "24079412345"
-HASH_KEY = "e2e-only-national-id-hash-key-0123456789abcdefghij"
-
-
-@pytest.fixture(scope="module")
-def provider_url():
-    from oidc_provider_mock import run_server_in_thread
-
-    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # the provider on this machine speaks http
-    with run_server_in_thread(require_nonce=True) as server:
-        yield f"http://localhost:{server.server_port}"
-
-
-@pytest.fixture(scope="module")
-def national_portal(portal_url, provider_url, tmp_path_factory):
-    """A second gunicorn on the same demo database, with ID-porten configured."""
-    extra = {
-        "IDPORTEN_DISCOVERY_URL": f"{provider_url}/.well-known/openid-configuration",
-        "IDPORTEN_CLIENT_ID": "portal-e2e",
-        "IDPORTEN_CLIENT_SECRET": "portal-e2e-secret",
-        "NATIONAL_ID_HASH_KEY": HASH_KEY,
-        "AUTHLIB_INSECURE_TRANSPORT": "1",
-    }
-    # The demo editor of Kristiansand is the person with this national identity number.
-    code = (
-        "from portal.accounts.models import NationalIdentity, User;"
-        "from portal.accounts.national_login.providers import pid_hash;"
-        "NationalIdentity.objects.get_or_create(user=User.objects.get(username="
-        f"'kristiansand-editor'), defaults={{'pid_hash': pid_hash('{PID}'), 'bound_with': 'idporten'}})"
-    )
-    _manage({**SETUP_ENV, **extra}, "shell", "-c", code)
-    folder = tmp_path_factory.mktemp("national-login")
-    url, server = serve({**SERVED_ENV, **extra}, folder / "gunicorn.log")
-    yield url
-    server.terminate()
-    server.wait(timeout=20)
 
 
 def _at_provider(page, sub: str) -> None:

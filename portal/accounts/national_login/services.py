@@ -186,6 +186,62 @@ def policy_set(
     return row
 
 
+def _policy_for_update() -> NationalLoginPolicy:
+    return NationalLoginPolicy.objects.select_for_update().get_or_create(
+        pk=NationalLoginPolicy.SINGLETON_PK
+    )[0]
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_portal_admin or actor.is_superuser):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def policy_organisation_set(*, actor: User, municipality: Municipality, required: bool) -> bool:
+    """Require ID-porten (password login refused) for the members of one organisation, or stop
+    requiring it. The directorate's administrators and superusers only. Returns whether
+    anything changed; a repeat changes nothing and writes no audit entry."""
+    _require_admin(actor)
+    row = _policy_for_update()
+    before = sorted(row.organisations.values_list("number", flat=True))
+    if (municipality.number in before) == required:
+        return False
+    if required:
+        row.organisations.add(municipality)
+    else:
+        row.organisations.remove(municipality)
+    row.save(update_fields=["updated_at"])
+    after = sorted(row.organisations.values_list("number", flat=True))
+    audit_log(
+        actor=actor,
+        action="national_login.require",
+        obj=row,
+        municipality=municipality,
+        changes={"organisations": [before, after]},
+    )
+    return True
+
+
+@transaction.atomic
+def policy_everyone_set(*, actor: User, required: bool) -> bool:
+    """Require ID-porten for everyone (superusers excepted), or stop requiring it. The
+    directorate's administrators and superusers only. Returns whether anything changed."""
+    _require_admin(actor)
+    row = _policy_for_update()
+    if row.required_for_everyone == required:
+        return False
+    audit_log(
+        actor=actor,
+        action="national_login.require",
+        obj=row,
+        changes={"required_for_everyone": [row.required_for_everyone, required]},
+    )
+    row.required_for_everyone = required
+    row.save(update_fields=["required_for_everyone", "updated_at"])
+    return True
+
+
 def session_record(*, session_key: str, provider: str, sid: str) -> None:
     """Remember which portal session the provider's session ``sid`` opened."""
     if not sid or not session_key:

@@ -26,7 +26,11 @@ from joserfc.errors import JoseError
 from portal.accounts.models import User
 from portal.accounts.national_login import providers, services
 from portal.accounts.national_login.providers import Person
-from portal.accounts.selectors import has_national_identity, two_factor_required
+from portal.accounts.selectors import (
+    has_national_identity,
+    password_login_refusal,
+    two_factor_required,
+)
 from portal.accounts.sessions import (
     BIND_SESSION_KEY,
     NATIONAL_LOGIN_SESSION_KEY,
@@ -337,5 +341,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "providers": providers.configured(),
             "bound": has_national_identity(request.user),
             "opened": national_login_of(request),
+            # "everyone", the names of the person's organisations that require it, or None.
+            "required": password_login_refusal(request.user),
         },
     )
