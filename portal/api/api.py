@@ -12,7 +12,9 @@ from portal.api.errors import ApiError
 
 DESCRIPTION = """\
 Read access for systems to Kommuneportalen: organisations and key figures, survey editions,
-survey responses and answers.
+survey responses and answers, aggregates per question, housing and service profiles (scope
+`imdi:kommuneportal.housing`; reads of contact persons are logged), and benchmark reports with
+their PDFs.
 
 Authenticate with a Maskinporten bearer token (`Authorization: Bearer <token>`) whose `consumer`
 is an organisation registered by the directorate as an API client, with the scope the endpoint
