@@ -11,7 +11,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopq
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo-code e2e e2e-deps run test test-services test-api token-issuer lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export bench-housing bench-report
+.PHONY: demo-code dev-idporten e2e e2e-deps run test test-services test-api token-issuer lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export bench-housing bench-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,13 @@ test-api: venv collectstatic
 # The local token issuer for the API (development only; docs/api.md): http://127.0.0.1:8765
 token-issuer: venv
 	$(BIN)/python -m tests.providers.token_issuer --port 8765 --key-file var/token-issuer/key.pem
+
+# A local OpenID provider standing in for ID-porten, with one person (development only;
+# docs/id-porten.md): http://127.0.0.1:9400
+DEV_PERSON := {"sub": "kari.nordmann", "pid": "01017012345", "acr": "idporten-loa-substantial", "sid": "dev-session-kari"}
+
+dev-idporten: venv
+	$(BIN)/oidc-provider-mock --port 9400 --require-nonce true --user-claims '$(DEV_PERSON)'
 
 # The demo directorate users' current two-factor code (docs/roles.md).
 demo-code: venv

@@ -25,4 +25,6 @@ def portal(request):
         # Only for a logged-in person: the page warns before the session ends.
         "SESSION_EXPIRES_IN": seconds_left(request),
         "SESSION_WARNING_SECONDS": settings.SESSION_WARNING_SECONDS,
+        # The header links to the person's log-in methods where ID-porten is set up.
+        "NATIONAL_LOGIN_CONFIGURED": bool(settings.NATIONAL_LOGIN_PROVIDERS),
     }

@@ -106,6 +106,16 @@ def test_an_invitation_is_accepted_with_id_porten_and_binds_the_person(client, c
     assert int(_logged_in(client)) == user.pk
 
 
+def test_the_header_links_to_the_log_in_methods_only_when_a_provider_is_configured(
+    client, settings, cast, idporten
+):
+    client.force_login(cast.editor_a)
+    link = 'href="/konto/national-login/"'
+    assert link in client.get(reverse("home")).content.decode()
+    settings.NATIONAL_LOGIN_PROVIDERS = []
+    assert link not in client.get(reverse("home")).content.decode()
+
+
 def test_a_password_user_connects_id_porten_from_their_account_page(client, cast, idporten):
     client.force_login(cast.editor_a)
     page = client.get(reverse("accounts:national_login_account")).content.decode()
