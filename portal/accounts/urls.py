@@ -70,6 +70,11 @@ konto = [
     # Logging in with ID-porten / Ansattporten (docs/id-porten.md).
     path("national-login/", national_login.account, name="national_login_account"),
     path(
+        "national-login/remove/",
+        national_login.account_disconnect,
+        name="national_login_account_disconnect",
+    ),
+    path(
         "national-login/<slug:provider>/start/",
         national_login.start,
         name="national_login_start",

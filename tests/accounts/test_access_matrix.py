@@ -166,6 +166,11 @@ MATRIX = {
     # The national login (tests/accounts/national_login): with no provider configured, as
     # here, its pages do not exist for anyone; the person's own page says so.
     "accounts:national_login_account": ("get", None, LOGGED_IN_200),
+    "accounts:national_login_account_disconnect": (
+        "post",
+        None,
+        {**dict.fromkeys(CAST_NAMES, 302), "anonymous": LOGIN},
+    ),
     "accounts:national_login_start": (
         "get",
         lambda c: {"provider": "idporten"},
@@ -427,6 +432,7 @@ GET_ONLY_CHECKS = {
     "accounts:invitation_revoke": ONLY_POST,
     "accounts:membership_remove": ONLY_POST,
     "accounts:two_factor_recovery_codes_new": ONLY_POST,
+    "accounts:national_login_account_disconnect": ONLY_POST,
     "surveys:autosave": {**ONLY_POST, "anonymous": 401},
     "surveys:submit": ONLY_POST,
     "accounts:keep_alive": dict.fromkeys(CAST_NAMES, 405),

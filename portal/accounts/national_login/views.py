@@ -20,15 +20,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from joserfc.errors import JoseError
 
 from portal.accounts.models import User
 from portal.accounts.national_login import providers, services
 from portal.accounts.national_login.providers import Person
 from portal.accounts.selectors import (
+    confirmed_totp_device,
     has_national_identity,
     password_login_refusal,
+    recovery_codes_remaining,
     two_factor_required,
 )
 from portal.accounts.sessions import (
@@ -326,22 +328,40 @@ def frontchannel_logout(request: HttpRequest, provider: str) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def account(request: HttpRequest) -> HttpResponse:
-    """The person's log-in methods: connect an ID-porten login to the account, or remove it."""
-    if request.method == "POST" and request.POST.get("action") == "unbind":
-        user = cast(User, request.user)
-        if services.identity_unbind(actor=user, user=user):
-            messages.success(request, _("The ID-porten login was removed from your account."))
-        return redirect("accounts:national_login_account")
+    """The person's log-in methods: connect an ID-porten login to the account, or remove it;
+    for those who give a second factor, how many recovery codes are left."""
+    user = cast(User, request.user)
+    second_factor = two_factor_required(user) and bool(confirmed_totp_device(user))
     return render(
         request,
         "accounts/national_login/account.html",
         {
             "providers": providers.configured(),
-            "bound": has_national_identity(request.user),
+            "bound": has_national_identity(user),
             "opened": national_login_of(request),
             # "everyone", the names of the person's organisations that require it, or None.
-            "required": password_login_refusal(request.user),
+            "required": password_login_refusal(user),
+            "second_factor": second_factor,
+            "recovery_codes_left": recovery_codes_remaining(user) if second_factor else None,
         },
     )
+
+
+@login_required
+@require_POST
+def account_disconnect(request: HttpRequest) -> HttpResponse:
+    """Remove the ID-porten login from one's own account (a person with a password only: the
+    one without would have no way back in)."""
+    user = cast(User, request.user)
+    if not user.has_usable_password():
+        messages.error(
+            request,
+            _(
+                "Your account has no password, so the ID-porten login is your only way in: it stays."
+            ),
+        )
+    elif services.identity_unbind(actor=user, user=user):
+        messages.success(request, _("The ID-porten login was removed from your account."))
+    return redirect("accounts:national_login_account")

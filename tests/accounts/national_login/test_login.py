@@ -116,6 +116,29 @@ def test_the_header_links_to_the_log_in_methods_only_when_a_provider_is_configur
     assert link not in client.get(reverse("home")).content.decode()
 
 
+def test_removing_the_id_porten_login_from_ones_account(client, cast, idporten):
+    idporten.person("editor")
+    client.force_login(cast.editor_a)
+    idporten.login(client, "editor", bind="1", next="/konto/national-login/")
+    assert NationalIdentity.objects.filter(user=cast.editor_a).exists()
+    page = client.get(reverse("accounts:national_login_account")).content.decode()
+    assert reverse("accounts:national_login_account_disconnect") in page
+    response = client.post(reverse("accounts:national_login_account_disconnect"), follow=True)
+    assert "ID-porten-innloggingen ble fjernet" in response.content.decode()
+    assert not NationalIdentity.objects.filter(user=cast.editor_a).exists()
+
+
+def test_an_account_without_a_password_keeps_its_only_way_in(client, cast, idporten):
+    idporten.person("editor")
+    client.force_login(cast.editor_a)
+    idporten.login(client, "editor", bind="1", next="/konto/national-login/")
+    cast.editor_a.set_unusable_password()
+    cast.editor_a.save()
+    client.force_login(cast.editor_a)
+    client.post(reverse("accounts:national_login_account_disconnect"))
+    assert NationalIdentity.objects.filter(user=cast.editor_a).exists()
+
+
 def test_a_password_user_connects_id_porten_from_their_account_page(client, cast, idporten):
     client.force_login(cast.editor_a)
     page = client.get(reverse("accounts:national_login_account")).content.decode()
