@@ -91,13 +91,18 @@ def recovery_codes_remaining(user) -> int:
     return StaticToken.objects.filter(device__user=user).count()
 
 
+def national_login_policy() -> NationalLoginPolicy | None:
+    """The one row saying where ID-porten is required, or None before an admin first set it."""
+    return NationalLoginPolicy.objects.filter(pk=NationalLoginPolicy.SINGLETON_PK).first()
+
+
 def password_login_refusal(user) -> str | None:
     """Why ``user`` may not log in with a password, or None. An administrator can require
     ID-porten for everyone (superusers excepted: the way in when the provider is down) or for
     the members of some organisations; only while a national login is configured."""
     if not settings.NATIONAL_LOGIN_PROVIDERS:
         return None
-    policy = NationalLoginPolicy.objects.filter(pk=NationalLoginPolicy.SINGLETON_PK).first()
+    policy = national_login_policy()
     if policy is None:
         return None
     if policy.required_for_everyone and not user.is_superuser:
@@ -118,7 +123,7 @@ def national_login_required_for(municipality) -> bool:
     """Whether new members of ``municipality`` must log in with ID-porten (no password)."""
     if not settings.NATIONAL_LOGIN_PROVIDERS:
         return False
-    policy = NationalLoginPolicy.objects.filter(pk=NationalLoginPolicy.SINGLETON_PK).first()
+    policy = national_login_policy()
     return policy is not None and (
         policy.required_for_everyone or policy.organisations.filter(pk=municipality.pk).exists()
     )
@@ -145,7 +150,7 @@ def national_login_status(municipality) -> NationalLoginStatus:
     password form would refuse until they connect it). Three queries, however many members."""
     if not settings.NATIONAL_LOGIN_PROVIDERS:
         return NationalLoginStatus(False, False, False, [], [])
-    policy = NationalLoginPolicy.objects.filter(pk=NationalLoginPolicy.SINGLETON_PK).first()
+    policy = national_login_policy()
     required_here = policy is not None and policy.organisations.filter(pk=municipality.pk).exists()
     members = list(
         members_of(municipality)
@@ -179,7 +184,7 @@ def national_login_site_status() -> NationalLoginSiteStatus:
     people who log in with a password (active, not superusers) have connected ID-porten."""
     if not settings.NATIONAL_LOGIN_PROVIDERS:
         return NationalLoginSiteStatus(False, False, [], 0, 0)
-    policy = NationalLoginPolicy.objects.filter(pk=NationalLoginPolicy.SINGLETON_PK).first()
+    policy = national_login_policy()
     people = User.objects.filter(is_active=True, is_superuser=False)
     return NationalLoginSiteStatus(
         configured=True,
