@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -43,7 +44,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
 from portal.accounts.access import visible_municipalities
-from portal.core.spreadsheets import neutralise, xlsx_value
+from portal.core.spreadsheets import neutralise
+from portal.core.xlsx_stream import XlsxStreamWriter
 from portal.municipalities.models import Municipality, Region
 from surveys.models import Answer, Question, Response, SurveyEdition, localized
 from surveys.respondent import questions as qtypes
@@ -556,30 +558,51 @@ def _long_values(
         yield None, None, value, other_text
 
 
+def _memoised(label: Callable[[Any], str]) -> Callable[[Any], str | None]:
+    """``label`` as the long file writes it (``None`` for ''), worked out once per value."""
+    seen: dict[tuple[type, Any], str | None] = {}
+
+    def cached(value: Any) -> str | None:
+        try:
+            key = (type(value), value)
+            hash(key)
+        except TypeError:
+            return label(value) or None
+        if key not in seen:
+            seen[key] = label(value) or None
+        return seen[key]
+
+    return cached
+
+
 def long_rows(source: ExportSource) -> Iterator[list[Any]]:
-    """One row per organisation × answered question (and per option, place or item)."""
-    questions = source.questions
-    labellers = {q.pk: _labeller(q) for q in questions}
+    """One row per organisation × answered question (and per option, place or item).
+
+    Everything that depends on the question alone (its keys, its labels, the values' labels)
+    is worked out once, before the first row: the loop itself only expands each answer.
+    """
+    plan = [
+        (q.pk, q, [q.section.key, q.key, q.type], _memoised(_labeller(q))) for q in source.questions
+    ]
+    year = source.edition
     for response, answers in source.grouped():
-        leading = _leading(source.edition, response)
-        for question in questions:
-            answer = answers.get(question.pk)
+        leading = _leading(year, response)
+        for pk, question, keys, label in plan:
+            answer = answers.get(pk)
             if answer is None:
                 continue
             value, other_text, explanation = answer
-            label = labellers[question.pk]
+            explanation = explanation or None
             for item, rank, code, other in _long_values(question, value, other_text):
                 yield [
                     *leading,
-                    question.section.key,
-                    question.key,
-                    question.type,
+                    *keys,
                     item,
                     rank,
                     code,
-                    label(code) or None,
+                    label(code),
                     other or None,
-                    explanation or None,
+                    explanation,
                 ]
 
 
@@ -641,9 +664,26 @@ def _data(source: ExportSource, shape: str) -> tuple[list[str], Iterator[list[An
     raise ValueError(f"unknown shape {shape!r}")
 
 
+Progress = Callable[[int], None]
+# How often a writer reports the rows written so far (a background export notes it on its job).
+PROGRESS_EVERY = 5000
+
+
+def _counted(rows: Iterable[list[Any]], progress: Progress | None) -> Iterator[list[Any]]:
+    """``rows`` as they are, calling ``progress(rows so far)`` every ``PROGRESS_EVERY`` rows."""
+    if progress is None:
+        yield from rows
+        return
+    for count, row in enumerate(rows, start=1):
+        yield row
+        if count % PROGRESS_EVERY == 0:
+            progress(count)
+
+
 def _write_csv_table(out: IO[bytes], header: list[str], rows: Iterable[list[Any]]) -> int:
-    """UTF-8 with a BOM (so Excel reads it as UTF-8), comma-separated, CRLF line ends."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    """UTF-8 with a BOM (so Excel reads it as UTF-8), comma-separated, CRLF line ends. Each row
+    is written as it is read; the text goes to ``out`` in buffered pieces."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow([neutralise(name) for name in header])
     count = 0
@@ -655,45 +695,45 @@ def _write_csv_table(out: IO[bytes], header: list[str], rows: Iterable[list[Any]
     return count
 
 
-def write_csv_zip(source: ExportSource, shape: str, out: IO[bytes]) -> int:
-    """A ZIP with ``data.csv`` and ``codebook.csv``; returns the number of data rows."""
+def write_csv_zip(
+    source: ExportSource, shape: str, out: IO[bytes], *, progress: Progress | None = None
+) -> int:
+    """A ZIP with ``data.csv`` and ``codebook.csv``; returns the number of data rows. The ZIP
+    is written as a stream (``out`` need not be seekable)."""
     header, rows = _data(source, shape)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("data.csv", "w") as member:
-            count = _write_csv_table(member, header, rows)
+        with archive.open("data.csv", "w", force_zip64=True) as member:
+            count = _write_csv_table(member, header, _counted(rows, progress))
         with archive.open("codebook.csv", "w") as member:
             _write_csv_table(member, CODEBOOK_COLUMNS, codebook_rows(source))
     return count
 
 
-def write_xlsx(source: ExportSource, shape: str, out: IO[bytes]) -> int:
-    """A workbook with the sheets ``data`` and ``codebook``; returns the number of data rows."""
-    from openpyxl import Workbook
+def write_xlsx(
+    source: ExportSource, shape: str, out: IO[bytes], *, progress: Progress | None = None
+) -> int:
+    """A workbook with the sheets ``data`` and ``codebook``; returns the number of data rows.
 
+    Written by ``portal.core.xlsx_stream``: the rows go into the file as they are read.
+    """
     header, rows = _data(source, shape)
-    workbook = Workbook(write_only=True)
-    data = workbook.create_sheet("data")
-    data.append([xlsx_value(name) for name in header])
-    count = 0
-    for row in rows:
-        data.append([xlsx_value(v) for v in row])
-        count += 1
-    codebook = workbook.create_sheet("codebook")
-    codebook.append(CODEBOOK_COLUMNS)
-    for row in codebook_rows(source):
-        codebook.append([xlsx_value(v) for v in row])
-    workbook.save(out)
-    return count
+    with XlsxStreamWriter(out) as book:
+        count = book.write_sheet("data", itertools.chain([header], _counted(rows, progress)))
+        book.write_sheet("codebook", itertools.chain([CODEBOOK_COLUMNS], codebook_rows(source)))
+    return count - 1
 
 
-def write_export(source: ExportSource, *, fmt: str, shape: str, out: IO[bytes]) -> int:
-    """Write the export to a binary file; returns the number of data rows."""
+def write_export(
+    source: ExportSource, *, fmt: str, shape: str, out: IO[bytes], progress: Progress | None = None
+) -> int:
+    """Write the export to a binary file; returns the number of data rows. ``progress`` is
+    called with the number of data rows written every ``PROGRESS_EVERY`` rows."""
     if shape not in SHAPES:
         raise ValueError(f"unknown shape {shape!r}")
     if fmt == "csv":
-        return write_csv_zip(source, shape, out)
+        return write_csv_zip(source, shape, out, progress=progress)
     if fmt == "xlsx":
-        return write_xlsx(source, shape, out)
+        return write_xlsx(source, shape, out, progress=progress)
     raise ValueError(f"unknown format {fmt!r}")
 
 

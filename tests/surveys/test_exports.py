@@ -717,3 +717,19 @@ def test_query_count_does_not_grow_with_organisations(edition, cast, fmt, shape,
     assert few == many
     # questions, explanations, responses, answers, regions (+ an adviser's memberships)
     assert many == (5 if who == "admin" else 6)
+
+
+@pytest.mark.parametrize("fmt", exports.FORMATS)
+def test_progress_is_reported_every_so_many_rows(edition, cast, fmt, monkeypatch):
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 10)
+    _organisations_with_answers(edition, cast, 3)
+    seen = []
+    count = exports.write_export(
+        exports.export_source(edition),
+        fmt=fmt,
+        shape="long",
+        out=io.BytesIO(),
+        progress=seen.append,
+    )
+    assert count == 45
+    assert seen == [10, 20, 30, 40]
