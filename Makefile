@@ -11,7 +11,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopq
 	SECURE_SSL_REDIRECT=0 ALLOWED_HOSTS=testserver,localhost,127.0.0.1
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo-code dev-idporten e2e e2e-deps run test test-services test-api token-issuer lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export bench-housing bench-report
+.PHONY: demo-code dev-idporten e2e e2e-deps run test test-services test-api token-issuer lint venv collectstatic migrate demo clean lock worker beat messages schema bench-autosave bench-dashboard bench-export bench-housing bench-scale bench-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -145,6 +145,11 @@ bench-export: venv
 # The settlement officer's search over 357 municipalities (bench/README.md).
 bench-housing: venv
 	$(BIN)/python bench/housing_search.py
+
+# How dashboard, analysis, export and search grow at 1×, 3× and 10× the data (bench/README.md).
+# A quick run: make bench-scale SCALE_ARGS=--quick
+bench-scale: venv
+	$(BIN)/python bench/scaling.py $(SCALE_ARGS)
 
 # The benchmark report: one report vs WeasyPrint, queries, and a batch of all organisations on
 # one vs two Celery workers against PostgreSQL + Redis (~1 h; bench/README.md).

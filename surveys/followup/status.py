@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Case, Count, F, JSONField, Value, When
 
 from portal.municipalities.models import KeyFigures, Municipality, MunicipalitySuccession
 from surveys.models import (
@@ -29,10 +29,11 @@ from surveys.respondent.bands import (
     population_band,
 )
 from surveys.respondent.context import OrgContext, compute_settlement_category
-from surveys.respondent.routing import visible_questions
+from surveys.respondent.routing import rule_questions, visible_questions
 from surveys.respondent.selectors import edition_organisations
 
 NOT_STARTED = "not_started"
+ANSWERED = True  # stands for the value of an answer no rule looks at
 STATUS_ORDER = [NOT_STARTED, "in_progress", "returned", "submitted", "approved"]
 
 
@@ -156,11 +157,24 @@ def edition_dashboard(
     sections = list(Section.objects.filter(edition=edition))
     questions = list(Question.objects.filter(edition=edition))
     by_question = {q.pk: q.key for q in questions}
+    # Progress needs to know which questions are answered; visibility needs the values of the
+    # few questions a rule looks at. Other values stay in the database (they can be large).
+    looked_at = rule_questions(sections, questions)
+    needed = {q.pk for q in questions if q.key in looked_at}
     answers: dict[int, dict[str, Any]] = defaultdict(dict)
-    for response_id, question_id, value in Answer.objects.filter(
-        response__edition=edition, value__isnull=False
-    ).values_list("response_id", "question_id", "value"):
-        answers[response_id][by_question[question_id]] = value
+    for response_id, question_id, value in (
+        Answer.objects.filter(response__edition=edition, value__isnull=False)
+        .annotate(
+            needed_value=Case(
+                When(question_id__in=sorted(needed), then=F("value")),
+                default=Value(None),
+                output_field=JSONField(),
+            )
+        )
+        .values_list("response_id", "question_id", "needed_value")
+    ):
+        key = by_question[question_id]
+        answers[response_id][key] = value if question_id in needed else ANSWERED
     extensions = dict(
         DeadlineExtension.objects.filter(edition=edition, municipality_id__in=org_ids).values_list(
             "municipality_id", "deadline"

@@ -68,6 +68,16 @@ def visible_questions(
     return visible_sections, visible
 
 
+def rule_questions(sections: Iterable[Any], questions: Iterable[Any]) -> set[str]:
+    """The keys of the questions whose answers some ``show_if`` rule of ``sections`` or
+    ``questions`` looks at: the only answers ``visible_questions`` needs the values of."""
+    keys: set[str] = set()
+    for holder in [*sections, *questions]:
+        for rule in (holder.show_if or {}).get("answers", []):
+            keys.add(rule["question"])
+    return keys
+
+
 def _answers_hold(
     show_if: Mapping[str, Any], answers: Mapping[str, Any], visible: set[str]
 ) -> bool:
