@@ -9,6 +9,7 @@ from django.conf import settings
 from weasyprint.urls import URLFetcher
 
 STATIC_DIR = (Path(settings.BASE_DIR) / "static").resolve()
+PDF_VARIANT = "pdf/ua-1"  # tagged, with the document's language and title
 
 
 class RemoteResourceRefused(ValueError):
@@ -37,4 +38,4 @@ def render_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=LocalFileFetcher())
-    return document.write_pdf(pdf_variant="pdf/ua-1")
+    return document.write_pdf(pdf_variant=PDF_VARIANT)
