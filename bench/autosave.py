@@ -52,7 +52,6 @@ from _common import bench_env as common_env
 from _common import log_in as form_log_in
 
 DB_NAME = "portal_bench"
-DATABASE_URL = database_url(DB_NAME)
 
 YEAR = 2026
 # An integer question with no show_if of its own. Its section ("housing") is shown only to
@@ -69,9 +68,9 @@ USERNAME_PREFIX = "bench-autosave-"
 MAX_ERROR_BODIES = 5
 
 
-def bench_env() -> dict[str, str]:
+def bench_env(db_name: str) -> dict[str, str]:
     """The environment of every process: production settings on the bench database."""
-    return common_env(DATABASE_URL, BENCH_ENDPOINTS="1")
+    return common_env(database_url(db_name), BENCH_ENDPOINTS="1")
 
 
 # --- Setup -------------------------------------------------------------------------------------
@@ -319,6 +318,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="client threads")
     parser.add_argument("--users", type=int, default=40, help="bench users (organisations)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--db", default=DB_NAME, help=f"the bench database's name (default {DB_NAME})"
+    )
     add_keep_db(parser, DB_NAME)
     args = parser.parse_args(argv)
     if min(args.concurrency, args.users, args.workers) < 1 or args.seconds <= 0:
@@ -349,13 +351,13 @@ def print_table(phases: list[PhaseResult]) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, interrupt)
-    env = bench_env()
+    env = bench_env(args.db)
     threads = min(args.concurrency, args.users)
     print(
         f"Autosave benchmark: {args.users} users, {threads} client threads, "
         f"{args.workers} gunicorn workers, {args.seconds:g} s per phase"
     )
-    prepare_database(env, DB_NAME, keep=args.keep_db)
+    prepare_database(env, args.db, keep=args.keep_db)
     django_setup(env)
     fixture = create_fixture(args.users)
     print(f"  {len(fixture.users)} bench users, each an editor of one organisation")
@@ -418,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = serving.failed or matches != len(fixture.users) or floor_matches != len(fixture.users)
 
     if not args.keep_db:
-        drop_database(DB_NAME)
+        drop_database(args.db)
     return 1 if failed else 0
 
 

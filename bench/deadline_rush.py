@@ -57,7 +57,6 @@ from _common import (
 )
 
 DB_NAME = "portal_rush"
-DATABASE_URL = database_url(DB_NAME)
 
 YEAR = 2026
 PASSWORD = "bench-rush-not-a-secret-2026"
@@ -658,9 +657,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)"
     )
     parser.add_argument(
+        "--db", default=DB_NAME, help=f"the bench database's name (default {DB_NAME})"
+    )
+    parser.add_argument(
         "--keep-db",
         action="store_true",
-        help=f"leave {DB_NAME} in place after the run (it is always recreated at the start)",
+        help="leave the database in place after the run (it is always recreated at the start)",
     )
     args = parser.parse_args(argv)
     if min(args.clients, args.workers, args.threads) < 1 or args.seconds <= 0:
@@ -699,7 +701,7 @@ def print_table(phases: list[PhaseResult], login: PhaseResult) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, interrupt)
-    env = bench_env(DATABASE_URL, BENCH_ENDPOINTS="1")
+    env = bench_env(database_url(args.db), BENCH_ENDPOINTS="1")
     server_shape = f"{args.workers} gunicorn workers" + (
         f" × {args.threads} threads" if args.threads > 1 else ""
     )
@@ -707,14 +709,14 @@ def main(argv: list[str] | None = None) -> int:
         f"Deadline rush: {args.clients} respondents, {server_shape}, {args.seconds:g} s per "
         f"phase, think time {args.think_ms:g} ms (0.5-1.5 ×)"
     )
-    prepare_database(env, DB_NAME, keep=False)
+    prepare_database(env, args.db, keep=False)
     try:
         return run(args, env)
     finally:
         if args.keep_db:
-            print(f"Database {DB_NAME} kept (--keep-db)")
+            print(f"Database {args.db} kept (--keep-db)")
         else:
-            drop_database(DB_NAME)
+            drop_database(args.db)
 
 
 def run(args: argparse.Namespace, env: dict[str, str]) -> int:
