@@ -8,7 +8,12 @@ from portal.core.audit.models import AuditEntry
 from portal.municipalities.models import MunicipalitySuccession
 from surveys.editions.services import edition_import, settlement_category_override
 from surveys.respondent.context import OrgContext, compute_settlement_category, org_context
-from surveys.respondent.routing import attributes_match, reachable_questions, visible_questions
+from surveys.respondent.routing import (
+    attributes_match,
+    reachable_questions,
+    rule_questions,
+    visible_questions,
+)
 from tests.factories import KeyFiguresFactory, MunicipalityFactory
 
 YEAR = 2026  # the edition fixture's year; the window is 2021–2025
@@ -556,3 +561,32 @@ def test_a_question_following_one_never_shown_is_reachable_only_if_its_rule_hold
     )
     assert "district_only" not in keys and "after_district" not in keys
     assert "unless_district" in keys
+
+
+# --- rule_questions: the answers whose values visibility needs ---------------------------------
+
+
+def test_rule_questions_of_the_edition_fixture(edition):
+    # Only one rule looks at an answer (has_plan); attribute rules look at none.
+    assert rule_questions(edition.sections.all(), edition.questions.all()) == {"has_plan"}
+
+
+def test_rule_questions_collects_section_and_question_rules():
+    from types import SimpleNamespace
+
+    sections = [
+        SimpleNamespace(show_if={"answers": [{"question": "a", "in": ["yes"]}]}),
+        SimpleNamespace(show_if=None),
+        SimpleNamespace(show_if={"kind": ["district"]}),
+    ]
+    questions = [
+        SimpleNamespace(
+            show_if={
+                "region": ["sor"],
+                "answers": [{"question": "b", "not_in": [1]}, {"question": "c", "answered": True}],
+            }
+        ),
+        SimpleNamespace(show_if={}),
+    ]
+    assert rule_questions(sections, questions) == {"a", "b", "c"}
+    assert rule_questions([], []) == set()
