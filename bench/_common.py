@@ -32,6 +32,21 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 
+# The question types the export and scaling benchmarks build an edition of, ten of each per
+# hundred questions (the edition schema has a few more; these are the ones whose answers differ
+# in shape).
+QUESTION_TYPES = [
+    "yes_no",
+    "single",
+    "multi",
+    "rank",
+    "integer",
+    "percent",
+    "scale",
+    "scale_grid",
+    "text",
+    "textarea",
+]
 PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-qAt"]
 
 

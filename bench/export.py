@@ -27,23 +27,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _common import QUESTION_TYPES as TYPES
 from _common import django_setup, run_manage
 
 YEAR = 2099
 QUESTIONS = 100
 ORGANISATIONS = 372
-TYPES = [
-    "yes_no",
-    "single",
-    "multi",
-    "rank",
-    "integer",
-    "percent",
-    "scale",
-    "scale_grid",
-    "text",
-    "textarea",
-]
 
 
 def bench_env(configured: bool, sqlite_path: str | None) -> dict[str, str]:

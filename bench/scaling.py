@@ -48,23 +48,12 @@ from pathlib import Path
 from typing import Any
 
 from _common import PYTHON, ROOT, run_manage
+from _common import QUESTION_TYPES as TYPES
 
 ORGANISATIONS = 372
 DISTRICT_EVERY = 25  # every 25th organisation is a city district: 15 of 372
 REGIONS = 6
 CURRENT_YEAR = 2026
-TYPES = [
-    "yes_no",
-    "single",
-    "multi",
-    "rank",
-    "integer",
-    "percent",
-    "scale",
-    "scale_grid",
-    "text",
-    "textarea",
-]
 SECTIONS = 10
 ADMIN = "bench-scale-admin"
 OFFICER = "bench-scale-officer"
