@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Callable, Sequence
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
@@ -324,6 +325,9 @@ class Client:
         self.origin = f"http://127.0.0.1:{port}"
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         self.connects = 0  # TCP connections opened (gunicorn's sync workers close each one)
+        # SQL statements per reply, from the X-Queries header the server adds with
+        # BENCH_ENDPOINTS on (portal/middleware.py): {count: replies}.
+        self.queries: Counter[int] = Counter()
 
     def request(
         self,
@@ -352,6 +356,9 @@ class Client:
             raise
         for header in reply.headers.get_all("Set-Cookie") or []:
             update_cookies(cookies, header)
+        counted = reply.headers.get("X-Queries")
+        if counted is not None and counted.isdigit():
+            self.queries[int(counted)] += 1
         return reply.status, data
 
     def close(self) -> None:
@@ -492,11 +499,42 @@ class Figures:
         return percentile(self.latencies, p)
 
 
+# The goals of issue 16 for the autosave, against the floor measured in the same run.
+GOAL_THROUGHPUT = 0.6  # autosave requests/s at least this share of the floor's
+GOAL_P95 = 2.0  # autosave p95 at most this many times the floor's
+GOAL_QUERIES = 8  # SQL statements per save, BEGIN and COMMIT included
+
+
+def met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
 def print_ratios(floor: Figures, autosave: Figures) -> None:
-    """The autosave/floor ratios of throughput and p95, where both phases have figures."""
+    """The autosave/floor ratios of throughput and p95, where both phases have figures, each
+    with its goal."""
     if floor.rate and floor.latencies and autosave.latencies:
-        print(f"autosave/floor throughput: {autosave.rate / floor.rate:.2f}")
-        print(f"autosave/floor p95:        {autosave.percentile(95) / floor.percentile(95):.2f}")
+        throughput = autosave.rate / floor.rate
+        p95 = autosave.percentile(95) / floor.percentile(95)
+        print(f"autosave/floor throughput: {throughput:.2f}")
+        print(f"autosave/floor p95:        {p95:.2f}")
+        print(
+            f"goal: autosave throughput >= {GOAL_THROUGHPUT}x the floor's: {throughput:.2f}, "
+            f"{met(throughput >= GOAL_THROUGHPUT)}"
+        )
+        print(f"goal: autosave p95 <= {GOAL_P95:g}x the floor's: {p95:.2f}, {met(p95 <= GOAL_P95)}")
+
+
+def print_queries(name: str, counts: Counter[int]) -> None:
+    """How many SQL statements the server sent per reply in a phase: the range and the most
+    common count."""
+    if not counts:
+        print(f"{name}: no query counts (the server sent no X-Queries header)")
+        return
+    common, replies = counts.most_common(1)[0]
+    print(
+        f"{name}: {min(counts)}–{max(counts)} queries per request, {common} in "
+        f"{replies / sum(counts.values()):.0%} of them"
+    )
 
 
 class Serving:

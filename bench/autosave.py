@@ -23,10 +23,12 @@ import json
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from _common import (
+    GOAL_QUERIES,
     NETWORK_ERRORS,
     Client,
     ErrorLog,
@@ -41,8 +43,10 @@ from _common import (
     failure,
     floor_upsert,
     interrupt,
+    met,
     open_edition,
     prepare_database,
+    print_queries,
     print_ratios,
     run_script,
     run_threads,
@@ -197,6 +201,7 @@ class PhaseResult(Figures):
     warmup_errors: int = 0
     elapsed: float = 0.0
     connects: int = 0  # whole phase, warm-up included
+    queries: Counter[int] = field(default_factory=Counter)  # SQL statements per reply
     client_cpu: float = 0.0  # share of one core used by this process (the client) in the phase
 
 
@@ -260,6 +265,7 @@ def run_phase(
                 result.warmup_requests += w_requests
                 result.warmup_errors += w_errors
                 result.connects += client.connects
+                result.queries.update(client.queries)
 
     print(f"Phase {name}: {warmup:.0f} s warm-up, {seconds:.0f} s measured ...", flush=True)
     _wall, result.client_cpu = run_timed(worker, groups, stop, start)
@@ -340,6 +346,15 @@ def print_table(phases: list[PhaseResult]) -> None:
         )
     print_ratios(*phases)
     for r in phases:
+        print_queries(f"{r.name} queries", r.queries)
+    saves = phases[-1].queries
+    if saves:
+        most = max(saves)
+        print(
+            f"goal: at most {GOAL_QUERIES} queries per save: {most} at most, "
+            f"{met(most <= GOAL_QUERIES)}"
+        )
+    for r in phases:
         total = r.requests + r.warmup_requests
         print(
             f"({r.name}: warm-up {r.warmup_requests} requests, {r.warmup_errors} errors; "
@@ -385,6 +400,31 @@ def main(argv: list[str] | None = None) -> int:
         if serving.logins_failed(login_errors):
             return 1
         print(f"Logged in {len(fixture.users)} users in {time.perf_counter() - began:.1f} s")
+
+        # Each response's first save makes its save state (the long way); the phases measure
+        # the saves after it, and this one is counted on its own.
+        first_saves: Counter[int] = Counter()
+        counting = threading.Lock()
+
+        def prime_worker(users: list[BenchUser]) -> None:
+            client = Client(serving.port)
+            act = autosave_action()
+            try:
+                for user in users:
+                    if stop.is_set():
+                        return
+                    ok, text = act(client, user)
+                    if not ok:
+                        login_errors.append(f"{user.username}: first save: {text}")
+            finally:
+                client.close()
+                with counting:
+                    first_saves.update(client.queries)
+
+        run_threads(prime_worker, groups, stop)
+        if serving.logins_failed(login_errors):
+            return 1
+        print_queries("first save of each response", first_saves)
 
         common = {
             "warmup": args.warmup,

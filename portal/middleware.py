@@ -65,3 +65,37 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class QueryCountMiddleware:
+    """For the benchmarks only (BENCH_ENDPOINTS): the number of SQL statements a request sent,
+    in the ``X-Queries`` header. A transaction counts its BEGIN and its COMMIT as two more,
+    which the database driver sends without Django's cursor seeing them."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.db import connection, transaction
+
+        count = 0
+
+        def committed() -> None:
+            nonlocal count
+            count += 1  # COMMIT
+
+        def counting(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            conn = context["connection"]
+            if conn.in_atomic_block and not any(
+                entry[1] is committed for entry in conn.run_on_commit
+            ):
+                count += 1  # the BEGIN of a transaction not seen before
+                transaction.on_commit(committed)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counting):
+            response = self.get_response(request)
+        response["X-Queries"] = str(count)
+        return response

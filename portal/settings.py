@@ -410,8 +410,11 @@ LOGGING = {
     },
 }
 
-# The benchmark floor view (bench/autosave.py); never on in production.
+# The benchmark floor view (bench/autosave.py) and the query count of every response in its
+# X-Queries header; never on in production.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", default=False)
+if BENCH_ENDPOINTS:
+    MIDDLEWARE.insert(0, "portal.middleware.QueryCountMiddleware")
 
 # Demo users (password "demo") are created only when DEBUG is on.
 DEMO_PASSWORD = "demo"  # noqa: S105

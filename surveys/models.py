@@ -164,6 +164,12 @@ class Response(models.Model):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # What an autosave needs besides the posted answer, kept so that a save reads one row:
+    # the organisation's settlement category and key figures, last year's answers the checks
+    # compare with, the values routing looks at and the answered questions
+    # (surveys/respondent/save_state.py). None until the first save, and again whenever
+    # something it was made from changes; the next save makes it anew.
+    save_state = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from portal.accounts.models import DirectorateRole, MunicipalRole, User
+from portal.accounts.models import DirectorateRole, Membership, MunicipalRole, User
 from portal.municipalities.models import Municipality
 
 
@@ -64,9 +64,41 @@ def membership_roles(user: User) -> dict[int, str]:
 def perms_for(user: User, municipality: Municipality) -> frozenset[Perm]:
     """What the user may do in this organisation; empty means it is not theirs to see."""
     if not user.is_authenticated or not user.is_active:
+        return frozenset()  # before the membership read
+    return perms_with_role(user, municipality, membership_roles(user).get(municipality.pk))
+
+
+def member_role_sql(municipality_column: str) -> str:
+    """SQL for the user's membership role in the organisation of ``municipality_column`` (NULL
+    if not a member), for a query written out by hand; its one parameter is the user's id.
+    What the role allows is ``perms_with_role``'s to say."""
+    return _MEMBER_ROLE_SQL.format(table=Membership._meta.db_table, column=municipality_column)
+
+
+_MEMBER_ROLE_SQL = (
+    '(SELECT ms."role" FROM "{table}" ms '
+    'WHERE ms."user_id" = %s AND ms."municipality_id" = {column} LIMIT 1)'
+)
+
+
+def require_perm(
+    user: User, municipality: Municipality, perm: Perm, member_role: str | None
+) -> frozenset[Perm]:
+    """``get_municipality``'s check for an organisation read with ``member_role_sql``:
+    Http404 when it is not the user's to see, PermissionDenied without ``perm``."""
+    perms = perms_with_role(user, municipality, member_role)
+    if not perms:
+        raise Http404
+    if perm not in perms:
+        raise PermissionDenied
+    return perms
+
+
+def perms_with_role(user: User, municipality: Municipality, role: str | None) -> frozenset[Perm]:
+    """What ``user`` may do in the organisation, given their membership role there (or None)."""
+    if not user.is_authenticated or not user.is_active:
         return frozenset()
     perms: set[Perm] = set()
-    role = membership_roles(user).get(municipality.pk)
     if role:
         perms |= MUNICIPAL_ROLE_PERMS[role]
     if user.directorate_role == DirectorateRole.REGIONAL_ADVISER:

@@ -25,6 +25,7 @@ from portal.municipalities.models import (
     MunicipalitySuccession,
     Region,
 )
+from portal.municipalities.signals import facts_changed
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 OSLO_DISTRICTS_SINCE = dt.date(2004, 1, 1)  # Oslo's 15 city districts date from the 2004 reform
@@ -312,6 +313,7 @@ def load_reference_data(*, actor=None) -> SyncResult:
         *sync(MunicipalitySuccession, ("predecessor_id", "successor_id"), successions.values()),
     )
     if result.created or result.updated:
+        facts_changed.send(sender=MunicipalitySuccession)
         audit_log(
             actor=actor,
             action="reference_data.load",
@@ -402,6 +404,7 @@ def load_demo_key_figures(*, actor=None) -> SyncResult:
     result.add("key_figures", created, updated)
     result.skipped = skipped
     if created or updated:
+        facts_changed.send(sender=KeyFigures)
         audit_log(
             actor=actor,
             action="key_figures.load_demo",

@@ -25,6 +25,7 @@ from portal.municipalities.key_figure_plan import (
     stored_figures,
 )
 from portal.municipalities.models import KeyFigures, KeyFigureUpload, Municipality
+from portal.municipalities.signals import facts_changed
 
 UPLOAD_PENDING_MINUTES = 60
 SOURCE_NAMES = {"ssb-jsonstat": "SSB", "ssb-csv": "SSB", "imdi-settlement": "IMDi", "csv": "CSV"}
@@ -157,6 +158,8 @@ def key_figures_import(
                 sorted(changed_fields | {"updated_at", "sources", "structure_year"}),
                 batch_size=500,
             )
+        if to_create or to_update:
+            facts_changed.send(sender=KeyFigures)
         audit_log_many(
             [
                 build_audit_entry(

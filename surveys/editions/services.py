@@ -22,11 +22,13 @@ from surveys.models import (
     Answer,
     FollowUp,
     Question,
+    Response,
     Section,
     SettlementCategoryOverride,
     SurveyEdition,
 )
 from surveys.respondent.selectors import edition_organisations
+from surveys.respondent.services import save_states_forget
 
 QUESTION_CONFIG_FIELDS = (
     "options",
@@ -189,6 +191,7 @@ def settlement_category_override(
             municipality=municipality, year=year, category=category, reason=reason, set_by=actor
         )
     if old != category:
+        save_states_forget(Response.objects.filter(municipality=municipality, edition__year=year))
         audit_log(
             actor=actor,
             action="survey.category_override",

@@ -4,16 +4,18 @@ submitting."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.accounts.access import Perm, perms_for
+from portal.accounts.access import Perm, perms_for, perms_with_role
 from portal.accounts.models import User
 from portal.core.audit.services import audit_log, audit_log_many, build_audit_entry
 from portal.core.queue import enqueue_on_commit
@@ -27,8 +29,15 @@ from surveys.models import (
     SurveyEdition,
 )
 from surveys.respondent import questions as qtypes
-from surveys.respondent.routing import visible_questions
-from surveys.respondent.selectors import last_year_answers, survey_state
+from surveys.respondent import save_state
+from surveys.respondent.context import OrgContext
+from surveys.respondent.routing import rule_questions, visible_questions
+from surveys.respondent.selectors import (
+    AutosaveTarget,
+    edition_structure,
+    last_year_answers,
+    survey_state,
+)
 
 
 class SurveyClosed(ValidationError):
@@ -169,69 +178,34 @@ def answers_save(
         return result
 
     now = timezone.now()
-    to_write: list[tuple[Question, Answer | None, Any, str, str, bool, str]] = []
+    to_write: list[_Write] = []
     for key, (value, other) in parsed.items():
         question = by_key[key]
-        stored = state.answers.get(key)
-        stored_value = stored.value if stored else None
-        stored_other = stored.other_text if stored else ""
-        posted = answers[key]
-        explanation, confirmed = posted.explanation, posted.confirmed
-        changed = (value, other) != (stored_value, stored_other)
-        posted_version = -1 if posted.version is None else posted.version
-        current_version = stored.version if stored else 0
-        fingerprint = posted.fingerprint
-        if (
-            fingerprint is not None
-            and fingerprint == qtypes.fingerprint(value, other)
-            and key != copy_last_year
-        ):
-            # The person did not touch the value: a colleague's newer value stands.
-            if stored is None or (
-                explanation == stored.explanation and confirmed == stored.confirmed
-            ):
-                continue
-            if posted_version != current_version:
-                # Only the explanation or confirmation changed, on an answer a colleague has
-                # changed since: show them both rather than attach it to a value not seen.
-                changed = True
-            else:
-                value, other = stored_value, stored_other
-        if not changed and (
-            (stored is None and value is None and not explanation)
-            or (
-                stored is not None
-                and explanation == stored.explanation
-                and confirmed == stored.confirmed
-            )
-        ):
-            continue  # nothing to write
-        if changed and posted_version != current_version and stored is not None:
-            result.conflicts[key] = Conflict(
-                question=question,
-                theirs=stored_value,
-                theirs_display=qtypes.display(question, stored_value, stored_other),
-                yours_display=qtypes.display(question, value, other),
-                by=str(stored.updated_by) if stored.updated_by else "",
-                at=stored.updated_at,
-                version=current_version,
-            )
-            continue
-        if key not in visible_after:
-            continue  # hidden by this very change: kept as it was until submission
         last = last_year.answers.get(key, (None, ""))[0] if last_year else None
-        warning = qtypes.plausibility_warning(question, value, state.org, last)
-        if warning:
-            result.warnings[key] = warning
-        to_write.append(
-            (question, stored, value, other, explanation, confirmed and bool(warning), warning)
+        outcome = _decide(
+            question,
+            state.answers.get(key),
+            value,
+            other,
+            answers[key],
+            copied=key == copy_last_year,
+            visible_after=visible_after,
+            org=state.org,
+            last_year=last,
         )
+        if outcome is _CONFLICT:
+            result.conflicts[key] = _conflict(question, state.answers[key], value, other)
+        elif isinstance(outcome, _Write):
+            if outcome.warning:
+                result.warnings[key] = outcome.warning
+            to_write.append(outcome)
     if result.conflicts:
         return result
 
     entries = []
     written: list[tuple[Question, Answer]] = []
-    for question, stored, value, other, explanation, confirmed, warning in to_write:
+    for write in to_write:
+        question, stored = write.question, write.stored
         if stored is None:
             stored = Answer(
                 response=response, municipality=municipality, question=question, version=0
@@ -239,47 +213,332 @@ def answers_save(
             old_value = None
         else:
             old_value = stored.value
-        value_changed = (value, other) != (old_value, stored.other_text if stored.pk else "")
-        stored.value, stored.other_text = value, other
-        stored.explanation, stored.confirmed, stored.warning = explanation, confirmed, warning
+        value_changed = (write.value, write.other) != (
+            old_value,
+            stored.other_text if stored.pk else "",
+        )
+        stored.value, stored.other_text = write.value, write.other
+        stored.explanation, stored.confirmed = write.explanation, write.confirmed
+        stored.warning = write.warning
         stored.version += 1
         stored.updated_at, stored.updated_by = now, actor
         stored.save()
         written.append((question, stored))
         result.saved.append(question.key)
         if value_changed:
-            entries.append(
-                build_audit_entry(
-                    actor=actor,
-                    action="answer.save",
-                    municipality=municipality,
-                    object_type="survey answer",
-                    object_label=f"{edition.year} {question.key}",
-                    changes={question.key: [old_value, value]},
-                )
-            )
-    if result.saved:
-        response.last_activity_at, response.last_activity_by = now, actor
-        response.last_section_id = by_key[result.saved[-1]].section_id
-        response.save(update_fields=["last_activity_at", "last_activity_by", "last_section"])
-        audit_log_many(entries)
+            entries.append(_answer_entry(actor, edition, municipality, question, old_value, write))
     # What the page shows now, from the state already loaded (no further queries).
     current = dict(state.answers)
     for question, answer in written:
         current[question.key] = answer
     values = {k: a.value for k, a in current.items() if a is not None}
     _sections, visible = visible_questions(state.sections, state.questions, state.org, values)
-    answered_keys = {k for k in visible if values.get(k) is not None}
-    result.answers, result.visible = current, visible
-    result.answered, result.total = len(answered_keys), len(visible)
-    for question in state.questions:
+    if result.saved:
+        if last_year is None and save_state.checked_against_last_year(state.questions):
+            last_year = last_year_answers(edition, municipality)
+        response.save_state = save_state.build(
+            edition=edition,
+            org=state.org,
+            questions=state.questions,
+            rule_keys=rule_questions(state.sections, state.questions),
+            values=values,
+            last_year=(
+                None if last_year is None else {k: v for k, (v, _o) in last_year.answers.items()}
+            ),
+            version=time.time_ns() // 1000,
+        ).to_json()
+        response.last_activity_at, response.last_activity_by = now, actor
+        response.last_section_id = by_key[result.saved[-1]].section_id
+        response.save(
+            update_fields=["last_activity_at", "last_activity_by", "last_section", "save_state"]
+        )
+        audit_log_many(entries)
+    result.answers = current
+    _progress(result, state.questions, visible, {k for k in visible if values.get(k) is not None})
+    return result
+
+
+class _Stale(Exception):
+    """A quick save found the response or the answer changed since it read them."""
+
+
+def answer_autosave(
+    *,
+    actor: User,
+    target: AutosaveTarget,
+    key: str,
+    posted: PostedAnswer,
+    copy_last_year: str = "",
+) -> SaveResult:
+    """Save one question as it is answered, from what ``selectors.autosave_target`` read.
+
+    The same rules as ``answers_save`` (which it hands over to whenever it cannot decide from
+    what it has: no kept save state, a copy of last year's answer, a possible conflict, or a
+    colleague's save in between), with the response's ``save_state`` in place of reading the
+    organisation's context, last year's answers and every answer anew.
+    """
+    edition, municipality = target.edition, target.municipality
+    response = target.response
+    state = save_state.SaveState.from_json(response.save_state, edition)
+
+    def full_save() -> SaveResult:
+        return answers_save(
+            actor=actor,
+            edition=edition,
+            municipality=municipality,
+            answers={key: posted},
+            copy_last_year=copy_last_year,
+        )
+
+    if (
+        state is None
+        or copy_last_year
+        or edition.status != SurveyEdition.Status.OPEN
+        or response.is_locked
+    ):
+        return full_save()
+    if Perm.EDIT not in perms_with_role(actor, municipality, target.member_role):
+        raise PermissionDenied
+    sections, questions = edition_structure(edition)
+    question = next((q for q in questions if q.key == key), None)
+    if question is None:
+        return full_save()  # refused there, in the same words
+    result = SaveResult()
+    if posted.error:
+        result.errors[key] = posted.error
+        result.submitted[key] = (None, "")
+        return result
+    value, other = posted.value, posted.other
+    rule_keys = _rule_keys(edition, sections, questions)
+    org = state.org(municipality, edition)
+    _sections, visible_before = visible_questions(sections, questions, org, state.rules)
+    visible_after = visible_before
+    if key in rule_keys:
+        after = {k: v for k, v in state.rules.items() if k != key}
+        if value is not None:
+            after[key] = value
+        _sections, visible_after = visible_questions(sections, questions, org, after)
+    if key not in visible_before and key not in visible_after:
+        result.refused = _("The answer is to a question that is not shown to your organisation.")
+        return result
+    stored = target.stored
+    if stored is not None:
+        stored.question = question
+    outcome = _decide(
+        question,
+        stored,
+        value,
+        other,
+        posted,
+        copied=False,
+        visible_after=visible_after,
+        org=org,
+        last_year=(state.last_year or {}).get(key),
+    )
+    if outcome is _CONFLICT:
+        return full_save()  # it reads the colleague's answer and says who saved it
+    result.submitted[key] = (value, other)
+    if not isinstance(outcome, _Write):
+        visible, answered = visible_before, state.answered
+    else:
+        if outcome.warning:
+            result.warnings[key] = outcome.warning
+        moved = state.moved_on(key, outcome.value, rule_keys)
+        try:
+            stored = _quick_write(actor, response, question, outcome, moved, state.version)
+        except (_Stale, IntegrityError):
+            return full_save()
+        result.saved.append(key)
+        visible, answered = visible_after, moved.answered
+    if stored is not None:
+        result.answers[key] = stored
+    _progress(result, questions, visible, answered & visible)
+    return result
+
+
+@transaction.atomic
+def _quick_write(
+    actor: User,
+    response: Response,
+    question: Question,
+    write: _Write,
+    moved: save_state.SaveState,
+    read_version: int,
+) -> Answer:
+    """Three writes: the response (its activity and save state, only if no other save came in
+    between: that also takes its lock), the answer (only at the version read) and the audit."""
+    now = timezone.now()
+    touched = (
+        Response.objects.filter(pk=response.pk, save_state__v=read_version)
+        .exclude(status__in=[Response.Status.SUBMITTED, Response.Status.APPROVED])
+        .update(
+            last_activity_at=now,
+            last_activity_by=actor,
+            last_section_id=question.section_id,
+            save_state=moved.to_json(),
+        )
+    )
+    if not touched:
+        raise _Stale
+    stored = write.stored
+    old_value, old_other = (stored.value, stored.other_text) if stored else (None, "")
+    fields = {
+        "value": write.value,
+        "other_text": write.other,
+        "explanation": write.explanation,
+        "confirmed": write.confirmed,
+        "warning": write.warning,
+        "updated_at": now,
+        "updated_by": actor,
+    }
+    if stored is None:
+        stored = Answer.objects.create(
+            response=response,
+            municipality_id=response.municipality_id,
+            question=question,
+            version=1,
+            **fields,
+        )
+    else:
+        version = stored.version
+        if not Answer.objects.filter(pk=stored.pk, version=version).update(
+            version=version + 1, **fields
+        ):
+            raise _Stale
+        for name, field_value in fields.items():
+            setattr(stored, name, field_value)
+        stored.version = version + 1
+    if (write.value, write.other) != (old_value, old_other):
+        audit_log_many(
+            [
+                _answer_entry(
+                    actor, response.edition, response.municipality, question, old_value, write
+                )
+            ]
+        )
+    return stored
+
+
+_RULE_KEYS: dict[str, set[str]] = {}
+
+
+def _rule_keys(edition: SurveyEdition, sections, questions) -> set[str]:
+    """``rule_questions`` of the edition's kept structure, worked out once per structure."""
+    key = save_state.stamp(edition)
+    keys = _RULE_KEYS.get(key)
+    if keys is None:
+        if len(_RULE_KEYS) > 50:
+            _RULE_KEYS.clear()
+        keys = _RULE_KEYS[key] = rule_questions(sections, questions)
+    return keys
+
+
+@dataclass
+class _Write:
+    question: Question
+    stored: Answer | None
+    value: Any
+    other: str
+    explanation: str
+    confirmed: bool
+    warning: str
+
+
+_CONFLICT = object()
+
+
+def _decide(
+    question: Question,
+    stored: Answer | None,
+    value: Any,
+    other: str,
+    posted: PostedAnswer,
+    *,
+    copied: bool,
+    visible_after: set[str],
+    org: OrgContext,
+    last_year: Any,
+) -> _Write | object | None:
+    """What a save does with one question's posted answer: write it (a ``_Write``), report a
+    conflict with a colleague's newer answer (``_CONFLICT``), or nothing (None)."""
+    stored_value = stored.value if stored else None
+    stored_other = stored.other_text if stored else ""
+    explanation, confirmed = posted.explanation, posted.confirmed
+    changed = (value, other) != (stored_value, stored_other)
+    posted_version = -1 if posted.version is None else posted.version
+    current_version = stored.version if stored else 0
+    fingerprint = posted.fingerprint
+    if fingerprint is not None and fingerprint == qtypes.fingerprint(value, other) and not copied:
+        # The person did not touch the value: a colleague's newer value stands.
+        if stored is None or (explanation == stored.explanation and confirmed == stored.confirmed):
+            return None
+        if posted_version != current_version:
+            # Only the explanation or confirmation changed, on an answer a colleague has
+            # changed since: show them both rather than attach it to a value not seen.
+            changed = True
+        else:
+            value, other = stored_value, stored_other
+    if not changed and (
+        (stored is None and value is None and not explanation)
+        or (
+            stored is not None
+            and explanation == stored.explanation
+            and confirmed == stored.confirmed
+        )
+    ):
+        return None  # nothing to write
+    if changed and posted_version != current_version and stored is not None:
+        return _CONFLICT
+    if question.key not in visible_after:
+        return None  # hidden by this very change: kept as it was until submission
+    warning = qtypes.plausibility_warning(question, value, org, last_year)
+    return _Write(question, stored, value, other, explanation, confirmed and bool(warning), warning)
+
+
+def _conflict(question: Question, stored: Answer, value: Any, other: str) -> Conflict:
+    return Conflict(
+        question=question,
+        theirs=stored.value,
+        theirs_display=qtypes.display(question, stored.value, stored.other_text),
+        yours_display=qtypes.display(question, value, other),
+        by=str(stored.updated_by) if stored.updated_by else "",
+        at=stored.updated_at,
+        version=stored.version,
+    )
+
+
+def _answer_entry(actor, edition, municipality, question, old_value, write: _Write):
+    return build_audit_entry(
+        actor=actor,
+        action="answer.save",
+        municipality=municipality,
+        object_type="survey answer",
+        object_label=f"{edition.year} {question.key}",
+        changes={question.key: [old_value, write.value]},
+    )
+
+
+def _progress(result: SaveResult, questions, visible: set[str], answered: set[str]) -> None:
+    """The progress a save reports: of what is shown, how much is answered, in all and per
+    section."""
+    result.visible = visible
+    result.answered, result.total = len(answered), len(visible)
+    for question in questions:
         if question.key in visible:
             a, t = result.section_progress.get(question.section_id, (0, 0))
             result.section_progress[question.section_id] = (
-                a + (question.key in answered_keys),
+                a + (question.key in answered),
                 t + 1,
             )
-    return result
+
+
+def save_states_forget(responses: QuerySet[Response] | None = None) -> int:
+    """Drop the kept save state (``Response.save_state``) of ``responses`` (default: every
+    response to an open edition), because something it was made from has changed; the next
+    save of each makes it anew."""
+    if responses is None:
+        responses = Response.objects.filter(edition__status=SurveyEdition.Status.OPEN)
+    return responses.exclude(save_state=None).update(save_state=None)
 
 
 def _revalidate(question: Question, value: Any, other: str) -> tuple[Any, str]:
@@ -382,6 +641,7 @@ def response_submit(
     response.submitted_on_behalf_of = on_behalf_of.strip()[:200]
     response.last_activity_at, response.last_activity_by = response.submitted_at, actor
     response.receipt_sent_at = None
+    response.save_state = None  # locked now; if it is returned, the next save makes it anew
     response.save()
     audit_log(
         actor=actor,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.accounts import throttle
-from portal.accounts.access import Perm, get_municipality, perms_for
+from portal.accounts.access import Perm, get_municipality, perms_for, require_perm
 from portal.accounts.models import Membership
 from portal.accounts.sessions import login_required_json
 from surveys.models import Response, SurveyEdition
@@ -228,25 +228,49 @@ def _saved(
 @login_required_json
 @require_POST
 def survey_autosave(request: HttpRequest, number: str, year: int) -> JsonResponse:
-    """One question saved as it is answered (the page's script). Answers JSON."""
-    municipality = get_municipality(request.user, number, Perm.EDIT)
+    """One question saved as it is answered (the page's script). Answers JSON.
+
+    Once the organisation has a response, one query reads it with the organisation, the edition,
+    the user's role and the stored answer (``selectors.autosave_target``), and the save works
+    from the response's kept save state; the first save goes the long way and creates both.
+    """
+    target = selectors.autosave_target(
+        request.user, number, year, str(request.POST.get("question", ""))[:100]
+    )
+    if target is not None:
+        require_perm(request.user, target.municipality, Perm.EDIT, target.member_role)
+        municipality, edition = target.municipality, target.edition
+        if edition.status == SurveyEdition.Status.DRAFT:
+            raise Http404
+    else:
+        municipality = get_municipality(request.user, number, Perm.EDIT)
     if throttle.hit("autosave", str(request.user.pk), window=60) > settings.AUTOSAVE_PER_MINUTE:
         message = _(
             "The answers are coming faster than the portal takes them. Wait a minute and "
             "change the answer again; what you typed is still on the page."
         )
         return _refused(message, status=429)
-    edition = _edition(year)
+    if target is None:
+        edition = _edition(year)
     posted = AutosaveForm(request.POST, edition=edition).posted()
     [(key, answer_posted)] = posted.answers.items()
     try:
-        result = services.answers_save(
-            actor=request.user,
-            edition=edition,
-            municipality=municipality,
-            answers=posted.answers,
-            copy_last_year=posted.copy_last_year,
-        )
+        if target is not None:
+            result = services.answer_autosave(
+                actor=request.user,
+                target=target,
+                key=key,
+                posted=answer_posted,
+                copy_last_year=posted.copy_last_year,
+            )
+        else:
+            result = services.answers_save(
+                actor=request.user,
+                edition=edition,
+                municipality=municipality,
+                answers=posted.answers,
+                copy_last_year=posted.copy_last_year,
+            )
     except services.SurveyClosed as exc:
         return _refused(" ".join(exc.messages))
     if result.refused:
