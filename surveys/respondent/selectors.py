@@ -330,7 +330,12 @@ _READ: tuple[tuple[type[models.Model], str, tuple[str, ...]], ...] = (
 
 def _columns(model: type[models.Model], alias: str, names: tuple[str, ...]) -> list[str]:
     meta = model._meta
-    return [f'{alias}."{meta.get_field(name).column}"' for name in names]
+    return [f'{alias}."{_concrete(meta.get_field(name)).column}"' for name in names]
+
+
+def _concrete(field: Any) -> models.Field:
+    assert isinstance(field, models.Field)  # the names in _READ are the models' own columns
+    return field
 
 
 def _table(model: type[models.Model]) -> str:
@@ -358,7 +363,7 @@ def _instances(using: str, row: list[Any]) -> list[Any]:
     at = 0
     for model, _alias, names in _READ:
         meta = model._meta
-        fields = [meta.get_field(name) for name in names]
+        fields = [_concrete(meta.get_field(name)) for name in names]
         values = row[at : at + len(fields)]
         at += len(fields)
         if values[0] is None:
