@@ -17,4 +17,4 @@ def forget_save_states(sender, **kwargs) -> None:
     """Key figures or successions changed: the settlement categories and key figures kept in
     the open responses' save states may be out of date (surveys/respondent/save_state.py)."""
     response = apps.get_model("surveys", "Response")
-    response.objects.filter(edition__status="open").exclude(save_state=None).update(save_state=None)
+    response.objects.filter(edition__status="open").forget_save_states()

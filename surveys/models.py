@@ -132,6 +132,13 @@ class Question(models.Model):
         return key
 
 
+class ResponseQuerySet(models.QuerySet):
+    def forget_save_states(self) -> int:
+        """Drop the kept save state of these responses because something it was made from has
+        changed; the next save of each makes it anew (surveys/respondent/save_state.py)."""
+        return self.exclude(save_state=None).update(save_state=None)
+
+
 class Response(models.Model):
     """One organisation's answer to one edition."""
 
@@ -170,6 +177,8 @@ class Response(models.Model):
     # (surveys/respondent/save_state.py). None until the first save, and again whenever
     # something it was made from changes; the next save makes it anew.
     save_state = models.JSONField(null=True, blank=True, editable=False)
+
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         constraints = [

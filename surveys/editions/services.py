@@ -28,7 +28,6 @@ from surveys.models import (
     SurveyEdition,
 )
 from surveys.respondent.selectors import edition_organisations
-from surveys.respondent.services import save_states_forget
 
 QUESTION_CONFIG_FIELDS = (
     "options",
@@ -191,7 +190,7 @@ def settlement_category_override(
             municipality=municipality, year=year, category=category, reason=reason, set_by=actor
         )
     if old != category:
-        save_states_forget(Response.objects.filter(municipality=municipality, edition__year=year))
+        Response.objects.filter(municipality=municipality, edition__year=year).forget_save_states()
         audit_log(
             actor=actor,
             action="survey.category_override",

@@ -26,7 +26,6 @@ from surveys.models import (
     SurveyEdition,
 )
 from surveys.respondent.selectors import edition_organisations
-from surveys.respondent.services import save_states_forget
 
 
 def _require(actor: User, municipality: Municipality, perm: Perm) -> None:
@@ -122,10 +121,10 @@ def _set_status(
     response.save(update_fields=["status", "reviewed_at", "reviewed_by", "receipt_sent_at"])
     # Its save state, and those of later editions' responses, whose checks compare with the
     # answers of this one once it is submitted or approved.
-    save_states_forget(
+    (
         Response.objects.filter(pk=response.pk)
         | Response.objects.filter(edition__year__gt=response.edition.year)
-    )
+    ).forget_save_states()
     audit_log(
         actor=actor,
         action=f"survey.{new}",

@@ -27,7 +27,7 @@ from surveys.respondent.context import (
     org_context,
     with_predecessors,
 )
-from surveys.respondent.routing import visible_questions
+from surveys.respondent.routing import rule_questions, visible_questions
 
 
 def open_edition() -> SurveyEdition | None:
@@ -120,8 +120,22 @@ def edition_structure(edition: SurveyEdition) -> tuple[list[Section], list[Quest
         cached = (sections, questions)
         if len(_STRUCTURE) > 50:
             _STRUCTURE.clear()
+            _RULE_KEYS.clear()
         _STRUCTURE[key] = cached
     return cached
+
+
+_RULE_KEYS: dict[tuple[int, str], set[str]] = {}
+
+
+def edition_rule_keys(edition: SurveyEdition) -> set[str]:
+    """``rule_questions`` of the edition's kept structure: the questions whose answers some
+    rule looks at, worked out once per structure. Callers must not change the set."""
+    key = (edition.pk, edition.updated_at.isoformat())
+    keys = _RULE_KEYS.get(key)
+    if keys is None:
+        keys = _RULE_KEYS[key] = rule_questions(*edition_structure(edition))
+    return keys
 
 
 @dataclass

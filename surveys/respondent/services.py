@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,9 +30,10 @@ from surveys.models import (
 from surveys.respondent import questions as qtypes
 from surveys.respondent import save_state
 from surveys.respondent.context import OrgContext
-from surveys.respondent.routing import rule_questions, visible_questions
+from surveys.respondent.routing import visible_questions
 from surveys.respondent.selectors import (
     AutosaveTarget,
+    edition_rule_keys,
     edition_structure,
     last_year_answers,
     survey_state,
@@ -234,13 +234,13 @@ def answers_save(
     values = {k: a.value for k, a in current.items() if a is not None}
     _sections, visible = visible_questions(state.sections, state.questions, state.org, values)
     if result.saved:
-        if last_year is None and save_state.checked_against_last_year(state.questions):
+        if not needs_last_year and save_state.checked_against_last_year(state.questions):
             last_year = last_year_answers(edition, municipality)
         response.save_state = save_state.build(
             edition=edition,
             org=state.org,
             questions=state.questions,
-            rule_keys=rule_questions(state.sections, state.questions),
+            rule_keys=edition_rule_keys(edition),
             values=values,
             last_year=(
                 None if last_year is None else {k: v for k, (v, _o) in last_year.answers.items()}
@@ -309,7 +309,7 @@ def answer_autosave(
         result.submitted[key] = (None, "")
         return result
     value, other = posted.value, posted.other
-    rule_keys = _rule_keys(edition, sections, questions)
+    rule_keys = edition_rule_keys(edition)
     org = state.org(municipality, edition)
     _sections, visible_before = visible_questions(sections, questions, org, state.rules)
     visible_after = visible_before
@@ -419,20 +419,6 @@ def _quick_write(
     return stored
 
 
-_RULE_KEYS: dict[str, set[str]] = {}
-
-
-def _rule_keys(edition: SurveyEdition, sections, questions) -> set[str]:
-    """``rule_questions`` of the edition's kept structure, worked out once per structure."""
-    key = save_state.stamp(edition)
-    keys = _RULE_KEYS.get(key)
-    if keys is None:
-        if len(_RULE_KEYS) > 50:
-            _RULE_KEYS.clear()
-        keys = _RULE_KEYS[key] = rule_questions(sections, questions)
-    return keys
-
-
 @dataclass
 class _Write:
     question: Question
@@ -530,15 +516,6 @@ def _progress(result: SaveResult, questions, visible: set[str], answered: set[st
                 a + (question.key in answered),
                 t + 1,
             )
-
-
-def save_states_forget(responses: QuerySet[Response] | None = None) -> int:
-    """Drop the kept save state (``Response.save_state``) of ``responses`` (default: every
-    response to an open edition), because something it was made from has changed; the next
-    save of each makes it anew."""
-    if responses is None:
-        responses = Response.objects.filter(edition__status=SurveyEdition.Status.OPEN)
-    return responses.exclude(save_state=None).update(save_state=None)
 
 
 def _revalidate(question: Question, value: Any, other: str) -> tuple[Any, str]:

@@ -4,6 +4,7 @@ import copy
 
 import pytest
 
+from portal.municipalities.models import KeyFigures
 from surveys.editions.services import edition_import, edition_set_status
 from surveys.respondent.forms import AnswersForm
 from surveys.respondent.services import answers_save
@@ -185,3 +186,18 @@ def edition(db):
 @pytest.fixture
 def previous_edition(db):
     return edition_import(actor=None, content=copy.deepcopy(PREVIOUS))
+
+
+@pytest.fixture
+def a_settles(cast):
+    """Municipality A settled refugees every year 2021–2025, so it is in the "settles" category
+    of the 2026 edition."""
+    for year in range(2021, 2026):
+        KeyFigures.objects.create(municipality=cast.a, year=year, settled=10)
+
+
+@pytest.fixture
+def editor(client, cast, edition):
+    """A client logged in as an editor of municipality A, with the 2026 edition open."""
+    client.force_login(cast.editor_a)
+    return client

@@ -57,17 +57,8 @@ def _inputs(html, name):
     return out
 
 
-@pytest.fixture(autouse=True)
-def settles(cast):
-    """Municipality A settled refugees every year, so it is in the "settles" category."""
-    for year in range(2021, 2026):
-        KeyFigures.objects.create(municipality=cast.a, year=year, settled=10)
-
-
-@pytest.fixture
-def editor(client, cast, edition):
-    client.force_login(cast.editor_a)
-    return client
+# Municipality A is in the "settles" category (tests/surveys/conftest.py).
+pytestmark = pytest.mark.usefixtures("a_settles")
 
 
 def test_overview_lists_sections_with_progress(editor):

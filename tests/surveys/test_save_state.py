@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from portal.core.audit.models import AuditEntry
-from portal.municipalities.models import KeyFigures
 from portal.municipalities.services import key_figures_import
 from surveys.editions.services import settlement_category_override
 from surveys.followup.services import response_return
@@ -22,16 +21,7 @@ from tests.surveys.test_respondent import BASE, answer, autosave
 MAX_QUERIES = 8
 
 
-@pytest.fixture(autouse=True)
-def settles(cast):
-    for year in range(2021, 2026):
-        KeyFigures.objects.create(municipality=cast.a, year=year, settled=10)
-
-
-@pytest.fixture
-def editor(client, cast, edition):
-    client.force_login(cast.editor_a)
-    return client
+pytestmark = pytest.mark.usefixtures("a_settles")
 
 
 def state_of(municipality):
