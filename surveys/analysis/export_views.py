@@ -6,8 +6,15 @@ import tempfile
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseBadRequest
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -56,14 +63,19 @@ def edition_export_data(request: HttpRequest, year: int) -> HttpResponseBase:
         user=user,
         include_unsubmitted=request.GET.get("include_unsubmitted") in ("1", "true", "on"),
     )
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - FileResponse closes it
-    exports.write_export(source, fmt=fmt, shape=shape, out=out)
-    out.seek(0)
-    reply = FileResponse(
-        out,
-        as_attachment=True,
-        filename=exports.export_filename(year, shape=shape, fmt=fmt, region_code=region_code),
-        content_type=exports.CONTENT_TYPES[fmt],
-    )
+    filename = exports.export_filename(year, shape=shape, fmt=fmt, region_code=region_code)
+    reply: HttpResponseBase
+    if fmt == "csv":  # written as it is read, straight to the reply
+        reply = StreamingHttpResponse(
+            exports.CsvZipStream(source, shape), content_type=exports.CONTENT_TYPES[fmt]
+        )
+        reply["Content-Disposition"] = content_disposition_header(True, filename)
+    else:  # a workbook's parts are zipped one after the other: spooled, then sent
+        out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - FileResponse closes it
+        exports.write_export(source, fmt=fmt, shape=shape, out=out)
+        out.seek(0)
+        reply = FileResponse(
+            out, as_attachment=True, filename=filename, content_type=exports.CONTENT_TYPES[fmt]
+        )
     reply["Cache-Control"] = "private, no-store"
     return reply

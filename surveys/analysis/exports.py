@@ -35,7 +35,7 @@ import datetime as dt
 import io
 import itertools
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import IO, Any
@@ -680,33 +680,98 @@ def _counted(rows: Iterable[list[Any]], progress: Progress | None) -> Iterator[l
             progress(count)
 
 
-def _write_csv_table(out: IO[bytes], header: list[str], rows: Iterable[list[Any]]) -> int:
+# The CSV ZIP goes out in pieces of about this many bytes (each ends with a whole row).
+CSV_CHUNK_BYTES = 64 * 1024
+
+
+class _Sink(io.RawIOBase):
+    """A write-only, unseekable file that keeps what is written to it until it is taken."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parts: list[bytes] = []
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        part = bytes(data)
+        self._parts.append(part)
+        self.size += len(part)
+        return len(part)
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        self.size = 0
+        return data
+
+
+def _csv_table(
+    member: IO[bytes], header: list[str], rows: Iterable[list[Any]], sink: _Sink
+) -> Generator[bytes, None, int]:
     """UTF-8 with a BOM (so Excel reads it as UTF-8), comma-separated, CRLF line ends. Each row
-    is written as it is read; the text goes to ``out`` in buffered pieces."""
-    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
+    is written as it is read; whenever the compressed bytes in ``sink`` reach
+    ``CSV_CHUNK_BYTES`` they are yielded. Returns the number of rows."""
+    text = io.TextIOWrapper(member, encoding="utf-8-sig", newline="", write_through=False)
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow([neutralise(name) for name in header])
     count = 0
     for row in rows:
         writer.writerow(["" if v is None else neutralise(v) for v in row])
         count += 1
+        if sink.size >= CSV_CHUNK_BYTES:
+            yield sink.take()
     text.flush()
     text.detach()
     return count
 
 
+def _csv_zip_pieces(
+    source: ExportSource, header: list[str], rows: Iterator[list[Any]], counted: list[int]
+) -> Iterator[bytes]:
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("data.csv", "w", force_zip64=True) as member:
+            counted.append((yield from _csv_table(member, header, rows, sink)))
+        with archive.open("codebook.csv", "w") as member:
+            yield from _csv_table(member, CODEBOOK_COLUMNS, codebook_rows(source), sink)
+    yield sink.take()
+
+
+class CsvZipStream:
+    """A ZIP with ``data.csv`` and ``codebook.csv``, as pieces of bytes written while the answers
+    are read: iterate over it to get them. The questions and the header are read at once, so a
+    failure there comes before the first byte; ``rows`` is the number of data rows, once the
+    iteration has ended."""
+
+    def __init__(
+        self, source: ExportSource, shape: str, *, progress: Progress | None = None
+    ) -> None:
+        header, rows = _data(source, shape)
+        self._counted: list[int] = []
+        self._pieces = _csv_zip_pieces(source, header, _counted(rows, progress), self._counted)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return (piece for piece in self._pieces if piece)
+
+    @property
+    def rows(self) -> int:
+        if not self._counted:
+            raise RuntimeError("the ZIP has not been written to its end")
+        return self._counted[0]
+
+
 def write_csv_zip(
     source: ExportSource, shape: str, out: IO[bytes], *, progress: Progress | None = None
 ) -> int:
-    """A ZIP with ``data.csv`` and ``codebook.csv``; returns the number of data rows. The ZIP
-    is written as a stream (``out`` need not be seekable)."""
-    header, rows = _data(source, shape)
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("data.csv", "w", force_zip64=True) as member:
-            count = _write_csv_table(member, header, _counted(rows, progress))
-        with archive.open("codebook.csv", "w") as member:
-            _write_csv_table(member, CODEBOOK_COLUMNS, codebook_rows(source))
-    return count
+    """The ``CsvZipStream`` written to ``out`` (which need not be seekable); returns the number
+    of data rows."""
+    stream = CsvZipStream(source, shape, progress=progress)
+    for piece in stream:
+        out.write(piece)
+    return stream.rows
 
 
 def write_xlsx(

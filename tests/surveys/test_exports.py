@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import secrets
 import zipfile
 
 import openpyxl
@@ -493,6 +494,54 @@ def test_regional_adviser_gets_their_region_only(client, answered, cast, who, pr
     numbers = {r["municipality_number"] for r in as_dicts(read_csv_zip(content)["data"])}
     assert numbers == {present}
     assert absent not in numbers
+
+
+def test_csv_download_streams_as_it_is_read(client, answered, cast, monkeypatch):
+    """The CSV ZIP goes out in pieces while the answers are still being read: the first piece
+    is sent before the last row is read, and every row read is in the file."""
+    read_rows = []
+    long_rows = exports.long_rows
+
+    def many(source):  # the real rows, then enough rows of random text to fill several pieces
+        rows = list(long_rows(source))
+        for n in range(3000):
+            row = list(rows[n % len(rows)])
+            row[-1] = secrets.token_hex(40)
+            rows.append(row)
+        for row in rows:
+            read_rows.append(row)
+            yield row
+
+    monkeypatch.setattr(exports, "long_rows", many)
+    client.force_login(cast.admin)
+    response = client.get(URL, {"format": "csv", "shape": "long"})
+    assert response.status_code == 200
+    assert response.streaming
+    assert not response.has_header("Content-Length")
+    assert 'filename="kommuneundersokelsen-2026-long.zip"' in response["Content-Disposition"]
+    assert response["Cache-Control"] == "private, no-store"
+    pieces = iter(response.streaming_content)
+    first = next(pieces)
+    assert first.startswith(b"PK")
+    read_when_first_sent = len(read_rows)
+    content = first + b"".join(pieces)
+    assert 0 < read_when_first_sent < len(read_rows) == 3000 + 28
+    _header, rows = read_csv_zip(content)["data"]
+    assert [row[-1] for row in rows] == [expect(row[-1], "csv") for row in read_rows]
+
+
+def test_csv_download_is_the_file_the_writer_makes(client, answered, cast):
+    _response, content = _download(client, cast.admin, format="csv", shape="long")
+    assert read_csv_zip(content) == read_csv_zip(_export(answered, "csv", "long"))
+
+
+def test_csv_stream_counts_its_rows_only_at_the_end(answered):
+    stream = exports.CsvZipStream(exports.export_source(answered), "wide")
+    with pytest.raises(RuntimeError):
+        _ = stream.rows
+    content = b"".join(stream)
+    assert stream.rows == 2
+    assert len(read_csv_zip(content)["data"][1]) == 2
 
 
 def test_admin_gets_everything_as_xlsx_wide_by_default(client, answered, cast):
