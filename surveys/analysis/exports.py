@@ -742,9 +742,9 @@ def _csv_zip_pieces(
 
 class CsvZipStream:
     """A ZIP with ``data.csv`` and ``codebook.csv``, as pieces of bytes written while the answers
-    are read: iterate over it to get them. The questions and the header are read at once, so a
-    failure there comes before the first byte; ``rows`` is the number of data rows, once the
-    iteration has ended."""
+    are read: iterate over it to get them. The header is made at once (for the wide shape that
+    reads the questions), so a failure there comes before the first byte; ``rows`` is the number
+    of data rows, once the iteration has ended."""
 
     def __init__(
         self, source: ExportSource, shape: str, *, progress: Progress | None = None
